@@ -1,0 +1,70 @@
+# Two commands for a fresh machine (see README.md):
+#   make book   build the HTML book into _build/html
+#   make test   run every test, the chapter notebooks and a clean -W book build
+# Both create .venv and install requirements.txt into it first, when needed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JB     := $(BIN)/jupyter-book
+# -W: warnings are errors; -n: nit-picky, so every broken cross-reference is one;
+# --keep-going: report all of them, then fail.
+JB_STRICT := -W -n --keep-going
+# The execution cache (see _config.yml) keys on notebook code only. This stamp
+# holds a hash of the library and its data, so a library change clears the cache.
+LIB_HASH_FILE := .jupyter_cache/.rnn_course.sha256
+
+.PHONY: book test lab clean install bench help
+
+help:
+	@echo "make book   build the HTML book (creates .venv on first use)"
+	@echo "make test   run the tests, the chapter notebooks (nbval) and a clean -W book build"
+	@echo "make lab    open JupyterLab on book/ in the project's environment"
+	@echo "make bench  time the library against PyTorch when it is installed"
+	@echo "make clean  remove the build output and the execution cache"
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+# The library hash: every file under rnn_course/ that a notebook could see.
+lib-hash = $$(find rnn_course -type f ! -path '*/__pycache__/*' ! -name '*.pyc' | LC_ALL=C sort | xargs cat | sha256sum | cut -d' ' -f1)
+
+book: $(STAMP)
+	@mkdir -p .jupyter_cache
+	@if [ "$$(cat $(LIB_HASH_FILE) 2>/dev/null)" != "$(lib-hash)" ]; then \
+	  echo "rnn_course changed since the last build: clearing the notebook execution cache"; \
+	  rm -rf .jupyter_cache; mkdir -p .jupyter_cache; \
+	fi
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute
+	$(JB) build . $(JB_STRICT)
+	@echo "$(lib-hash)" > $(LIB_HASH_FILE)
+	@echo
+	@echo "The book is built: $(CURDIR)/_build/html/index.html"
+
+# make test: the library tests and every chapter notebook under nbval (which
+# executes each notebook once and compares every output with the stored one),
+# then a clean -W build of the book with execution off: nbval has just proved
+# that the stored outputs it will render are exactly what the code produces.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute
+	@mkdir -p _build
+	sed 's/^\(  *execute_notebooks:\).*/\1 "off"/' _config.yml > _build/_config.noexec.yml
+	grep -q "execute_notebooks: \"off\"" _build/_config.noexec.yml
+	$(JB) build . $(JB_STRICT) --config _build/_config.noexec.yml
+	@echo
+	@echo "All tests passed, and the book builds with zero warnings: $(CURDIR)/_build/html/index.html"
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=book
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_rnn.py
+
+clean:
+	rm -rf _build .jupyter_cache

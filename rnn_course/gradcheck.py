@@ -1,0 +1,181 @@
+"""Numerical gradient checking, in float64, without touching the caller's arrays.
+
+The check every backward pass in this library (and in the exercises) has to
+pass: perturb one input entry by +eps and -eps, rerun the forward pass, and
+compare the central difference with the analytic gradient.
+
+    numerical_gradient(f, x, df=None, eps=1e-5)   central differences
+    rel_error(a, b)                                 symmetric relative error
+    check_gradients(f, inputs, analytic, df)        every input at once, worst entry by name
+    check_module_gradients(module, x)               every parameter of a module and dx
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+_EPS = 1e-8  # floor of the denominator: entries below it are compared absolutely
+
+
+def rel_error(a, b, eps=_EPS):
+    """Symmetric relative error: max |a - b| / max(eps, |a| + |b|), elementwise.
+
+    0 means identical; around 1e-7 or below is what a correct float64 backward
+    gives against central differences; 1e-2 or above means a bug.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error: a has shape {a.shape} but b has shape {b.shape}")
+    if a.size == 0:
+        return 0.0
+    return float(np.max(np.abs(a - b) / np.maximum(eps, np.abs(a) + np.abs(b))))
+
+
+def numerical_gradient(f, x, df=None, eps=1e-5):
+    """Central-difference gradient of f at x, in float64.
+
+    Inputs:
+    - f: a function of one array shaped like x. It returns a scalar (then the
+      result is d f / d x), or an array (then pass df, the upstream gradient
+      of f's output, and the result is d sum(f(x) * df) / d x).
+    - x: the point, any shape. It is copied to float64 first: the caller's
+      array is never modified, not even temporarily.
+    - df: upstream gradient shaped like f(x), or None for a scalar f.
+    - eps: the step.
+
+    Returns an array shaped like x with the gradient.
+    """
+    x = np.array(x, dtype=np.float64)  # a private copy, perturbed in place below
+    if df is not None:
+        df = np.asarray(df, dtype=np.float64)
+    grad = np.zeros_like(x)
+
+    def value(v):
+        out = np.asarray(f(v), dtype=np.float64)
+        if df is None:
+            if out.size != 1:
+                raise ValueError(
+                    f"numerical_gradient: f returned an array of shape {out.shape}; "
+                    f"pass df (the upstream gradient, same shape) or make f return a scalar"
+                )
+            return float(out.reshape(()))
+        if out.shape != df.shape:
+            raise ValueError(f"numerical_gradient: f returned shape {out.shape} but df has shape {df.shape}")
+        return float(np.sum(out * df))
+
+    flat = x.reshape(-1)
+    gflat = grad.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        plus = value(x)
+        flat[i] = old - eps
+        minus = value(x)
+        flat[i] = old
+        gflat[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+@dataclass
+class GradCheckReport:
+    """The result of ``check_gradients``: one relative error per checked input."""
+
+    errors: dict = field(default_factory=dict)  # name -> max relative error
+    worst: dict = field(default_factory=dict)  # name -> (index, analytic, numeric)
+
+    @property
+    def max_error(self):
+        return max(self.errors.values(), default=0.0)
+
+    @property
+    def worst_name(self):
+        return max(self.errors, key=self.errors.get) if self.errors else None
+
+    def ok(self, tol=1e-6):
+        return self.max_error <= tol
+
+    def __str__(self):
+        lines = [f"{name:>16s}: relative error {err:.2e}" for name, err in self.errors.items()]
+        if self.worst_name is not None:
+            idx, a, n = self.worst[self.worst_name]
+            lines.append(f"worst: {self.worst_name}{list(idx)} analytic {a:.6g} vs numerical {n:.6g}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def check_gradients(f, inputs, analytic, df=None, eps=1e-5):
+    """Compare analytic gradients with central differences for several inputs at once.
+
+    Inputs:
+    - f: function called as f(**inputs), returning an array (or a scalar)
+    - inputs: dict name -> array; the arrays are not modified
+    - analytic: dict name -> the analytic gradient of sum(f * df) (or of the
+      scalar f) with respect to inputs[name]; only these names are checked
+    - df: the upstream gradient, shaped like f's output (None for a scalar f)
+
+    Returns a GradCheckReport; ``report.ok(tol)`` tells whether every relative
+    error is at most tol, and ``print(report)`` names the worst entry.
+    """
+    report = GradCheckReport()
+    for name, grad in analytic.items():
+        if name not in inputs:
+            raise KeyError(f"check_gradients: no input named {name!r}; inputs are {sorted(inputs)}")
+
+        def f_of(v, name=name):
+            return f(**{**inputs, name: v})
+
+        numeric = numerical_gradient(f_of, inputs[name], df=df, eps=eps)
+        grad = np.asarray(grad, dtype=np.float64)
+        if grad.shape != numeric.shape:
+            raise ValueError(f"check_gradients: gradient for {name} has shape {grad.shape}; "
+                             f"expected {numeric.shape}, the shape of {name}")
+        _record(report, name, grad, numeric)
+    return report
+
+
+def check_module_gradients(module, x, seed=0, eps=1e-5):
+    """Check ``dx`` and every entry of ``module.grads`` against central differences.
+
+    The module (``RNN``, ``LSTM``, ``GRU`` or anything with the same
+    ``forward``/``backward``/``params``/``grads`` interface) is run in float64
+    on x with a random upstream gradient for ``output``. Its parameters are
+    restored exactly afterwards, and its gradients are left as the analytic ones.
+
+    Returns a GradCheckReport with entries "x" and one per parameter name.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    out, _ = module.forward(x)
+    dout = np.random.default_rng(seed).standard_normal(out.shape)
+    module.zero_grad()
+    dx = module.backward(dout)
+    analytic = {k: g.copy() for k, g in module.grads.items()}
+
+    report = GradCheckReport()
+    _record(report, "x", dx, numerical_gradient(lambda v: module.forward(v)[0], x, df=dout, eps=eps))
+    for name in module.params:
+        original = module.params[name]
+
+        def f_of(v, name=name):
+            module.params[name] = v
+            return module.forward(x)[0]
+
+        try:
+            numeric = numerical_gradient(f_of, original, df=dout, eps=eps)
+        finally:
+            module.params[name] = original
+        _record(report, name, analytic[name], numeric)
+    module.forward(x)  # leave the module's caches consistent with its parameters
+    return report
+
+
+def _record(report, name, analytic, numeric):
+    err = np.abs(analytic - numeric) / np.maximum(_EPS, np.abs(analytic) + np.abs(numeric))
+    idx = np.unravel_index(int(np.argmax(err)), err.shape) if err.size else ()
+    report.errors[name] = float(err.max()) if err.size else 0.0
+    report.worst[name] = (tuple(int(i) for i in idx),
+                          float(analytic[idx]) if err.size else 0.0,
+                          float(numeric[idx]) if err.size else 0.0)
