@@ -13,7 +13,7 @@ JB     := $(BIN)/jupyter-book
 JB_STRICT := -W -n --keep-going
 # The execution cache (see _config.yml) keys on notebook code only. This stamp
 # holds a hash of the library and its data, so a library change clears the cache.
-LIB_HASH_FILE := .jupyter_cache/.rnn_course.sha256
+LIB_HASH_FILE := _build/.jupyter_cache/.rnn_course.sha256
 
 .PHONY: book test lab clean install bench help
 
@@ -35,10 +35,10 @@ $(STAMP): requirements.txt pyproject.toml
 lib-hash = $$(find rnn_course -type f ! -path '*/__pycache__/*' ! -name '*.pyc' | LC_ALL=C sort | xargs cat | sha256sum | cut -d' ' -f1)
 
 book: $(STAMP)
-	@mkdir -p .jupyter_cache
+	@mkdir -p _build/.jupyter_cache
 	@if [ "$$(cat $(LIB_HASH_FILE) 2>/dev/null)" != "$(lib-hash)" ]; then \
 	  echo "rnn_course changed since the last build: clearing the notebook execution cache"; \
-	  rm -rf .jupyter_cache; mkdir -p .jupyter_cache; \
+	  rm -rf _build/.jupyter_cache; mkdir -p _build/.jupyter_cache; \
 	fi
 	rm -rf _build/html _build/.doctrees _build/jupyter_execute
 	$(JB) build . $(JB_STRICT)
@@ -67,4 +67,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rnn.py
 
 clean:
-	rm -rf _build .jupyter_cache
+	rm -rf _build
