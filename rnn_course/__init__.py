@@ -3,27 +3,32 @@
 Notation, used in every docstring: N batch size, T time steps, d input size,
 D hidden size, V vocabulary size or number of classes.
 
-Functional API (forward/backward pairs):
+Functional API (forward/backward pairs, in rnn_course.rnn, .layers):
     rnn_step_forward, rnn_step_backward, rnn_forward, rnn_backward
+    embedding_forward/backward, linear_forward/backward, last_step_forward/backward
 
 Modules shaped like torch.nn (batch_first=True):
-    RNN
+    RNN, Embedding, Linear
 
-Gradient checking:
-    rnn_course.gradcheck: numerical_gradient, rel_error, check_gradients,
-    check_module_gradients
+Training: softmax_cross_entropy, mse_loss, SGD, Adam, clip_grad_norm
+Data: one_hot, pad_sequences, length_mask
+Gradient checking: rnn_course.gradcheck; exercises: rnn_course.exercises
 """
 
-from . import gradcheck
+from . import gradcheck, layers, losses, optim
+from .layers import Embedding, Linear, length_mask, one_hot, pad_sequences
+from .losses import mse_loss, softmax_cross_entropy
+from .module import Module
+from .optim import SGD, Adam, clip_grad_norm
 from .rnn import RNN, rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "RNN",
-    "gradcheck",
-    "rnn_backward",
-    "rnn_forward",
-    "rnn_step_backward",
-    "rnn_step_forward",
+    "RNN", "Embedding", "Linear", "Module",
+    "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+    "one_hot", "pad_sequences", "length_mask",
+    "softmax_cross_entropy", "mse_loss",
+    "SGD", "Adam", "clip_grad_norm",
+    "gradcheck", "layers", "losses", "optim",
 ]

@@ -159,3 +159,21 @@ def check_cache(fn: str, cache, cls, producer: str) -> None:
         raise TypeError(
             f"{fn}: cache must be the cache returned by {producer}, got {type(cache).__name__}"
         )
+
+
+def as_index_array(fn: str, name: str, value, upper: int | None = None, what: str = "token ids") -> np.ndarray:
+    """Return ``value`` as an integer numpy array of indices in [0, upper), or raise a sentence."""
+    if value is None:
+        raise TypeError(f"{fn}: {name} is None; expected an integer array of {what}")
+    arr = value if isinstance(value, np.ndarray) else np.asarray(value)
+    if arr.dtype.kind == "f" and arr.size and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
+        raise TypeError(f"{fn}: {name} has float dtype {arr.dtype}; expected integer {what} "
+                        f"(use .astype(int) if these floats are whole numbers)")
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: {name} has dtype {arr.dtype}; expected integer {what}")
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{fn}: {name} contains {arr.min()}; {what} must be >= 0")
+    if upper is not None and arr.size and arr.max() >= upper:
+        raise ValueError(f"{fn}: {name} contains {arr.max()}, but there are only {upper} "
+                         f"(valid {what}: 0 to {upper - 1})")
+    return arr

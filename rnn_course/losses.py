@@ -1,0 +1,103 @@
+"""Losses, each returning the loss and its gradient with respect to the prediction.
+
+    softmax_cross_entropy(logits, targets, mask=None) -> (loss, dlogits)
+    mse_loss(pred, target, mask=None)                 -> (loss, dpred)
+
+Both average over the positions that count: with a mask, padding contributes
+neither to the loss nor to the gradient. Gradient clipping is deliberately not
+done here (see ``rnn_course.optim.clip_grad_norm``), so gradient checks see the
+true gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import as_float_array, as_index_array
+
+
+def _mask(fn, mask, shape):
+    if mask is None:
+        return None
+    m = np.asarray(mask)
+    if m.shape != shape:
+        raise ValueError(f"{fn}: mask has shape {m.shape}; expected the targets' shape {shape}")
+    if m.dtype.kind not in "biuf":
+        raise TypeError(f"{fn}: mask has dtype {m.dtype}; expected booleans (True where the position counts)")
+    m = m.astype(bool)
+    if not m.any():
+        raise ValueError(f"{fn}: mask is False everywhere; nothing is left to average over")
+    return m
+
+
+def log_softmax(logits, axis=-1):
+    """Numerically stable log-softmax: the max is subtracted before exponentiating."""
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def softmax(logits, axis=-1):
+    """Numerically stable softmax along ``axis``."""
+    return np.exp(log_softmax(logits, axis=axis))
+
+
+def softmax_cross_entropy(logits, targets, mask=None):
+    """Mean cross-entropy of softmax(logits) against integer targets.
+
+    Inputs:
+    - logits: (N, V) or (N, T, V) unnormalised scores
+    - targets: (N,) or (N, T) integer classes in [0, V)
+    - mask: None, or a boolean array shaped like targets, True where the
+      position counts (False at padding)
+
+    Returns (loss, dlogits):
+    - loss: a float, the mean over the counted positions of -log p[target]
+    - dlogits: shaped like logits; zero at masked-out positions
+    """
+    fn = "softmax_cross_entropy"
+    logits = as_float_array(fn, "logits", logits)
+    if logits.ndim not in (2, 3):
+        raise ValueError(f"{fn}: logits has shape {logits.shape}; expected (N, V) or (N, T, V)")
+    V = logits.shape[-1]
+    targets = as_index_array(fn, "targets", targets, upper=V, what="class ids")
+    if targets.shape != logits.shape[:-1]:
+        letters = "(N,)" if logits.ndim == 2 else "(N, T)"
+        raise ValueError(f"{fn}: targets has shape {targets.shape}; expected {letters} = "
+                         f"{logits.shape[:-1]}, matching logits {logits.shape}")
+    m = _mask(fn, mask, targets.shape)
+
+    logp = log_softmax(logits)  # (..., V)
+    picked = np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]  # (...,)
+    count = targets.size if m is None else int(m.sum())
+    loss = -(picked.sum() if m is None else picked[m].sum()) / count
+
+    dlogits = np.exp(logp)  # softmax
+    np.put_along_axis(dlogits, targets[..., None],
+                      np.take_along_axis(dlogits, targets[..., None], axis=-1) - 1, axis=-1)
+    dlogits /= count
+    if m is not None:
+        dlogits *= m[..., None]
+    return float(loss), dlogits
+
+
+def mse_loss(pred, target, mask=None):
+    """Mean squared error, mean((pred - target)**2) over the counted entries.
+
+    Inputs: pred and target of the same shape; mask None or shaped like pred
+    (or like pred without its last axis, masking whole vectors).
+    Returns (loss, dpred).
+    """
+    fn = "mse_loss"
+    pred = as_float_array(fn, "pred", pred)
+    target = as_float_array(fn, "target", target)
+    if pred.shape != target.shape:
+        raise ValueError(f"{fn}: pred has shape {pred.shape} but target has shape {target.shape}")
+    diff = pred - target
+    if mask is None:
+        return float(np.mean(diff ** 2)), 2 * diff / diff.size
+    m = np.asarray(mask)
+    if m.shape == pred.shape[:-1] and m.shape != pred.shape:
+        m = np.broadcast_to(m[..., None], pred.shape)
+    m = _mask(fn, m, pred.shape)
+    count = int(m.sum())
+    return float(np.sum(diff[m] ** 2) / count), 2 * diff * m / count

@@ -1,0 +1,61 @@
+"""The smallest module system that lets an optimiser walk any model.
+
+A ``Module`` owns two dicts with the same keys, ``params`` and ``grads``, and
+may hold child modules as attributes. ``parameters()`` walks itself and its
+children and yields ``(name, param, grad)`` triples with dotted names, e.g.
+``rnn.weight_hh_l0``; optimisers update ``param`` in place, so the arrays a
+module holds are never replaced behind its back. ``backward`` methods add to
+``grads`` (like PyTorch), so call ``zero_grad()`` before each backward pass.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Module:
+    """Base class: ``params``/``grads`` dicts plus child modules found as attributes."""
+
+    def __init__(self):
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def _add_param(self, name, value):
+        self.params[name] = value
+        self.grads[name] = np.zeros_like(value)
+
+    def children(self):
+        """(attribute name, module) for every child module, in definition order."""
+        return [(k, v) for k, v in vars(self).items() if isinstance(v, Module)]
+
+    def parameters(self, prefix=""):
+        """List of (name, param, grad) for this module and all its children."""
+        out = [(prefix + k, self.params[k], self.grads[k]) for k in self.params]
+        for name, child in self.children():
+            out += child.parameters(prefix + name + ".")
+        return out
+
+    def state_dict(self):
+        """{dotted name: a copy of the parameter}, e.g. to save a trained model with np.savez."""
+        return {name: p.copy() for name, p, _ in self.parameters()}
+
+    def load_state_dict(self, state):
+        """Copy parameters in from a dict made by state_dict() (shapes must match exactly)."""
+        own = {name: p for name, p, _ in self.parameters()}
+        missing, extra = sorted(set(own) - set(state)), sorted(set(state) - set(own))
+        if missing or extra:
+            raise KeyError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
+                           f"unexpected keys {extra}")
+        for name, p in own.items():
+            value = np.asarray(state[name])
+            if value.shape != p.shape:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {name} has shape {value.shape}; "
+                                 f"expected {p.shape}")
+            p[...] = value
+
+    def zero_grad(self):
+        for _, _, g in self.parameters():
+            g[...] = 0
+
+    def num_parameters(self):
+        return sum(p.size for _, p, _ in self.parameters())

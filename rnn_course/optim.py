@@ -1,0 +1,138 @@
+"""Optimisers and gradient clipping over any model's (name, param, grad) triples.
+
+    opt = Adam(model, lr=1e-2)          # or SGD(model, lr=0.1, momentum=0.9)
+    model.zero_grad(); loss = ...; model.backward(...)
+    clip_grad_norm(model, max_norm=5.0)
+    opt.step()
+
+A "model" is anything with ``parameters()`` returning (name, param, grad)
+triples: every module of the library, or a list of such triples. Parameters
+are updated in place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _triples(model, fn):
+    if hasattr(model, "parameters"):
+        triples = list(model.parameters())
+    elif isinstance(model, (list, tuple)):
+        triples = list(model)
+    else:
+        raise TypeError(f"{fn}: expected a model with .parameters() or a list of (name, param, grad) "
+                        f"triples, got {type(model).__name__}")
+    for t in triples:
+        if not (isinstance(t, tuple) and len(t) == 3 and isinstance(t[1], np.ndarray)
+                and isinstance(t[2], np.ndarray) and t[1].shape == t[2].shape):
+            raise TypeError(f"{fn}: every parameter must be a (name, param, grad) triple of arrays with the "
+                            f"same shape")
+    return triples
+
+
+def clip_grad_norm(model, max_norm):
+    """Scale all gradients together so that their global L2 norm is at most max_norm.
+
+    The global norm is sqrt(sum of every squared gradient entry), over all
+    parameters at once, so the direction of the update is kept. Gradients are
+    scaled in place. Returns the norm before clipping (as torch does), which
+    is worth logging: spikes in it are exploding gradients.
+    """
+    fn = "clip_grad_norm"
+    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float, np.floating)) or not max_norm > 0:
+        raise ValueError(f"{fn}: max_norm must be a positive number, got {max_norm!r}")
+    if isinstance(model, dict):
+        grads = list(model.values())
+    elif isinstance(model, (list, tuple)) and model and isinstance(model[0], np.ndarray):
+        grads = list(model)
+    else:
+        grads = [g for _, _, g in _triples(model, fn)]
+    total = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads)))
+    if not np.isfinite(total):
+        raise ValueError(f"{fn}: the gradients contain NaN or inf (global norm {total}); clipping cannot "
+                         f"repair that — lower the learning rate or check the loss")
+    if total > max_norm:
+        scale = max_norm / (total + 1e-12)
+        for g in grads:
+            g *= scale
+    return total
+
+
+class Optimizer:
+    def __init__(self, model, lr):
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0:
+            raise ValueError(f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
+        self.model = model
+        self.lr = float(lr)
+        self.state = {}
+        _triples(model, type(self).__name__)
+
+    def zero_grad(self):
+        for _, _, g in _triples(self.model, type(self).__name__):
+            g[...] = 0
+
+    def step(self):
+        for name, p, g in _triples(self.model, type(self).__name__):
+            self._update(name, p, g)
+
+    def _update(self, name, p, g):
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional (heavy-ball) momentum as in torch.optim.SGD:
+
+        v = momentum * v + g;   p -= lr * v
+    """
+
+    def __init__(self, model, lr=0.1, momentum=0.0):
+        super().__init__(model, lr)
+        if not 0 <= momentum < 1:
+            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
+        self.momentum = float(momentum)
+
+    def _update(self, name, p, g):
+        if self.momentum:
+            v = self.state.get(name)
+            if v is None:
+                v = self.state[name] = g.copy()
+            else:
+                v *= self.momentum
+                v += g
+            p -= self.lr * v
+        else:
+            p -= self.lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015), as in torch.optim.Adam:
+
+        m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+        p -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+    """
+
+    def __init__(self, model, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(model, lr)
+        b1, b2 = betas
+        if not (0 <= b1 < 1 and 0 <= b2 < 1):
+            raise ValueError(f"Adam: betas must be in [0, 1), got {betas!r}")
+        self.betas, self.eps, self.t = (float(b1), float(b2)), float(eps), 0
+
+    def step(self):
+        self.t += 1
+        super().step()
+
+    def _update(self, name, p, g):
+        b1, b2 = self.betas
+        m, v = self.state.get(name, (None, None))
+        if m is None:
+            m, v = np.zeros_like(p), np.zeros_like(p)
+            self.state[name] = (m, v)
+        m *= b1
+        m += (1 - b1) * g
+        v *= b2
+        v += (1 - b2) * g * g
+        m_hat = m / (1 - b1 ** self.t)
+        v_hat = v / (1 - b2 ** self.t)
+        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
