@@ -79,7 +79,9 @@ class Dims:
         want = [mult * self.size[letter] if letter in self.size else None for mult, letter in tokens]
         bad = [axis for axis, w in enumerate(want) if w is not None and w != arr.shape[axis]]
         if not bad:
-            for axis, (mult, letter) in enumerate(tokens):
+            # Plain letters first: in "4D D" the second axis says what D is.
+            for axis in sorted(range(len(tokens)), key=lambda a: tokens[a][0]):
+                mult, letter = tokens[axis]
                 if letter not in self.size and arr.shape[axis] % mult == 0:
                     self.size[letter] = arr.shape[axis] // mult
                     self.source[letter] = f"{name} has shape {_fmt(arr.shape)}"
@@ -88,9 +90,15 @@ class Dims:
         if bad:
             values = ", ".join("?" if w is None else str(w) for w in want)
             msg = f"{self.fn}: {name} has shape {_fmt(arr.shape)}; expected {expected_text} = ({values})"
-            because = sorted({self.source[tokens[axis][1]] for axis in bad if self.source.get(tokens[axis][1])})
+            own = f"{name} has shape {_fmt(arr.shape)}"
+            because = sorted({self.source[tokens[axis][1]] for axis in bad
+                              if self.source.get(tokens[axis][1]) not in (None, "", own)})
             if because:
                 msg += ", because " + " and ".join(because)
+            stacked = [tokens[axis] for axis in bad if tokens[axis][0] > 1]
+            if stacked:
+                mult, letter = stacked[0]
+                msg += f" ({mult}{letter}: the weights of {mult} gates stacked, {letter} rows each)"
             if arr.ndim == 2 and all(w in (None, a) for w, a in zip(want, arr.shape[::-1])):
                 msg += (f" — is it transposed? {name} is stored as {expected_text}, "
                         f"the orientation of the source note and of PyTorch")

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import Dims, as_float_array
+from ._checks import Dims
+from .module import Module
 
 
-class RecurrentModule:
+class RecurrentModule(Module):
     """Base class; see ``rnn_course.RNN``, ``LSTM`` and ``GRU``."""
 
     gate_count = 1  # rows of weight_ih per hidden unit: 1 (RNN), 4 (LSTM), 3 (GRU)
@@ -43,15 +44,14 @@ class RecurrentModule:
         self.bidirectional = bool(bidirectional)
         self.num_directions = 2 if bidirectional else 1
         self.dtype = np.dtype(dtype)
+        super().__init__()
 
         # PyTorch's initialisation: every parameter uniform(-1/sqrt(D), 1/sqrt(D)),
         # drawn in state_dict order from one seeded generator.
         rng = np.random.default_rng(seed)
         bound = 1.0 / np.sqrt(self.hidden_size)
-        self.params: dict[str, np.ndarray] = {}
         for name_, shape in self._param_shapes():
-            self.params[name_] = rng.uniform(-bound, bound, size=shape).astype(self.dtype)
-        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+            self._add_param(name_, rng.uniform(-bound, bound, size=shape).astype(self.dtype))
         self.dh0 = None  # (L*dirs, N, D) after backward
         self.dc0 = None  # LSTM only
         self._caches = None
@@ -73,32 +73,6 @@ class RecurrentModule:
             if self.bias:
                 yield f"bias_ih{sfx}", (G * D,)
                 yield f"bias_hh{sfx}", (G * D,)
-
-    def parameters(self):
-        """List of (name, param, grad) triples; optimisers update ``param`` in place."""
-        return [(k, self.params[k], self.grads[k]) for k in self.params]
-
-    def zero_grad(self):
-        """Set every gradient to zero (``backward`` adds to them, like PyTorch)."""
-        for g in self.grads.values():
-            g[...] = 0
-
-    def load_params(self, params):
-        """Copy parameters in from a dict keyed like ``.params`` (e.g. a PyTorch state_dict
-        turned into numpy arrays). Every key must be present with its exact shape."""
-        name = type(self).__name__
-        missing = sorted(set(self.params) - set(params))
-        extra = sorted(set(params) - set(self.params))
-        if missing or extra:
-            raise KeyError(f"{name}.load_params: missing keys {missing}, unexpected keys {extra}")
-        for k, target in self.params.items():
-            value = as_float_array(f"{name}.load_params", k, params[k])
-            if value.shape != target.shape:
-                raise ValueError(f"{name}.load_params: {k} has shape {value.shape}; expected {target.shape}")
-            target[...] = value
-
-    def num_parameters(self):
-        return sum(p.size for p in self.params.values())
 
     def __repr__(self):
         s = f"{type(self).__name__}({self.input_size}, {self.hidden_size}"

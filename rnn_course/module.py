@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import as_float_array
+
 
 class Module:
     """Base class: ``params``/``grads`` dicts plus child modules found as attributes."""
@@ -40,14 +42,18 @@ class Module:
         return {name: p.copy() for name, p, _ in self.parameters()}
 
     def load_state_dict(self, state):
-        """Copy parameters in from a dict made by state_dict() (shapes must match exactly)."""
+        """Copy parameters in, in place, from a dict keyed like state_dict(); shapes must match.
+
+        For a recurrent module the keys are PyTorch's, so loading PyTorch weights is
+        ``rnn.load_state_dict({k: v.numpy() for k, v in torch_rnn.state_dict().items()})``.
+        """
         own = {name: p for name, p, _ in self.parameters()}
         missing, extra = sorted(set(own) - set(state)), sorted(set(state) - set(own))
         if missing or extra:
             raise KeyError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
                            f"unexpected keys {extra}")
         for name, p in own.items():
-            value = np.asarray(state[name])
+            value = as_float_array(f"{type(self).__name__}.load_state_dict", name, state[name])
             if value.shape != p.shape:
                 raise ValueError(f"{type(self).__name__}.load_state_dict: {name} has shape {value.shape}; "
                                  f"expected {p.shape}")

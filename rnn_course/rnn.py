@@ -170,7 +170,9 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
             np.tanh(a, out=a)
         else:
             np.maximum(a, 0, out=a)
-    h = hs[1:].transpose(1, 0, 2)  # (T, N, D) -> (N, T, D), a view
+    # (T, N, D) -> (N, T, D), copied: the caller may change h in place (h *= mask)
+    # without corrupting the states the backward pass reads from the cache.
+    h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
     return h, RNNCache(x, hs, Wx, Wh, nonlinearity)
 
 

@@ -93,6 +93,18 @@ def test_forward_does_not_modify_its_inputs():
         np.testing.assert_array_equal(a, c)
 
 
+def test_changing_the_output_in_place_does_not_corrupt_backward():
+    rng = np.random.default_rng(3)
+    x, h0 = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 5))
+    Wx, Wh, b = _params(rng, 3, 5)
+    h, cache = rc.rnn_forward(x, h0, Wx, Wh, b)
+    dh = rng.standard_normal(h.shape)
+    expected = rc.rnn_backward(dh, cache)
+    h *= 0  # e.g. masking padded steps in place
+    for got, want in zip(rc.rnn_backward(dh, cache), expected):
+        np.testing.assert_array_equal(got, want)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_dtype_follows_the_input(dtype):
     rng = np.random.default_rng(2)
@@ -257,16 +269,16 @@ def test_bias_false_has_no_bias_params():
     assert report.ok(TOL), str(report)
 
 
-def test_load_params_copies_in_place():
+def test_load_state_dict_copies_in_place():
     a, b = rc.RNN(2, 3, seed=0), rc.RNN(2, 3, seed=1)
     before = b.params["weight_hh_l0"]
-    b.load_params({k: v.copy() for k, v in a.params.items()})
+    b.load_state_dict({k: v.copy() for k, v in a.params.items()})
     assert b.params["weight_hh_l0"] is before
     np.testing.assert_array_equal(b.params["weight_hh_l0"], a.params["weight_hh_l0"])
     with pytest.raises(KeyError, match="missing keys \\['bias_hh_l0'\\]"):
-        b.load_params({k: v for k, v in a.params.items() if k != "bias_hh_l0"})
+        b.load_state_dict({k: v for k, v in a.params.items() if k != "bias_hh_l0"})
     with pytest.raises(ValueError, match="weight_hh_l0 has shape \\(2, 2\\); expected \\(3, 3\\)"):
-        b.load_params({**a.params, "weight_hh_l0": np.zeros((2, 2))})
+        b.load_state_dict({**a.params, "weight_hh_l0": np.zeros((2, 2))})
 
 
 @pytest.mark.parametrize("kwargs,text", [
