@@ -1,0 +1,617 @@
+"""The course's bundled data sets, a vocabulary, and two tokenizers.
+
+Everything here reads small files shipped inside the package (``rnn_course/data``,
+described with their sources and licences in ``rnn_course/data/README.md``);
+nothing is ever downloaded. The files are rebuilt from their source packages by
+``scripts/build_data.py``.
+
+Letters, as everywhere in the book: N number of examples, T time steps (tokens
+of one sequence; T_n for example n when lengths differ), V vocabulary size.
+
+Tokenizers and vocabulary:
+    word_tokenize, char_tokenize, Vocab
+Labelled sentences (many-to-one), split into train/val/test by a seed:
+    load_sentiment, load_spam                 -> TextDataset
+Text for a character language model:
+    load_moby_dick                            -> CharCorpus
+Names (generation, and a real list of people's names):
+    load_names                                -> TextDataset
+Images for captioning:
+    load_digits                               -> ImageDataset
+Raw data, for showing a real example or building synthetic tasks:
+    sentiment_sentences, spam_subjects, moby_dick_text, first_names,
+    name_frequencies, load_cities, load_sunspots
+Splitting: split_indices
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, NamedTuple, Sequence
+
+import numpy as np
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+__all__ = [
+    "DATA_DIR", "PAD", "UNK", "BOS", "EOS", "DIGIT_WORDS",
+    "word_tokenize", "char_tokenize", "Vocab", "split_indices",
+    "TextSplit", "TextDataset", "CharCorpus", "ImageSplit", "ImageDataset", "Sunspots",
+    "load_sentiment", "load_spam", "load_moby_dick", "load_names", "load_digits",
+    "load_cities", "load_sunspots",
+    "sentiment_sentences", "spam_subjects", "moby_dick_text", "first_names", "name_frequencies",
+]
+
+
+# ----------------------------------------------------------------- validation
+def _check_int(fn: str, name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{fn}: {name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{fn}: {name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _check_choice(fn: str, name: str, value, choices: Sequence):
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{fn}: {name} must be one of {options}; got {value!r}")
+    return value
+
+
+def _check_fractions(fn: str, fractions) -> tuple[float, float, float]:
+    try:
+        fr = tuple(float(f) for f in fractions)
+    except (TypeError, ValueError):
+        raise TypeError(f"{fn}: fractions must be three numbers (train, val, test), "
+                        f"got {fractions!r}") from None
+    if len(fr) != 3 or min(fr) < 0 or abs(sum(fr) - 1.0) > 1e-9 or fr[0] == 0:
+        raise ValueError(f"{fn}: fractions must be three non-negative numbers (train, val, test) "
+                         f"with train > 0 that add up to 1, got {fractions!r}")
+    return fr
+
+
+# ----------------------------------------------------------------- tokenizers
+# A word is a run of letters/digits/underscores, with inner apostrophes kept
+# ("don't", "ishmael's"); every other non-space character is a token of its own.
+_WORD_RE = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
+
+
+def word_tokenize(text: str) -> list[str]:
+    """Split text into lowercase word and punctuation tokens.
+
+    The rule, in full: lowercase the text, turn curly apostrophes (’) into
+    straight ones, then take every run of letters and digits (with apostrophes
+    inside a word kept, as in "don't") as one token and every other non-space
+    character (punctuation, symbols) as a token of its own. Whitespace only
+    separates tokens.
+
+    >>> word_tokenize("Wow... Loved this place!")
+    ['wow', '.', '.', '.', 'loved', 'this', 'place', '!']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"word_tokenize: text must be a str, got {type(text).__name__}")
+    return _WORD_RE.findall(text.lower().replace("\u2019", "'"))
+
+
+def char_tokenize(text: str) -> list[str]:
+    """Split text into its characters, unchanged (case, spaces and newlines kept).
+
+    >>> char_tokenize("Call me")
+    ['C', 'a', 'l', 'l', ' ', 'm', 'e']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"char_tokenize: text must be a str, got {type(text).__name__}")
+    return list(text)
+
+
+_TOKENIZERS = {"word": word_tokenize, "char": char_tokenize}
+_JOINERS = {"word": " ", "char": ""}
+
+
+# ----------------------------------------------------------------- vocabulary
+class Vocab:
+    """A two-way map between tokens and integer ids 0..V-1.
+
+    Ids are given to the specials first, in the order given (so ``<pad>``, if
+    present, must come first and gets id 0, the value padding writes), then to
+    the other tokens from the most to the least frequent (ties alphabetically).
+
+    Inputs:
+    - tokens: the training tokens to count, e.g. ``word_tokenize(text)``, a
+      list of token lists (one per sentence), or, for level="char", a plain str.
+    - specials: special tokens, usually some of "<pad>", "<unk>", "<bos>", "<eos>".
+      With "<unk>" present, unknown tokens encode to its id; without it they
+      raise ``ValueError``.
+    - min_freq: tokens seen fewer times are left out (and become <unk>).
+    - max_size: keep at most this many non-special tokens (the most frequent).
+    - level: "word" or "char": how ``encode`` splits a str and ``decode`` joins.
+
+    Attributes: ``itos`` (list, id -> token), ``stoi`` (dict, token -> id),
+    ``specials``, ``level``, and ``pad_id``, ``unk_id``, ``bos_id``, ``eos_id``
+    (None when that special is absent). ``len(vocab)`` is V.
+    """
+
+    def __init__(self, tokens: Iterable, specials: Sequence[str] = (PAD, UNK),
+                 min_freq: int = 1, max_size: int | None = None, level: str = "word"):
+        fn = "Vocab"
+        _check_choice(fn, "level", level, tuple(_TOKENIZERS))
+        min_freq = _check_int(fn, "min_freq", min_freq, 1)
+        if max_size is not None:
+            max_size = _check_int(fn, "max_size", max_size, 0)
+        if isinstance(specials, str) or not all(isinstance(s, str) for s in specials):
+            raise TypeError(f"{fn}: specials must be a sequence of strings such as ('<pad>', '<unk>'), "
+                            f"got {specials!r}")
+        specials = tuple(specials)
+        if len(set(specials)) != len(specials):
+            raise ValueError(f"{fn}: specials contains a duplicate: {specials!r}")
+        if PAD in specials and specials[0] != PAD:
+            raise ValueError(f"{fn}: '<pad>' must be the first special so that its id is 0, "
+                             f"got specials={specials!r}")
+        if isinstance(tokens, str) and level == "word":
+            raise TypeError(f"{fn}: tokens is a str; for level='word' pass a list of tokens, "
+                            "e.g. word_tokenize(text)")
+        counts: Counter = Counter()
+        for item in tokens:
+            if isinstance(item, str):
+                counts[item] += 1
+            elif isinstance(item, (list, tuple)) and all(isinstance(t, str) for t in item):
+                counts.update(item)
+            else:
+                raise TypeError(f"{fn}: tokens must be strings or lists of strings, "
+                                f"found {type(item).__name__} {item!r}")
+        ranked = sorted((t for t, c in counts.items() if c >= min_freq and t not in specials),
+                        key=lambda t: (-counts[t], t))
+        if max_size is not None:
+            ranked = ranked[:max_size]
+        self.level = level
+        self.specials = specials
+        self.itos: list[str] = list(specials) + ranked
+        self.stoi: dict[str, int] = {t: i for i, t in enumerate(self.itos)}
+        self.pad_id, self.unk_id, self.bos_id, self.eos_id = (self.stoi.get(s) for s in (PAD, UNK, BOS, EOS))
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def __contains__(self, token) -> bool:
+        return token in self.stoi
+
+    def __repr__(self) -> str:
+        return f"Vocab(V={len(self)}, level={self.level!r}, specials={self.specials!r})"
+
+    def encode(self, tokens, add_bos: bool = False, add_eos: bool = False) -> list[int]:
+        """Token ids of a text or a token list.
+
+        Inputs:
+        - tokens: a str (split with this vocabulary's tokenizer: words or
+          characters) or a list of T tokens.
+        - add_bos, add_eos: put the <bos> id first / the <eos> id last.
+
+        Returns a list of T ints (T+1 or T+2 with add_bos/add_eos). A token not
+        in the vocabulary becomes <unk>, or raises ``ValueError`` without one.
+        """
+        fn = "Vocab.encode"
+        if isinstance(tokens, str):
+            tokens = _TOKENIZERS[self.level](tokens)
+        elif not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
+            raise TypeError(f"{fn}: tokens must be a str or a list of str tokens, "
+                            f"got {type(tokens).__name__}")
+        for flag, tok, tid in (("add_bos", BOS, self.bos_id), ("add_eos", EOS, self.eos_id)):
+            if (add_bos if flag == "add_bos" else add_eos) and tid is None:
+                raise ValueError(f"{fn}: {flag}=True but this vocabulary has no {tok!r} "
+                                 f"(its specials are {self.specials!r})")
+        ids = [self.bos_id] if add_bos else []
+        for t in tokens:
+            i = self.stoi.get(t, self.unk_id)
+            if i is None:
+                raise ValueError(f"{fn}: token {t!r} is not in the vocabulary and there is no "
+                                 "'<unk>' to map it to; build the Vocab with specials including '<unk>'")
+            ids.append(i)
+        if add_eos:
+            ids.append(self.eos_id)
+        return ids
+
+    def to_tokens(self, ids, skip_specials: bool = False) -> list[str]:
+        """The tokens of a sequence of ids.
+
+        Inputs:
+        - ids: T integer ids (a list or a 1-D array), each in 0..V-1.
+        - skip_specials: leave out <pad>, <bos> and <eos> (<unk> is kept, so
+          that unknown words stay visible).
+        """
+        fn = "Vocab.to_tokens"
+        arr = np.asarray(ids)
+        if arr.ndim != 1:
+            raise ValueError(f"{fn}: ids has shape {arr.shape}; expected (T,), one sequence of ids")
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            raise TypeError(f"{fn}: ids must be integers, got dtype {arr.dtype}")
+        bad = np.flatnonzero((arr < 0) | (arr >= len(self)))
+        if bad.size:
+            k = int(bad[0])
+            raise ValueError(f"{fn}: ids[{k}] = {int(arr[k])} is outside 0..V-1 for this vocabulary "
+                             f"of V = {len(self)}")
+        skip = {self.pad_id, self.bos_id, self.eos_id} - {None} if skip_specials else set()
+        return [self.itos[i] for i in arr.tolist() if i not in skip]
+
+    def decode(self, ids, skip_specials: bool = False) -> str:
+        """The text of a sequence of ids: tokens joined by spaces (words) or nothing (chars).
+
+        Inputs: as for ``to_tokens``. For a char vocabulary and text made of
+        known characters, ``decode(encode(text)) == text``; for words it gives
+        ``" ".join(word_tokenize(text))``.
+        """
+        return _JOINERS[self.level].join(self.to_tokens(ids, skip_specials=skip_specials))
+
+
+# ----------------------------------------------------------------- splitting
+def split_indices(n: int, fractions=(0.8, 0.1, 0.1), seed: int = 0, groups=None):
+    """Split 0..n-1 into train, validation and test indices by a seeded permutation.
+
+    Inputs:
+    - n: number of examples N.
+    - fractions: (train, val, test) shares, non-negative, adding up to 1.
+      The val and test sizes are rounded; train gets the rest.
+    - seed: the seed of ``np.random.default_rng``; the same seed always gives
+      the same split, on every machine.
+    - groups: optional, N hashable keys (e.g. the texts). Examples with equal
+      keys go to the same split, so an exact duplicate of a training example
+      is never used to test; the fractions then count groups, not examples.
+
+    Returns (train, val, test): int64 index arrays, disjoint, covering 0..n-1,
+    each in the shuffled order of the permutation (members of a group next to
+    each other).
+    """
+    return _split("split_indices", n, fractions, seed, groups)
+
+
+def _split(fn: str, n, fractions, seed, groups=None):
+    n = _check_int(fn, "n", n, 1)
+    fr = _check_fractions(fn, fractions)
+    seed = _check_int(fn, "seed", seed, 0)
+    if groups is None:
+        members = [[i] for i in range(n)]
+    else:
+        if isinstance(groups, str) or len(groups) != n:
+            raise ValueError(f"{fn}: groups must hold one key per example, N = {n}, "
+                             f"got {type(groups).__name__} of length {len(groups)}")
+        first: dict = {}
+        for i, key in enumerate(groups):
+            first.setdefault(key, []).append(i)
+        members = list(first.values())  # groups in order of first appearance
+    g = len(members)
+    perm = np.random.default_rng(seed).permutation(g)
+    n_val, n_test = round(g * fr[1]), round(g * fr[2])
+    n_train = g - n_val - n_test
+    if n_train < 1:
+        raise ValueError(f"{fn}: fractions {fractions!r} leave no training example out of {g}")
+    cuts = (perm[:n_train], perm[n_train:n_train + n_val], perm[n_train + n_val:])
+    return tuple(np.array([i for k in part for i in members[k]], dtype=np.int64) for part in cuts)
+
+
+# ----------------------------------------------------------------- containers
+class TextSplit(NamedTuple):
+    """One split of a text data set.
+
+    - texts: N raw strings (a sentence, a subject line, a name)
+    - ids: N lists of token ids; list n has length T_n
+    - labels: (N,) int64 class indices (see the data set's ``classes``)
+    """
+
+    texts: list[str]
+    ids: list[list[int]]
+    labels: np.ndarray
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """(N,) int64: the length T_n of each sequence."""
+        return np.array([len(s) for s in self.ids], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class TextDataset:
+    """train/val/test TextSplits, the Vocab (built from train) and the class names."""
+
+    train: TextSplit
+    val: TextSplit
+    test: TextSplit
+    vocab: Vocab
+    classes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CharCorpus:
+    """A text as character ids, cut into three consecutive pieces.
+
+    - train, val, test: (T_train,), (T_val,), (T_test,) int64 ids
+    - vocab: the character Vocab (all characters of ``text``; no specials)
+    - text: the whole text the ids were made from
+    """
+
+    train: np.ndarray
+    val: np.ndarray
+    test: np.ndarray
+    vocab: Vocab
+    text: str
+
+
+class ImageSplit(NamedTuple):
+    """images: (N, 8, 8) float64 in [0, 1]; labels: (N,) int64 digits 0..9."""
+
+    images: np.ndarray
+    labels: np.ndarray
+
+
+@dataclass(frozen=True)
+class ImageDataset:
+    """train/val/test ImageSplits; classes are the digits' English words."""
+
+    train: ImageSplit
+    val: ImageSplit
+    test: ImageSplit
+    classes: tuple[str, ...] = DIGIT_WORDS
+
+
+class Sunspots(NamedTuple):
+    """years: (N,) int64; counts: (N,) float64 yearly mean sunspot numbers."""
+
+    years: np.ndarray
+    counts: np.ndarray
+
+
+# ----------------------------------------------------------------- file readers
+@lru_cache(maxsize=None)
+def _read_tsv(name: str) -> tuple[tuple[str, ...], ...]:
+    """Rows (header dropped) of a bundled tab-separated file, as tuples of str."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").split("\n")
+    header = lines[0].split("\t")
+    rows = tuple(tuple(line.split("\t")) for line in lines[1:] if line)
+    if any(len(r) != len(header) for r in rows):
+        raise RuntimeError(f"{name}: a row does not have the {len(header)} columns {header}")
+    return rows
+
+
+def _text_dataset(fn, texts, labels, classes, seed, fractions, min_freq, specials, level,
+                  vocab_from_all=False):
+    """Split (equal texts stay together), tokenize, build the Vocab (from train
+    unless vocab_from_all) and encode."""
+    train_i, val_i, test_i = _split(fn, len(texts), fractions, seed, groups=texts)
+    min_freq = _check_int(fn, "min_freq", min_freq, 1)
+    tokenize = _TOKENIZERS[level]
+    tokens = [tokenize(t) for t in texts]
+    counted = tokens if vocab_from_all else [tokens[i] for i in train_i]
+    vocab = Vocab(counted, specials=specials, min_freq=min_freq, level=level)
+    labels = np.asarray(labels, dtype=np.int64)
+
+    def take(idx):
+        return TextSplit([texts[i] for i in idx], [vocab.encode(tokens[i]) for i in idx], labels[idx])
+
+    return TextDataset(take(train_i), take(val_i), take(test_i), vocab, tuple(classes))
+
+
+# ----------------------------------------------------------------- sentiment
+SENTIMENT_SOURCES = ("amazon", "imdb", "yelp")
+
+
+def sentiment_sentences(label: int | None = None, source: str | None = None) -> list[str]:
+    """The 3,000 review sentences, raw, in file order (amazon, imdb, yelp).
+
+    - label: 0 (negative) or 1 (positive) to keep one class; None for both.
+    - source: "amazon", "imdb" or "yelp" to keep one site; None for all.
+    """
+    fn = "sentiment_sentences"
+    if label is not None:
+        _check_choice(fn, "label", label, (0, 1))
+    if source is not None:
+        _check_choice(fn, "source", source, SENTIMENT_SOURCES)
+    return [t for s, y, t in _read_tsv("sentiment.tsv")
+            if (label is None or int(y) == label) and (source is None or s == source)]
+
+
+def load_sentiment(seed: int = 0, fractions=(0.8, 0.1, 0.1), min_freq: int = 1) -> TextDataset:
+    """Sentiment Labelled Sentences (Kotzias et al., 2015): 3,000 sentences, 50/50.
+
+    Inputs:
+    - seed: fixes the train/val/test split (see ``split_indices``).
+    - fractions: (train, val, test) shares.
+    - min_freq: words seen fewer times in train become <unk>.
+
+    The split keeps repeated sentences together (18 sentences occur twice), so
+    none of val/test is a copy of a training sentence; by default N is about
+    2400/300/300.
+
+    Returns a TextDataset: ``ids`` are word ids
+    (``word_tokenize``) of a Vocab built from the training split with specials
+    <pad> = 0 and <unk> = 1, so val/test words never seen in training are <unk>;
+    labels are 0 (negative) or 1 (positive), classes ("negative", "positive").
+    """
+    rows = _read_tsv("sentiment.tsv")
+    return _text_dataset("load_sentiment", [r[2] for r in rows], [int(r[1]) for r in rows],
+                         ("negative", "positive"), seed, fractions, min_freq, (PAD, UNK), "word")
+
+
+# ----------------------------------------------------------------- spam
+def spam_subjects(label: int | None = None) -> list[str]:
+    """All 6,046 subject lines (1,896 spam), leading Re:/Fwd:/[list] tags removed.
+
+    - label: 1 (spam) or 0 (ham) to keep one class; None for both.
+    A few subjects are empty strings (mails without a subject, or whose
+    subject was nothing but tags).
+    """
+    if label is not None:
+        _check_choice("spam_subjects", "label", label, (0, 1))
+    return [s for y, _group, s in _read_tsv("spam_subjects.tsv") if label is None or int(y) == label]
+
+
+def load_spam(seed: int = 0, fractions=(0.8, 0.1, 0.1), min_freq: int = 1,
+              drop_empty: bool = True) -> TextDataset:
+    """SpamAssassin subject lines as a spam/ham classification task.
+
+    Inputs:
+    - seed, fractions, min_freq: as for ``load_sentiment``.
+    - drop_empty: leave out the subjects with no tokens (29 of 6,046), which a
+      many-to-one model cannot read (T_n = 0). The split is made after dropping.
+
+    Mailing-list threads repeat a subject many times once the Re: tags are gone
+    (4,150 ham mails have only 2,084 distinct subjects), so the split is made
+    over distinct subjects: every copy of a subject lands in the same split and
+    the test set measures generalisation, not memory. Split sizes in mails
+    therefore vary a little with the seed (about 4800/600/600).
+
+    Returns a TextDataset of word ids (Vocab from train: <pad> = 0, <unk> = 1),
+    labels 1 = spam, 0 = ham, classes ("ham", "spam"). Spam is about 31%.
+    """
+    fn = "load_spam"
+    if not isinstance(drop_empty, bool):
+        raise TypeError(f"{fn}: drop_empty must be True or False, got {drop_empty!r}")
+    rows = [r for r in _read_tsv("spam_subjects.tsv") if not drop_empty or word_tokenize(r[2])]
+    return _text_dataset(fn, [r[2] for r in rows], [int(r[0]) for r in rows],
+                         ("ham", "spam"), seed, fractions, min_freq, (PAD, UNK), "word")
+
+
+# ----------------------------------------------------------------- Moby-Dick
+def moby_dick_text() -> str:
+    """The Moby-Dick excerpt: chapters 1-32, about 298,000 characters, as one str."""
+    return _moby()
+
+
+@lru_cache(maxsize=1)
+def _moby() -> str:
+    return (DATA_DIR / "moby_dick.txt").read_text(encoding="utf-8")
+
+
+def load_moby_dick(fractions=(0.9, 0.05, 0.05), n_chars: int | None = None) -> CharCorpus:
+    """Moby-Dick as character ids for a character-level language model.
+
+    Inputs:
+    - fractions: (train, val, test) shares of the text. The pieces are
+      consecutive (train is the beginning), not shuffled: a language model is
+      judged on text it has not seen, and a random split of characters would
+      put every validation character between two training ones.
+    - n_chars: use only the first n_chars characters (for quick runs).
+
+    Returns a CharCorpus; its Vocab is built from the whole text used (about
+    78 characters, case kept, no specials), so val and test have no unknowns.
+    """
+    fn = "load_moby_dick"
+    fr = _check_fractions(fn, fractions)
+    text = _moby()
+    if n_chars is not None:
+        text = text[:_check_int(fn, "n_chars", n_chars, 3)]
+    vocab = Vocab(text, specials=(), level="char")
+    ids = np.array(vocab.encode(text), dtype=np.int64)  # (T,)
+    n_val, n_test = round(len(ids) * fr[1]), round(len(ids) * fr[2])
+    n_train = len(ids) - n_val - n_test
+    return CharCorpus(ids[:n_train], ids[n_train:n_train + n_val], ids[n_train + n_val:], vocab, text)
+
+
+# ----------------------------------------------------------------- names
+_SEXES = ("female", "male")
+
+
+@lru_cache(maxsize=None)
+def _name_percent(sex: str | None) -> tuple[tuple[str, float], ...]:
+    best: dict[str, float] = {}
+    for name, s, pct in _read_tsv("first_names.tsv"):
+        if sex is None or s == sex[0].upper():
+            best[name] = max(best.get(name, 0.0), float(pct))
+    return tuple(sorted(best.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def first_names(sex: str | None = None) -> list[str]:
+    """US-census (1990) first names, most common first, capitalised ("Mary").
+
+    - sex: "female" (4,275 names), "male" (1,219) or None for both (names on
+      both lists appear once).
+    """
+    if sex is not None:
+        _check_choice("first_names", "sex", sex, _SEXES)
+    return [n for n, _ in _name_percent(sex)]
+
+
+def name_frequencies(sex: str | None = None) -> dict[str, float]:
+    """Each first name's share of the census population, in percent.
+
+    - sex: as for ``first_names``; with None, a name on both lists gets the
+      larger of its two percentages. Useful for sampling realistic names.
+    """
+    if sex is not None:
+        _check_choice("name_frequencies", "sex", sex, _SEXES)
+    return dict(_name_percent(sex))
+
+
+def load_names(sex: str | None = None, seed: int = 0, fractions=(0.8, 0.1, 0.1),
+               lowercase: bool = True) -> TextDataset:
+    """First names as character sequences, for name generation.
+
+    Inputs:
+    - sex: "female", "male" or None (both lists, each name once).
+    - seed, fractions: the split, as for ``load_sentiment``.
+    - lowercase: "mary" rather than "Mary".
+
+    Returns a TextDataset: ``ids`` are character ids without <bos>/<eos>
+    (add them with ``vocab.encode(name, add_bos=True, add_eos=True)`` or the
+    vocab's ``bos_id``/``eos_id``); the character Vocab has specials <pad> = 0,
+    <bos>, <eos> and is built from all the names (an alphabet is a closed set,
+    so there is no <unk>). Labels are
+    1 where the name is more common among men than women, else 0; classes
+    ("female", "male").
+    """
+    fn = "load_names"
+    if sex is not None:
+        _check_choice(fn, "sex", sex, _SEXES)
+    if not isinstance(lowercase, bool):
+        raise TypeError(f"{fn}: lowercase must be True or False, got {lowercase!r}")
+    female, male = name_frequencies("female"), name_frequencies("male")
+    names = first_names(sex)
+    labels = [int(male.get(n, 0.0) > female.get(n, 0.0)) for n in names]
+    texts = [n.lower() for n in names] if lowercase else names
+    return _text_dataset(fn, texts, labels, _SEXES, seed, fractions, 1, (PAD, BOS, EOS), "char",
+                         vocab_from_all=True)
+
+
+# ----------------------------------------------------------------- digits
+@lru_cache(maxsize=1)
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    with np.load(DATA_DIR / "digits.npz") as z:
+        return z["images"], z["labels"]
+
+
+def load_digits(seed: int = 0, fractions=(0.8, 0.1, 0.1)) -> ImageDataset:
+    """The UCI optical handwritten digits: 1,797 grey images of 8x8 pixels.
+
+    Inputs:
+    - seed, fractions: the split, as for ``load_sentiment``.
+
+    Returns an ImageDataset: images (N, 8, 8) float64, the 0..16 pixel counts
+    divided by 16 so they lie in [0, 1]; labels (N,) int64 in 0..9; classes
+    are the English words "zero".."nine".
+    """
+    images, labels = _digits()
+    train_i, val_i, test_i = _split("load_digits", len(labels), fractions, seed)
+    x = images.astype(np.float64) / 16.0  # (1797, 8, 8) in [0, 1]
+    y = labels.astype(np.int64)
+    return ImageDataset(*(ImageSplit(x[i], y[i]) for i in (train_i, val_i, test_i)))
+
+
+# ----------------------------------------------------------------- cities, sunspots
+def load_cities() -> list[str]:
+    """About 370 real city names (GeoNames), most populous first, e.g. "Mumbai".
+
+    Names are as GeoNames writes them, so some carry accents ("São Paulo") and
+    some have several words ("Rio de Janeiro").
+    """
+    return [r[0] for r in _read_tsv("cities.tsv")]
+
+
+def load_sunspots() -> Sunspots:
+    """Yearly sunspot numbers 1700-2008: years (309,) int64, counts (309,) float64."""
+    lines = (DATA_DIR / "sunspots.csv").read_text(encoding="ascii").split()[1:]
+    table = np.array([line.split(",") for line in lines], dtype=np.float64)  # (309, 2)
+    return Sunspots(table[:, 0].astype(np.int64), table[:, 1])
