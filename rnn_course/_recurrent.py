@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import Dims
+from ._checks import Dims, as_index_array
 from .module import Module
 
 
@@ -55,6 +55,7 @@ class RecurrentModule(Module):
         self.dh0 = None  # (L*dirs, N, D) after backward
         self.dc0 = None  # LSTM only
         self._caches = None
+        self._lengths = None
 
     # -- parameters ---------------------------------------------------------
 
@@ -97,16 +98,22 @@ class RecurrentModule(Module):
 
     # -- forward and backward ----------------------------------------------
 
-    def __call__(self, x, h0=None):
-        return self.forward(x, h0)
+    def __call__(self, x, h0=None, lengths=None):
+        return self.forward(x, h0, lengths)
 
-    def forward(self, x, h0=None):
+    def forward(self, x, h0=None, lengths=None):
         """Run the whole stack over a batch of sequences.
 
         Inputs:
         - x: (N, T, d) input sequences, d = input_size
         - h0: (L*dirs, N, D) initial hidden states, or None for zeros; for the
           LSTM a pair (h0, c0) of such arrays
+        - lengths: (N,) true lengths of padded sequences, or None when every
+          sequence fills all T steps. With lengths, the reverse direction reads
+          each sequence from its own last real step (not from the padding), and
+          h_n holds every direction's state after the last real step, as
+          PyTorch's packed sequences do. Outputs at padded steps are not
+          meaningful; mask them out of the loss.
 
         Returns (output, h_n):
         - output: (N, T, dirs*D) the last layer's hidden states, directions concatenated
@@ -119,6 +126,15 @@ class RecurrentModule(Module):
         x = dims.array("x", x, "N T d",
                        hint="a batch of sequences (for one sequence use x[None])")
         h0, c0 = self._split_state(name, dims, h0)
+        N, T, _ = x.shape
+        if lengths is not None:
+            lengths = as_index_array(name, "lengths", lengths, upper=T + 1, what="lengths")
+            if lengths.shape != (N,):
+                raise ValueError(f"{name}: lengths has shape {lengths.shape}; expected (N,) = ({N},)")
+            if lengths.min() < 1:
+                raise ValueError(f"{name}: lengths contains 0; every sequence needs at least one step")
+        flip = _flipper(lengths)
+        last = (slice(None), -1) if lengths is None else (np.arange(N), lengths - 1)
 
         caches = []
         h_n, c_n = [], []
@@ -128,17 +144,21 @@ class RecurrentModule(Module):
             for direction in range(dirs):
                 k = layer * dirs + direction
                 sfx = self._suffixes()[k]
-                seq = layer_in if direction == 0 else layer_in[:, ::-1]
+                seq = layer_in if direction == 0 else flip(layer_in)
                 out, h_last, c_last, cache = self._layer_forward(
                     seq, None if h0 is None else h0[k], None if c0 is None else c0[k],
                     *self._layer_params(sfx))
-                outs.append(out if direction == 0 else out[:, ::-1])
+                if lengths is not None:  # the state after each sequence's own last step
+                    h_last = out[last]
+                    c_last = self._cell_state_at(cache, lengths)
+                outs.append(out if direction == 0 else flip(out))
                 caches.append(cache)
                 h_n.append(h_last)
                 c_n.append(c_last)
             layer_in = outs[0] if dirs == 1 else np.concatenate(outs, axis=2)  # (N, T, dirs*D)
         self._caches = caches
         self._input_shape = x.shape
+        self._lengths = lengths
         h_n = np.stack(h_n)
         if self.has_cell_state:
             return layer_in, (h_n, np.stack(c_n))
@@ -157,6 +177,9 @@ class RecurrentModule(Module):
             h = None if h is None else dims.array(names[0], h, "L*dirs N D", hint=hint)
             c = None if c is None else dims.array(names[1], c, "L*dirs N D", hint=hint)
             return h, c
+        if isinstance(state, (tuple, list)):
+            raise TypeError(f"{name}: {names[0]} must be one array of shape (L*dirs, N, D); a pair "
+                            f"({names[0]}, {names[1]}) is for the LSTM, which also has a cell state")
         return dims.array(names[0], state, "L*dirs N D", hint=hint), None
 
     def backward(self, doutput, dh_n=None):
@@ -179,8 +202,13 @@ class RecurrentModule(Module):
         doutput = dims.array("doutput", doutput, "N T dirs*D",
                              hint="the gradient of the output returned by forward")
         dh_n, dc_n = self._split_state(name, dims, dh_n, names=("dh_n", "dc_n"))
+        lengths = self._lengths
+        flip = _flipper(lengths)
+        if lengths is not None and dc_n is not None:
+            raise ValueError(f"{name}: dc_n cannot be given for a forward pass with lengths: the final cell "
+                             f"states sit inside the sequences; use the outputs, or equal-length batches")
 
-        dh0 = np.zeros((L * dirs, N, D), dtype=doutput.dtype)
+        dh0 = np.zeros((L * dirs, N, D), dtype=np.result_type(doutput, self.dtype))
         dc0 = np.zeros_like(dh0) if self.has_cell_state else None
         dlayer_out = doutput
         for layer in range(L - 1, -1, -1):
@@ -189,15 +217,15 @@ class RecurrentModule(Module):
                 k = layer * dirs + direction
                 sfx = self._suffixes()[k]
                 dout = dlayer_out[:, :, direction * D:(direction + 1) * D]
-                if direction == 1:
-                    dout = dout[:, ::-1]
+                dout = np.array(dout if direction == 0 else flip(dout))  # own time order, a copy
+                dh_last = None if dh_n is None else dh_n[k]
+                if lengths is not None and dh_last is not None:  # h_n came from step lengths-1
+                    dout[np.arange(N), lengths - 1] += dh_last
+                    dh_last = None
                 dx, dh0_k, dc0_k, dWih, dWhh, dbih, dbhh = self._layer_backward(
-                    np.ascontiguousarray(dout),
-                    None if dh_n is None else dh_n[k],
-                    None if dc_n is None else dc_n[k],
-                    self._caches[k])
+                    dout, dh_last, None if dc_n is None else dc_n[k], self._caches[k])
                 if direction == 1:
-                    dx = dx[:, ::-1]
+                    dx = flip(dx)
                 dlayer_in = dx if dlayer_in is None else dlayer_in + dx
                 dh0[k] = dh0_k
                 if dc0 is not None:
@@ -213,6 +241,10 @@ class RecurrentModule(Module):
 
     # -- per-layer hooks for subclasses --------------------------------------
 
+    def _cell_state_at(self, cache, lengths):
+        """The cell state after step lengths[n] - 1 of every sequence (LSTM only)."""
+        return None
+
     def _layer_forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
         """One layer, one direction. Returns (out (N, T, D), h_last, c_last or None, cache)."""
         raise NotImplementedError
@@ -220,6 +252,25 @@ class RecurrentModule(Module):
     def _layer_backward(self, dout, dh_last, dc_last, cache):
         """Returns (dx, dh0, dc0 or None, dW_ih, dW_hh, db_ih, db_hh)."""
         raise NotImplementedError
+
+
+def reverse_padded(a, lengths):
+    """Reverse every sequence of a (N, T, ...) batch within its own length.
+
+    Row n's first lengths[n] steps are reversed; its padding stays where it is.
+    Applying it twice gives the input back.
+    """
+    N, T = a.shape[:2]
+    t = np.arange(T)[None, :]
+    idx = np.where(t < lengths[:, None], lengths[:, None] - 1 - t, t)  # (N, T)
+    return a[np.arange(N)[:, None], idx]
+
+
+def _flipper(lengths):
+    """The time reversal the reverse direction uses: whole sequences, or within each length."""
+    if lengths is None:
+        return lambda a: a[:, ::-1]
+    return lambda a: reverse_padded(a, lengths)
 
 
 def _state_hint(module):

@@ -338,6 +338,9 @@ class LSTM(RecurrentModule):
     gate_count = 4
     has_cell_state = True
 
+    def _cell_state_at(self, cache, lengths):
+        return cache.cs[lengths, np.arange(len(lengths))]  # cs is (T+1, N, D); cs[t] follows step t-1
+
     def _layer_forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
         h, cache = lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
         return h, h[:, -1], cache.cs[-1], cache

@@ -213,3 +213,17 @@ def test_rel_error_shape_mismatch():
 def test_numerical_gradient_needs_df_for_array_f():
     with raises(ValueError, "numerical_gradient: f returned an array of shape (2,); pass df"):
         numerical_gradient(lambda v: v * 2, np.zeros(2))
+
+
+def test_gru_given_an_lstm_state_pair():
+    m = rc.GRU(3, 4)
+    with raises(TypeError, "GRU.forward: h0 must be one array of shape (L*dirs, N, D); a pair (h0, c0) is for "
+                           "the LSTM, which also has a cell state"):
+        m.forward(np.zeros((1, 2, 3)), (np.zeros((1, 1, 4)), np.zeros((1, 1, 4))))
+
+
+def test_module_gradients_keep_the_module_dtype():
+    m = rc.RNN(3, 4)  # float64
+    out, _ = m.forward(np.ones((1, 2, 3)))
+    dx = m.backward(np.ones(out.shape, dtype=np.float32))
+    assert dx.dtype == m.dh0.dtype == np.float64

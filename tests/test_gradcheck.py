@@ -67,3 +67,17 @@ def test_check_gradients_rejects_a_gradient_of_the_wrong_shape():
 def test_check_gradients_unknown_name():
     with pytest.raises(KeyError, match="no input named 'y'"):
         check_gradients(lambda x: np.sum(x), {"x": np.zeros(2)}, {"y": np.zeros(2)})
+
+
+def test_tiny_entries_are_measured_at_the_inputs_scale():
+    w = np.array([1.0, 3e-7, -2e-8])
+    x = np.array([0.3, -0.7, 1.1])
+
+    def f(x):
+        return np.sum(np.sin(x) * w) * 1e3  # values ~1e3: rounding noise ~1e-8 in the differences
+
+    right = np.cos(x) * w * 1e3
+    assert check_gradients(f, {"x": x}, {"x": right}).ok(1e-6)
+    wrong = right.copy()
+    wrong[1] *= 2  # a real bug in a tiny entry is still caught
+    assert not check_gradients(f, {"x": x}, {"x": wrong}).ok(1e-6)
