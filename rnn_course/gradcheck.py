@@ -8,6 +8,7 @@ compare the central difference with the analytic gradient.
     rel_error(a, b)                                 symmetric relative error
     check_gradients(f, inputs, analytic, df)        every input at once, worst entry by name
     check_module_gradients(module, x)               every parameter of a module and dx
+    check_model_gradients(model, *batch)            every parameter, through a model's loss
 """
 
 from __future__ import annotations
@@ -172,14 +173,54 @@ def check_module_gradients(module, x, seed=0, eps=1e-5):
     return report
 
 
-def _record(report, name, analytic, numeric):
+def check_model_gradients(model, *batch, names=None, eps=1e-5):
+    """Check the gradients a model's ``loss(*batch)`` leaves in its parameters.
+
+    ``model`` is any Module with a ``loss(*batch) -> float`` method that runs
+    forward and backward (every model in rnn_course.models). Each parameter
+    (or just those in ``names``, dotted as in ``model.parameters()``) is
+    perturbed in turn and restored exactly. Returns a GradCheckReport.
+    """
+    model.zero_grad()
+    loss = float(model.loss(*batch))
+    triples = [(n, p, g.copy()) for n, p, g in model.parameters() if names is None or n in names]
+    # The rounding noise of (L(p+eps) - L(p-eps)) / 2eps is about 1e-16 |L| / eps:
+    # gradient entries are measured against at least 1e6 times that (1e-5 for a
+    # loss near 1), below which central differences cannot tell right from wrong.
+    floor = 1e6 * 1e-16 * max(1.0, abs(loss)) / eps
+    report = GradCheckReport()
+    for name, p, analytic in triples:
+        original = p.copy()
+        numeric = np.zeros(p.shape)
+        flat, nflat = p.reshape(-1), numeric.reshape(-1)
+        if not np.shares_memory(flat, p):
+            raise ValueError(f"check_model_gradients: parameter {name} is not contiguous, so it cannot be "
+                             f"perturbed in place")
+        try:
+            for i in range(flat.size):
+                old = flat[i]
+                flat[i] = old + eps
+                plus = float(model.loss(*batch))
+                flat[i] = old - eps
+                minus = float(model.loss(*batch))
+                flat[i] = old
+                nflat[i] = (plus - minus) / (2 * eps)
+        finally:
+            p[...] = original
+        _record(report, name, analytic, numeric, floor)
+    model.zero_grad()
+    model.loss(*batch)  # leave the analytic gradients in place
+    return report
+
+
+def _record(report, name, analytic, numeric, floor=0.0):
     # Central differences carry ~1e-11 of absolute rounding noise (float64,
     # eps = 1e-5), so an entry 1e5 times smaller than the input's largest
     # gradient cannot be resolved to 1e-6 relative even when it is right. Such
     # entries are measured against 1e-4 of the largest one instead; an error of
     # any size that matters at that scale is still caught.
     size = np.abs(analytic) + np.abs(numeric)
-    floor = max(_EPS, 1e-4 * float(size.max())) if size.size else _EPS
+    floor = max(_EPS, floor, 1e-4 * float(size.max()) if size.size else 0.0)
     err = np.abs(analytic - numeric) / np.maximum(floor, size)
     idx = np.unravel_index(int(np.argmax(err)), err.shape) if err.size else ()
     report.errors[name] = float(err.max()) if err.size else 0.0

@@ -1,0 +1,263 @@
+"""One model per RNN topology, each built from the library's layers.
+
+    ManyToOneClassifier   many-to-one    a sequence in, one label out (sentiment, spam)
+    SequenceTagger        many-to-many   one tag per token, aligned (named entities)
+    Seq2Seq               many-to-many   encoder-decoder, lengths may differ (dates -> ISO)
+    Captioner             one-to-many    one vector in (an image), a sequence out
+    CharLM                many-to-many   next-character prediction, and sampling
+
+Every model is a Module: ``parameters()`` for the optimisers, and a
+``loss(*batch) -> float`` that runs forward and backward, for ``fit``.
+``cell`` is "rnn", "lstm" or "gru". Notation: N batch, T time steps, d
+embedding size, D hidden size, V vocabulary, C classes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .gru import GRU
+from .layers import Embedding, Linear
+from .losses import log_softmax, softmax_cross_entropy
+from .lstm import LSTM
+from .module import Module
+from .rnn import RNN
+
+CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+
+
+def make_recurrent(cell, input_size, hidden_size, num_layers=1, bidirectional=False, seed=None):
+    """RNN, LSTM or GRU by name."""
+    if cell not in CELLS:
+        raise ValueError(f"cell must be 'rnn', 'lstm' or 'gru', got {cell!r}")
+    return CELLS[cell](input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, seed=seed)
+
+
+def _h(state):
+    """The hidden part of a final state: h_n, or h_n of the LSTM's (h_n, c_n)."""
+    return state[0] if isinstance(state, tuple) else state
+
+
+def _dstate(rnn, dh):
+    """A gradient for h_n in the form the module's backward wants."""
+    return (dh, None) if isinstance(rnn, LSTM) else dh
+
+
+def sample_logits(logits, temperature=1.0, rng=None):
+    """Draw one id per row from softmax(logits / temperature).
+
+    logits: (N, V). temperature > 0: lower is more conservative, higher more
+    varied; temperature 0 means greedy (argmax). Returns (N,) ids.
+    """
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.ndim != 2:
+        raise ValueError(f"sample_logits: logits has shape {logits.shape}; expected (N, V)")
+    if temperature < 0:
+        raise ValueError(f"sample_logits: temperature must be >= 0, got {temperature}")
+    if temperature == 0:
+        return logits.argmax(axis=1)
+    rng = rng if rng is not None else np.random.default_rng()
+    p = np.exp(log_softmax(logits / temperature))
+    u = rng.random((logits.shape[0], 1))
+    return np.minimum((p.cumsum(axis=1) < u).sum(axis=1), logits.shape[1] - 1)
+
+
+class ManyToOneClassifier(Module):
+    """ids (N, T) + lengths (N,) -> class scores (N, C).
+
+    embedding -> (stacked, optionally bidirectional) RNN/LSTM/GRU -> the state
+    after each sequence's last real token (both directions' final states when
+    bidirectional) -> linear -> C scores.
+    """
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, num_classes, cell="gru", num_layers=1,
+                 bidirectional=False, seed=0):
+        super().__init__()
+        self.embed = Embedding(vocab_size, embed_dim, seed=seed)
+        self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, bidirectional, seed=seed + 1)
+        self.head = Linear(hidden_size * self.rnn.num_directions, num_classes, seed=seed + 2)
+
+    def forward(self, ids, lengths):
+        _, h_n = self.rnn.forward(self.embed.forward(ids), lengths=lengths)
+        dirs = self.rnn.num_directions
+        last = _h(h_n)[-dirs:]  # the top layer's final state(s): (dirs, N, D)
+        self._last_shape = _h(h_n).shape
+        features = np.concatenate(list(last), axis=1)  # (N, dirs*D)
+        return self.head.forward(features)
+
+    def loss(self, ids, lengths, labels):
+        logits = self.forward(ids, lengths)
+        loss, dlogits = softmax_cross_entropy(logits, labels)
+        dfeat = self.head.backward(dlogits)  # (N, dirs*D)
+        dirs, D = self.rnn.num_directions, self.rnn.hidden_size
+        dh_n = np.zeros(self._last_shape)
+        dh_n[-dirs:] = dfeat.reshape(len(dfeat), dirs, D).transpose(1, 0, 2)
+        N, T = np.shape(ids)
+        dx = self.rnn.backward(np.zeros((N, T, dirs * D)), _dstate(self.rnn, dh_n))
+        self.embed.backward(dx)
+        return loss
+
+    def predict(self, ids, lengths):
+        return self.forward(ids, lengths).argmax(axis=1)
+
+
+class SequenceTagger(Module):
+    """ids (N, T) + lengths (N,) -> tag scores (N, T, C), one tag per token.
+
+    A bidirectional encoder lets the tag of a word depend on the words after it.
+    """
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, num_tags, cell="gru", num_layers=1,
+                 bidirectional=True, seed=0):
+        super().__init__()
+        self.embed = Embedding(vocab_size, embed_dim, seed=seed)
+        self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, bidirectional, seed=seed + 1)
+        self.head = Linear(hidden_size * self.rnn.num_directions, num_tags, seed=seed + 2)
+
+    def forward(self, ids, lengths):
+        out, _ = self.rnn.forward(self.embed.forward(ids), lengths=lengths)
+        return self.head.forward(out)  # (N, T, C)
+
+    def loss(self, ids, lengths, tags):
+        logits = self.forward(ids, lengths)
+        mask = np.arange(logits.shape[1])[None, :] < np.asarray(lengths)[:, None]
+        loss, dlogits = softmax_cross_entropy(logits, tags, mask)
+        self.embed.backward(self.rnn.backward(self.head.backward(dlogits)))
+        return loss
+
+    def predict(self, ids, lengths):
+        return self.forward(ids, lengths).argmax(axis=-1)
+
+
+class _Decoder(Module):
+    """Embedding -> RNN -> linear over a target vocabulary, one step or a whole sequence."""
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, cell, seed):
+        super().__init__()
+        self.embed = Embedding(vocab_size, embed_dim, seed=seed)
+        self.rnn = make_recurrent(cell, embed_dim, hidden_size, seed=seed + 1)
+        self.head = Linear(hidden_size, vocab_size, seed=seed + 2)
+
+    def forward(self, ids, state):
+        out, state = self.rnn.forward(self.embed.forward(ids), state)
+        return self.head.forward(out), state
+
+    def backward(self, dlogits):
+        self.embed.backward(self.rnn.backward(self.head.backward(dlogits)))
+        return self.rnn.dh0, self.rnn.dc0
+
+    def greedy(self, state, bos, eos, max_len):
+        """Feed back the argmax each step, from <bos>; returns (N, max_len) ids (eos-padded)."""
+        N = _h(state).shape[1]
+        tok = np.full((N, 1), bos)
+        out = np.full((N, max_len), eos)
+        done = np.zeros(N, dtype=bool)
+        for t in range(max_len):
+            logits, state = self.forward(tok, state)
+            tok = logits[:, -1].argmax(axis=1)[:, None]
+            out[:, t] = np.where(done, eos, tok[:, 0])
+            done |= tok[:, 0] == eos
+            if done.all():
+                break
+        return out
+
+
+def _teacher_forcing(targets, bos):
+    """Decoder inputs for teacher forcing: <bos> then the targets shifted right by one."""
+    targets = np.asarray(targets)
+    return np.concatenate([np.full((len(targets), 1), bos), targets[:, :-1]], axis=1)
+
+
+class Seq2Seq(Module):
+    """Encoder-decoder: source ids (N, S) -> target ids (N, T'), lengths may differ.
+
+    The encoder's final hidden state starts the decoder. Training uses teacher
+    forcing: the decoder reads <bos> and the true previous token; ``translate``
+    decodes greedily, feeding back its own previous token until <eos>.
+    """
+
+    def __init__(self, src_vocab, tgt_vocab, embed_dim, hidden_size, bos, eos, cell="gru", seed=0):
+        super().__init__()
+        self.bos, self.eos = bos, eos
+        self.src_embed = Embedding(src_vocab, embed_dim, seed=seed)
+        self.encoder = make_recurrent(cell, embed_dim, hidden_size, seed=seed + 1)
+        self.decoder = _Decoder(tgt_vocab, embed_dim, hidden_size, cell, seed=seed + 2)
+
+    def _encode(self, src, src_lengths):
+        _, state = self.encoder.forward(self.src_embed.forward(src), lengths=src_lengths)
+        h = _h(state)
+        return (h, np.zeros_like(h)) if isinstance(self.encoder, LSTM) else h
+
+    def loss(self, src, src_lengths, tgt, tgt_mask):
+        """tgt (N, T') target ids ending in <eos> and padded; tgt_mask (N, T') True at real tokens."""
+        state = self._encode(src, src_lengths)
+        logits, _ = self.decoder.forward(_teacher_forcing(tgt, self.bos), state)
+        loss, dlogits = softmax_cross_entropy(logits, tgt, tgt_mask)
+        dh0, _ = self.decoder.backward(dlogits)
+        N, S = np.shape(src)
+        dx = self.encoder.backward(np.zeros((N, S, self.encoder.hidden_size)),
+                                   _dstate(self.encoder, dh0))
+        self.src_embed.backward(dx)
+        return loss
+
+    def translate(self, src, src_lengths, max_len):
+        return self.decoder.greedy(self._encode(src, src_lengths), self.bos, self.eos, max_len)
+
+
+class Captioner(Module):
+    """One-to-many: an image vector (N, F) sets the decoder's first hidden state,
+    h0 = tanh(image W^T + b), and the decoder writes tokens until <eos>."""
+
+    def __init__(self, feature_size, vocab_size, embed_dim, hidden_size, bos, eos, cell="gru", seed=0):
+        super().__init__()
+        self.bos, self.eos = bos, eos
+        self.project = Linear(feature_size, hidden_size, seed=seed)
+        self.decoder = _Decoder(vocab_size, embed_dim, hidden_size, cell, seed=seed + 1)
+
+    def _start(self, images):
+        h0 = np.tanh(self.project.forward(images))[None]  # (1, N, D)
+        self._h0 = h0
+        return (h0, np.zeros_like(h0)) if isinstance(self.decoder.rnn, LSTM) else h0
+
+    def loss(self, images, tgt, tgt_mask):
+        logits, _ = self.decoder.forward(_teacher_forcing(tgt, self.bos), self._start(images))
+        loss, dlogits = softmax_cross_entropy(logits, tgt, tgt_mask)
+        dh0, _ = self.decoder.backward(dlogits)
+        self.project.backward((dh0 * (1 - self._h0 ** 2))[0])
+        return loss
+
+    def caption(self, images, max_len):
+        return self.decoder.greedy(self._start(images), self.bos, self.eos, max_len)
+
+
+class CharLM(Module):
+    """A character-level language model: ids (N, T) -> next-id scores (N, T, V)."""
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, cell="gru", num_layers=1, seed=0):
+        super().__init__()
+        self.embed = Embedding(vocab_size, embed_dim, seed=seed)
+        self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, seed=seed + 1)
+        self.head = Linear(hidden_size, vocab_size, seed=seed + 2)
+
+    def forward(self, ids, state=None):
+        out, state = self.rnn.forward(self.embed.forward(ids), state)
+        self.hidden = out  # (N, T, D), e.g. to look for interpretable units
+        return self.head.forward(out), state
+
+    def loss(self, inputs, targets):
+        """inputs, targets: (N, T) ids, targets = inputs shifted left by one character."""
+        logits, _ = self.forward(inputs)
+        loss, dlogits = softmax_cross_entropy(logits, targets)
+        self.embed.backward(self.rnn.backward(self.head.backward(dlogits)))
+        return loss
+
+    def sample(self, prefix_ids, length, temperature=1.0, seed=0):
+        """Continue prefix_ids (a list of ids) by ``length`` sampled ids; returns the new ids."""
+        rng = np.random.default_rng(seed)
+        logits, state = self.forward(np.asarray(prefix_ids)[None])
+        out = []
+        for _ in range(length):
+            nxt = sample_logits(logits[:, -1], temperature, rng)
+            out.append(int(nxt[0]))
+            logits, state = self.forward(nxt[:, None], state)
+        return out

@@ -1,0 +1,176 @@
+"""Tests for rnn_course.models and rnn_course.train: every model's loss
+gradient against finite differences, and each model learning a small task
+that needs its topology."""
+
+import numpy as np
+import pytest
+
+import rnn_course as rc
+from rnn_course.gradcheck import check_model_gradients
+from rnn_course.models import (Captioner, CharLM, ManyToOneClassifier, Seq2Seq, SequenceTagger,
+                               sample_logits)
+from rnn_course.train import History, fit
+
+TOL = 1e-5  # through a whole model the loss sums many terms: central differences resolve ~1e-5 relative
+CELLS = ["rnn", "lstm", "gru"]
+
+
+def _ragged(rng, N, T, V, low=1):
+    lengths = rng.integers(low, T + 1, N)
+    lengths[0] = T
+    ids = rng.integers(1, V, (N, T))
+    ids[np.arange(T)[None, :] >= lengths[:, None]] = 0
+    return ids, lengths
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_classifier_gradients(cell, bidirectional):
+    rng = np.random.default_rng(0)
+    ids, lengths = _ragged(rng, 3, 4, 6)
+    m = ManyToOneClassifier(6, 3, 4, 2, cell=cell, num_layers=2, bidirectional=bidirectional, seed=1)
+    report = check_model_gradients(m, ids, lengths, np.array([0, 1, 1]))
+    assert report.ok(TOL), str(report)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_tagger_gradients(cell):
+    rng = np.random.default_rng(1)
+    ids, lengths = _ragged(rng, 3, 4, 6)
+    m = SequenceTagger(6, 3, 4, 3, cell=cell, bidirectional=True, seed=2)
+    report = check_model_gradients(m, ids, lengths, rng.integers(0, 3, (3, 4)))
+    assert report.ok(TOL), str(report)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_seq2seq_gradients(cell):
+    rng = np.random.default_rng(2)
+    src, src_lengths = _ragged(rng, 3, 4, 6)
+    tgt = rng.integers(2, 5, (3, 3))
+    mask = np.array([[1, 1, 1], [1, 1, 0], [1, 0, 0]], dtype=bool)
+    m = Seq2Seq(6, 5, 3, 4, bos=0, eos=1, cell=cell, seed=3)
+    report = check_model_gradients(m, src, src_lengths, tgt, mask)
+    assert report.ok(TOL), str(report)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_captioner_and_charlm_gradients(cell):
+    rng = np.random.default_rng(3)
+    cap = Captioner(5, 6, 3, 4, bos=0, eos=1, cell=cell, seed=4)
+    report = check_model_gradients(cap, rng.standard_normal((2, 5)), rng.integers(1, 6, (2, 3)),
+                                   np.ones((2, 3), dtype=bool))
+    assert report.ok(TOL), str(report)
+    lm = CharLM(5, 3, 4, cell=cell, num_layers=2, seed=5)
+    ids = rng.integers(0, 5, (2, 5))
+    report = check_model_gradients(lm, ids[:, :-1], ids[:, 1:])
+    assert report.ok(TOL), str(report)
+
+
+def test_classifier_ignores_padding():
+    rng = np.random.default_rng(4)
+    m = ManyToOneClassifier(9, 3, 4, 2, bidirectional=True, seed=0)
+    ids, lengths = _ragged(rng, 4, 6, 9)
+    noisy = ids.copy()
+    noisy[np.arange(6)[None, :] >= lengths[:, None]] = 8  # different padding tokens
+    np.testing.assert_allclose(m.forward(ids, lengths), m.forward(noisy, lengths), rtol=1e-12)
+
+
+def _contains_task(rng, N=256, T=8, V=6):
+    """Label 1 iff token 5 occurs: needs the whole sequence, one label out."""
+    ids, lengths = _ragged(rng, N, T, V, low=2)
+    ids[ids == 5] = 4
+    pos = rng.random(N) < 0.5
+    where = (rng.random(N) * lengths).astype(int)
+    ids[pos, where[pos]] = 5
+    return ids, lengths, pos.astype(np.int64)
+
+
+def test_classifier_learns_and_fit_is_deterministic():
+    rng = np.random.default_rng(5)
+    ids, lengths, y = _contains_task(rng)
+    runs = []
+    for _ in range(2):
+        m = ManyToOneClassifier(6, 8, 16, 2, cell="gru", seed=0)
+        history = fit(m, (ids, lengths, y), epochs=8, batch_size=32, lr=2e-2, seed=1, quiet=True,
+                      evaluate=lambda m: {"accuracy": np.mean(m.predict(ids, lengths) == y)})
+        runs.append(history)
+    assert isinstance(runs[0], History) and len(runs[0].losses) == 8 * 8
+    assert runs[0].losses == runs[1].losses  # same seed, same numbers
+    assert runs[0].last("accuracy") > 0.95
+
+
+def test_tagger_needs_to_look_ahead():
+    """Tag t is the token at t+1: only the bidirectional tagger can see it."""
+    rng = np.random.default_rng(6)
+    N, T, V = 256, 6, 5
+    ids = rng.integers(1, V, (N, T))
+    lengths = np.full(N, T)
+    tags = np.concatenate([ids[:, 1:], np.zeros((N, 1), dtype=int)], axis=1) % 2
+    acc = {}
+    for bi in (False, True):
+        m = SequenceTagger(V, 8, 16, 2, bidirectional=bi, seed=0)
+        fit(m, (ids, lengths, tags), epochs=10, batch_size=32, lr=2e-2, quiet=True)
+        acc[bi] = np.mean(m.predict(ids, lengths)[:, :-1] == tags[:, :-1])
+    assert acc[True] > 0.95 and acc[False] < 0.75, acc
+
+
+def test_seq2seq_learns_to_reverse():
+    rng = np.random.default_rng(7)
+    N, S, V = 512, 4, 6  # tokens 2..5; 0 = <bos>, 1 = <eos>
+    src = rng.integers(2, V, (N, S))
+    tgt = np.concatenate([src[:, ::-1], np.ones((N, 1), dtype=int)], axis=1)
+    mask = np.ones_like(tgt, dtype=bool)
+    m = Seq2Seq(V, V, 8, 32, bos=0, eos=1, cell="gru", seed=0)
+    fit(m, (src, np.full(N, S), tgt, mask), epochs=15, batch_size=32, lr=2e-2, quiet=True)
+    out = m.translate(src[:64], np.full(64, S), max_len=S + 1)
+    assert np.mean(np.all(out == tgt[:64], axis=1)) > 0.9
+
+
+def test_captioner_spells_its_input():
+    rng = np.random.default_rng(8)
+    N = 256
+    label = rng.integers(0, 3, N)
+    images = np.eye(3)[label] + 0.1 * rng.standard_normal((N, 3))
+    words = np.array([[2, 3, 1], [4, 1, 1], [3, 2, 4]])  # three "words", 1 = <eos>
+    tgt = words[label]
+    mask = np.array([[1, 1, 1], [1, 1, 0], [1, 1, 1]], dtype=bool)[label]
+    m = Captioner(3, 5, 4, 16, bos=0, eos=1, cell="gru", seed=0)
+    fit(m, (images, tgt, mask), epochs=20, batch_size=32, lr=2e-2, quiet=True)
+    out = m.caption(images[:50], max_len=3)
+    assert np.mean([np.array_equal(o[:m_.sum()], t[:m_.sum()]) for o, t, m_ in zip(out, tgt, mask)]) > 0.95
+
+
+def test_charlm_beats_unigram_and_samples():
+    text = "abcabcabd" * 40
+    ids = np.array([ord(c) - ord("a") for c in text])
+    X = np.stack([ids[i:i + 12] for i in range(0, len(ids) - 13, 3)])
+    Y = np.stack([ids[i + 1:i + 13] for i in range(0, len(ids) - 13, 3)])
+    m = CharLM(4, 8, 16, seed=0)
+    history = fit(m, (X, Y), epochs=10, batch_size=16, lr=2e-2, quiet=True)
+    p = np.bincount(ids, minlength=4) / len(ids)
+    unigram = -np.sum(p * np.log(p))
+    assert history.losses[-1] < 0.5 * unigram
+    sample = m.sample([0, 1], 9, temperature=0)
+    assert sample[:3] == [2, 0, 1]
+
+
+def test_sample_logits_temperature():
+    rng = np.random.default_rng(0)
+    logits = np.log(np.array([[0.7, 0.2, 0.1]]))
+    assert sample_logits(logits, 0)[0] == 0
+    draws = np.array([sample_logits(logits, 1.0, rng)[0] for _ in range(4000)])
+    np.testing.assert_allclose(np.bincount(draws, minlength=3) / 4000, [0.7, 0.2, 0.1], atol=0.03)
+    cold = np.array([sample_logits(logits, 0.25, rng)[0] for _ in range(1000)])
+    assert np.mean(cold == 0) > 0.95
+    with pytest.raises(ValueError, match="temperature must be >= 0"):
+        sample_logits(logits, -1)
+
+
+def test_fit_errors():
+    m = CharLM(4, 3, 4)
+    with pytest.raises(ValueError, match=r"data\[1\] has 3 rows but data\[0\] has 4"):
+        fit(m, (np.zeros((4, 2), dtype=int), np.zeros((3, 2), dtype=int)), quiet=True)
+    with pytest.raises(ValueError, match="epochs must be a positive integer, got 0"):
+        fit(m, (np.zeros((4, 2), dtype=int), np.zeros((4, 2), dtype=int)), epochs=0, quiet=True)
+    with pytest.raises(ValueError, match="optimizer must be 'adam', 'sgd' or an optimizer object"):
+        fit(m, (np.zeros((4, 2), dtype=int), np.zeros((4, 2), dtype=int)), optimizer="rmsprop", quiet=True)
