@@ -42,7 +42,7 @@ def stub_raises(x_t, h_prev, Wx, Wh, b, nonlinearity="tanh"):
     raise NotImplementedError("write me")
 
 
-@pytest.mark.parametrize("name", ["rnn_step_forward", "rnn_forward", "rnn_step_backward", "rnn_backward"])
+@pytest.mark.parametrize("name", [n for n, ex in EXERCISES.items() if ex.kind == "implementation"])
 @pytest.mark.parametrize("stub", [stub_ellipsis, stub_docstring_pass, stub_raises])
 def test_stub_reads_not_attempted(name, stub):
     result = check(name, stub)
@@ -554,3 +554,90 @@ def test_check_never_raises_on_weird_answers():
         for name in EXERCISES:
             result = check(name, weird)
             assert result.status in ("failed", "not attempted"), (name, weird)
+
+
+# -- one_hot and pad_sequences ----------------------------------------------------------
+
+
+def one_hot_eye(ids, V):
+    return np.eye(V)[ids]
+
+
+def one_hot_loop(ids, V):
+    out = np.zeros(np.shape(ids) + (V,))
+    for index, k in np.ndenumerate(ids):
+        out[index + (k,)] = 1
+    return out
+
+
+@pytest.mark.parametrize("fn", [one_hot_eye, one_hot_loop, rc.one_hot])
+def test_one_hot_correct_styles_pass(fn):
+    assert_passes(check("one_hot", fn))
+
+
+@pytest.mark.parametrize("fn,fragment", [
+    (lambda ids, V: np.eye(V)[ids].T, "vocabulary axis comes first"),
+    (lambda ids, V: np.eye(V)[np.ravel(ids)], "ids were flattened"),
+    (lambda ids, V: np.eye(V)[ids - 1], "off by one"),
+    (lambda ids, V: np.eye(V + 1)[ids], "needs V, one per id"),
+    (lambda ids, V: np.zeros(np.shape(ids) + (V,)), "exactly one 1"),
+    (lambda ids, V: None, "is None"),
+])
+def test_one_hot_faults_are_named(fn, fragment):
+    assert_fails(check("one_hot", fn), fragment)
+
+
+def pad_loop(sequences, pad_value=0):
+    T = max(len(s) for s in sequences)
+    ids = np.full((len(sequences), T), pad_value)
+    for n, s in enumerate(sequences):
+        ids[n, :len(s)] = s
+    return ids, np.array([len(s) for s in sequences])
+
+
+def pad_comprehension(sequences, pad_value=0):
+    T = max(map(len, sequences))
+    return [list(s) + [pad_value] * (T - len(s)) for s in sequences], [len(s) for s in sequences]
+
+
+@pytest.mark.parametrize("fn", [pad_loop, pad_comprehension, rc.pad_sequences])
+def test_pad_correct_styles_pass(fn):
+    assert_passes(check("pad_sequences", fn))
+
+
+def _pad_left(sequences, pad_value=0):
+    T = max(len(s) for s in sequences)
+    return np.array([[pad_value] * (T - len(s)) + list(s) for s in sequences]), np.array([len(s) for s in sequences])
+
+
+def _pad_mutating(sequences, pad_value=0):
+    T = max(len(s) for s in sequences)
+    for s in sequences:
+        s.extend([pad_value] * (T - len(s)))
+    return np.array(sequences), np.array([T] * len(sequences))
+
+
+def _pad_shortest(sequences, pad_value=0):
+    T = min(len(s) for s in sequences)
+    return np.array([s[:T] for s in sequences]), np.array([T] * len(sequences))
+
+
+def _pad_ignores_value(sequences, pad_value=0):
+    return pad_loop(sequences, 0)
+
+
+def _pad_all_T(sequences, pad_value=0):
+    ids, _ = pad_loop(sequences, pad_value)
+    return ids, np.full(len(sequences), ids.shape[1])
+
+
+@pytest.mark.parametrize("fn,fragment", [
+    (_pad_left, "padding is on the left"),
+    (_pad_mutating, "changed the input lists in place"),
+    (_pad_shortest, "cut to the shortest sequence"),
+    (_pad_ignores_value, "`pad_value` argument is ignored"),
+    (_pad_all_T, "every length is T"),
+    (lambda sequences, pad_value=0: pad_loop(sequences, pad_value)[0], "return two things"),
+])
+def test_pad_faults_are_named(fn, fragment):
+    assert_fails(check("pad_sequences", fn), fragment)

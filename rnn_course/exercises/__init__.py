@@ -22,8 +22,9 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable
 
+from .. import layers as _layers
 from .. import rnn as _rnn
-from . import concepts, rnn_exercises
+from . import concepts, data_exercises, rnn_exercises
 from ._result import FAILED, NOT_ATTEMPTED, PASSED, CheckResult, Hint
 from ._run import Fail, NotAttempted, is_stub, last_line
 
@@ -86,6 +87,20 @@ _REGISTRY = [
          "Add every step's dWx, dWh and db into running totals (`+=`), write dx[:, t], and return the "
          "last dh_next as dh0."),
         _rnn.rnn_backward, rnn_exercises.check_rnn_backward),
+    Exercise(
+        "one_hot", "One-hot vectors", "Sequences", "implementation",
+        ("A one-hot vector for id k has V entries, all 0 except entry k, which is 1.",
+         "Start from `np.zeros(ids.shape + (V,))` so that ids of any shape work, then set one entry per id.",
+         "`np.eye(V)[ids]` picks row k of the identity for every id k, and keeps the shape of ids."),
+        _layers.one_hot, data_exercises.check_one_hot),
+    Exercise(
+        "pad_sequences", "Padding a batch of sentences", "Sequences", "implementation",
+        ("The batch array has one row per sentence and as many columns as the longest sentence.",
+         "Make `ids = np.full((N, T), pad_value)` with T the longest length, then copy each sentence into "
+         "the start of its row.",
+         "`for n, s in enumerate(sequences): ids[n, :len(s)] = s`; lengths is `np.array([len(s) for s in "
+         "sequences])`; return `ids, lengths`."),
+        _layers.pad_sequences, data_exercises.check_pad_sequences),
     Exercise(
         "shape_Wx", "The shape of W_x for d = 3, D = 5", "The math of an RNN", "concept",
         ("W_x turns an input vector into a contribution to the hidden state.",

@@ -99,8 +99,10 @@ def _has_signature(fn):
 def _same(a, b):
     if isinstance(a, np.ndarray):
         return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
-    if isinstance(a, tuple) and hasattr(a, "_fields"):  # a NamedTuple cache
-        return all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (list, tuple)):  # lists of sequences, NamedTuple caches
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float, str)):
+        return a == b
     return True
 
 
