@@ -1,83 +1,11 @@
-"""Every figure in the book, drawn by one module in one style.
-
-Each function draws one figure and returns the matplotlib Figure (closed in
-pyplot, so a notebook cell that ends with the call shows it exactly once);
-chapters call them from cells tagged ``hide-input``, so the page shows the figure and
-the code is one click away. The style: a white card (readable on the book's
-light and dark themes alike), one palette, high-dpi output.
-"""
+"""Figures of chapter 1 (Sequences): from text to ids to a padded batch."""
 
 from __future__ import annotations
 
-import matplotlib
-
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import FancyBboxPatch
 
-# One palette for the whole book: inputs blue, hidden state orange, outputs
-# green, padding grey, accents red/purple.
-COLORS = {
-    "input": "#1c7ed6",
-    "hidden": "#f08c00",
-    "output": "#2f9e44",
-    "pad": "#adb5bd",
-    "accent": "#c92a2a",
-    "extra": "#7048e8",
-    "text": "#212529",
-    "light": "#f1f3f5",
-}
-
-_STYLE = {
-    "figure.facecolor": "white",
-    "savefig.facecolor": "white",
-    "axes.facecolor": "white",
-    "axes.edgecolor": "#495057",
-    "axes.labelcolor": COLORS["text"],
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "font.size": 10.5,
-    "text.color": COLORS["text"],
-    "xtick.color": "#495057",
-    "ytick.color": "#495057",
-    "figure.dpi": 110,
-    "savefig.dpi": 200,
-    "axes.prop_cycle": matplotlib.cycler(color=[COLORS[k] for k in ("input", "hidden", "output", "accent",
-                                                                   "extra")]),
-}
-_configured = False
-
-
-def use_style():
-    """Apply the book's style (and, inside Jupyter, high-dpi 'retina' PNGs). Idempotent."""
-    global _configured
-    plt.rcParams.update(_STYLE)
-    if not _configured:
-        _configured = True
-        try:
-            from IPython import get_ipython
-            from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-            if get_ipython() is not None:
-                set_matplotlib_formats("retina")
-        except ImportError:  # plain Python: nothing to configure
-            pass
-
-
-def _finish(fig):
-    """Close the figure in pyplot and return it: a notebook shows the returned
-    figure exactly once (pyplot would otherwise show it again at the cell's end)."""
-    plt.close(fig)
-    return fig
-
-
-def _box(ax, x, y, w, h, text, color, text_color="white", fontsize=10.5, alpha=1.0, family=None):
-    ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
-                                facecolor=color, edgecolor="none", alpha=alpha))
-    ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", color=text_color, fontsize=fontsize,
-            family=family)
+from ._style import COLORS, box, finish, use_style
 
 
 def sentence_to_batch(sentences, vocab, max_tokens=8):
@@ -89,8 +17,8 @@ def sentence_to_batch(sentences, vocab, max_tokens=8):
     - vocab: a rnn_course.datasets.Vocab (word level)
     - max_tokens: at most this many tokens per sentence are drawn
     """
-    from .datasets import word_tokenize
-    from .layers import length_mask, pad_sequences
+    from ..datasets import word_tokenize
+    from ..layers import length_mask, pad_sequences
 
     use_style()
     tokens = [word_tokenize(s)[:max_tokens] for s in sentences]
@@ -108,10 +36,10 @@ def sentence_to_batch(sentences, vocab, max_tokens=8):
     top.text(-0.85, 1.85, "tokens", fontsize=9, color="#868e96", va="center")
     top.text(-0.85, 0.85, "ids", fontsize=9, color="#868e96", va="center")
     for t, (tok, i) in enumerate(zip(tokens[0], ids[0])):
-        _box(top, t + 0.05, 1.55, 0.9, 0.6, tok, COLORS["input"], fontsize=9.5)
+        box(top, t + 0.05, 1.55, 0.9, 0.6, tok, COLORS["input"], fontsize=9.5)
         top.annotate("", xy=(t + 0.5, 1.3), xytext=(t + 0.5, 1.55),
                      arrowprops=dict(arrowstyle="->", color="#868e96", lw=1))
-        _box(top, t + 0.15, 0.55, 0.7, 0.6, str(i), COLORS["light"], text_color=COLORS["text"],
+        box(top, t + 0.15, 0.55, 0.7, 0.6, str(i), COLORS["light"], text_color=COLORS["text"],
              family="monospace")
 
     grid = fig.add_axes([0.08, 0.13, 0.62, 0.36])
@@ -137,7 +65,7 @@ def sentence_to_batch(sentences, vocab, max_tokens=8):
         side.text(0, 0.72 - n * (0.6 / max(N, 1)), f"{row}  length {lengths[n]}", family="monospace",
                   fontsize=9, color=COLORS["text"])
     side.text(0, 0.02, f"<pad> has id {vocab.pad_id}", fontsize=9, color="#868e96")
-    return _finish(fig)
+    return finish(fig)
 
 
 def one_hot_vs_embedding(ids, V, E):
@@ -145,7 +73,7 @@ def one_hot_vs_embedding(ids, V, E):
 
     ids: (T,) ids of one sentence; V: vocabulary size; E: (V, d) an embedding table.
     """
-    from .layers import one_hot
+    from ..layers import one_hot
 
     use_style()
     ids = np.asarray(ids)
@@ -163,4 +91,4 @@ def one_hot_vs_embedding(ids, V, E):
     b.set_xlabel("d numbers, all learned")
     b.set_yticks(range(len(ids)))
     fig.tight_layout()
-    return _finish(fig)
+    return finish(fig)
