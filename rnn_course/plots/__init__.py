@@ -8,9 +8,11 @@ figure and the code is one click away. The style (``_style.py``): a white card
 output. One module per chapter or topic:
 
     sequences   chapter 1: sentence_to_batch, one_hot_vs_embedding
+    memory      chapter 3: unrolled_rnn, hidden_state_heatmap, influence_over_time
 """
 
 from ._style import COLORS, use_style
+from . import memory
 from .sequences import one_hot_vs_embedding, sentence_to_batch
 
-__all__ = ["COLORS", "use_style", "sentence_to_batch", "one_hot_vs_embedding"]
+__all__ = ["COLORS", "use_style", "sentence_to_batch", "one_hot_vs_embedding", "memory"]
