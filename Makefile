@@ -1,6 +1,7 @@
 # Two commands for a fresh machine (see README.md):
 #   make book   build the HTML book into _build/html
-#   make test   run every test, the chapter notebooks and a clean -W book build
+#   make test   a clean -W book build, then every test, the chapter notebooks
+#               and the browser tests of the built book
 # Both create .venv and install requirements.txt into it first, when needed.
 
 PYTHON ?= python3
@@ -19,7 +20,7 @@ LIB_HASH_FILE := _build/.jupyter_cache/.rnn_course.sha256
 
 help:
 	@echo "make book   build the HTML book (creates .venv on first use)"
-	@echo "make test   run the tests, the chapter notebooks (nbval) and a clean -W book build"
+	@echo "make test   a clean -W book build, then the tests, the chapter notebooks (nbval) and the browser tests"
 	@echo "make lab    open JupyterLab on book/ in the project's environment"
 	@echo "make bench  time the library against PyTorch when it is installed"
 	@echo "make clean  remove the build output and the execution cache"
@@ -46,17 +47,23 @@ book: $(STAMP)
 	@echo
 	@echo "The book is built: $(CURDIR)/_build/html/index.html"
 
-# make test: the library tests and every chapter notebook under nbval (which
-# executes each notebook once and compares every output with the stored one),
-# then a clean -W build of the book with execution off: nbval has just proved
-# that the stored outputs it will render are exactly what the code produces.
+# make test: first a clean -W build of the book with notebook execution off,
+# then pytest: the library tests, every chapter notebook under nbval (which
+# executes each notebook once and compares every output with the stored one, so
+# it proves that the outputs the build just rendered are exactly what the code
+# produces), and the browser tests of that build (tests/test_browser.py: every
+# page in headless Chromium, offline; they skip when no Chromium is installed).
+# The build's config is a copy in _build/, and Jupyter Book reads the
+# local_extensions paths relative to the config file, hence the second sed.
 test: $(STAMP)
-	$(BIN)/python -m pytest
-	rm -rf _build/html _build/.doctrees _build/jupyter_execute
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute _build/screenshots
 	@mkdir -p _build
-	sed 's/^\(  *execute_notebooks:\).*/\1 "off"/' _config.yml > _build/_config.noexec.yml
-	grep -q "execute_notebooks: \"off\"" _build/_config.noexec.yml
+	sed -e 's/^\(  *execute_notebooks:\).*/\1 "off"/' -e 's|: book/_ext$$|: ../book/_ext|' \
+	  _config.yml > _build/_config.noexec.yml
+	grep -q 'execute_notebooks: "off"' _build/_config.noexec.yml
+	grep -q ': ../book/_ext$$' _build/_config.noexec.yml
 	$(JB) build . $(JB_STRICT) --config _build/_config.noexec.yml
+	$(BIN)/python -m pytest
 	@echo
 	@echo "All tests passed, and the book builds with zero warnings: $(CURDIR)/_build/html/index.html"
 

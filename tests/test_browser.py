@@ -1,0 +1,530 @@
+"""The built book as readers get it, checked in a real browser (issue 9).
+
+`make test` builds the book into _build/html first; this module then serves the
+build on 127.0.0.1 from a thread and opens every page of _toc.yml in headless
+Chromium: Debian's /usr/bin/chromium, driven by Playwright. No browser is ever
+downloaded. Every request a page makes is recorded, and one to any host but the
+local server fails the test: that is the proof the book reads offline.
+
+Skips, saying why, when Chromium, Playwright or the built book is missing.
+Full-page screenshots for review land in _build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import struct
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "_build" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+# The flags the project's machines run Chromium with (issue 9). Playwright adds
+# a fresh temporary --user-data-dir of its own on every launch and deletes it
+# on close (it refuses the flag in `args`).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+TIMEOUT_MS = 30_000
+
+# Search must find this term from chapter 3 on chapter 3's page.
+SEARCH_TERM = "footprint"
+SEARCH_PAGE = "book/foundations/03_memory_cells"
+SEARCH_SOURCE = ROOT / "book" / "foundations" / "03_memory_cells.ipynb"
+# A page with a solution dropdown, and a line of the solution's code.
+SOLUTION_PAGE = "book/foundations/01_sequences"
+SOLUTION_CODE = "np.eye(V)[ids]"
+# A word on no page: search must say so rather than list everything.
+SEARCH_NONSENSE = "qwxzvbnmlkj"
+
+# A page that always has display and inline math: the notation appendix.
+MATH_PAGE = "book/appendix/notation"
+# Pages saved as full-page screenshots for review: file stem -> page.
+SCREENSHOT_PAGES = {"intro": "book/intro", "notation": MATH_PAGE,
+                    "ch1-sequences": SOLUTION_PAGE, "ch3-memory-cells": SEARCH_PAGE}
+
+# Alt text that is just a file name, which is what a figure gets when none is given.
+IMAGE_PATH = re.compile(r"\.(png|svg|jpe?g|gif|webp)$", re.IGNORECASE)
+# TeX that MathJax should have replaced: $...$, $$, \(, \), \[, \], \begin{.
+RAW_TEX = re.compile(r"\$\$|\$[^$\n]+\$|\\[()\[\]]|\\begin\{")
+
+
+# ---------------------------------------------------------------------------
+# The pages of the book, from _toc.yml
+
+
+def _toc_files(node) -> list[str]:
+    """Every `file:` entry under a _toc.yml node, in reading order."""
+    found = []
+    if isinstance(node, dict):
+        if "file" in node:
+            found.append(node["file"])
+        for key in ("parts", "chapters", "sections"):
+            for child in node.get(key) or []:
+                found += _toc_files(child)
+    return found
+
+
+def toc_pages() -> list[str]:
+    """The docnames of the book (root first), e.g. 'book/appendix/notation'."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    files = [toc["root"], *_toc_files(toc)]
+    return [re.sub(r"\.(md|ipynb|rst)$", "", f) for f in files]
+
+
+PAGES = toc_pages()
+
+
+# ---------------------------------------------------------------------------
+# Fixtures: the built book, a local server, a browser
+
+
+@pytest.fixture(scope="session")
+def built_book() -> Path:
+    if not (HTML / "index.html").is_file():
+        pytest.skip(f"no built book at {HTML}: run `make test` (or `make book`) first")
+    return HTML
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's name
+        pass
+
+
+@pytest.fixture(scope="session")
+def base_url(built_book: Path):
+    """The built book served on 127.0.0.1 from a thread, e.g. http://127.0.0.1:PORT/."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser(built_book: Path):
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (see requirements.txt)"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+# ---------------------------------------------------------------------------
+# Opening a page and recording what it does
+
+
+@dataclass
+class Recorder:
+    """Everything a page did that a test may want to refuse."""
+
+    origin: str
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    failed_local: list[str] = field(default_factory=list)
+
+    @property
+    def external(self) -> list[str]:
+        return [
+            url
+            for url in self.requests
+            if urlsplit(url).scheme not in ("data", "blob", "about")
+            and not url.startswith(self.origin)
+        ]
+
+    def problems(self) -> list[str]:
+        """Everything wrong, one line each: requests outside the book, failures, console errors."""
+        return (
+            [f"request outside the book: {url}" for url in self.external]
+            + [f"failed request: {failure}" for failure in self.failed_local]
+            + [f"console error: {error}" for error in self.console_errors]
+        )
+
+
+def open_page(browser, base_url: str, path: str, *, color_scheme: str = "light"):
+    """Open `path` in a fresh browser context; return (page, recorder).
+
+    The context starts with empty storage, so one test's theme choice cannot
+    leak into another. Requests to any other host are recorded, then aborted,
+    so a run with the network up behaves as one without.
+    """
+    context = browser.new_context(viewport=VIEWPORT, color_scheme=color_scheme)
+    context.set_default_timeout(TIMEOUT_MS)
+    rec = Recorder(origin=base_url)
+
+    context.on("request", lambda request: rec.requests.append(request.url))
+    context.on(
+        "requestfailed",
+        lambda request: request.url.startswith(base_url)
+        and rec.failed_local.append(f"{request.url}: {request.failure}"),
+    )
+    context.on(
+        "response",
+        lambda response: response.url.startswith(base_url)
+        and response.status >= 400
+        and rec.failed_local.append(f"{response.url}: HTTP {response.status}"),
+    )
+
+    def _route(route):
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", _route)
+    page = context.new_page()
+    page.on(
+        "console",
+        lambda msg: msg.type == "error"
+        and rec.console_errors.append(f"{msg.text} [{msg.location.get('url', '')}]"),
+    )
+    page.on("pageerror", lambda error: rec.console_errors.append(f"uncaught: {error}"))
+    page.goto(base_url + path, wait_until="load")
+    settle(page)
+    return page, rec
+
+
+def settle(page) -> None:
+    """Wait until MathJax has typeset, fonts and images have loaded, the network is quiet."""
+    page.wait_for_load_state("networkidle")
+    page.evaluate(
+        """async () => {
+            const startup = window.MathJax && window.MathJax.startup;
+            if (startup && startup.promise) await startup.promise;
+            await document.fonts.ready;
+        }"""
+    )
+    page.wait_for_function("Array.from(document.images).every(img => img.complete)")
+    page.wait_for_load_state("networkidle")
+
+
+# What a page shows, read once per page and shared by the checks below.
+_PAGE_FACTS_JS = """() => {
+    // Visible text outside code and outside MathJax's own output.
+    const skip = "pre, code, script, style, textarea, mjx-container";
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    const texts = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const el = node.parentElement;
+        if (!el || el.closest(skip) || !el.checkVisibility()) continue;
+        if (node.nodeValue.trim()) texts.push(node.nodeValue);
+    }
+    const math = Array.from(document.querySelectorAll(".math"));
+    return {
+        text: texts.join("\\n"),
+        mathjaxScript: Array.from(document.scripts).some(s => /mathjax/i.test(s.src)),
+        mathCount: math.length,
+        untypeset: math.filter(m => !m.querySelector("mjx-container"))
+                       .map(m => m.textContent.trim().slice(0, 80)),
+        containers: document.querySelectorAll("mjx-container").length,
+        emptyContainers: Array.from(document.querySelectorAll("mjx-container"))
+            .filter(c => c.checkVisibility() && c.getBoundingClientRect().width === 0).length,
+        mathErrors: Array.from(document.querySelectorAll("mjx-merror"))
+            .map(e => e.textContent.slice(0, 80)),
+        images: Array.from(document.images).map(img => ({
+            src: img.currentSrc || img.src,
+            width: img.naturalWidth,
+            height: img.naturalHeight,
+            alt: img.getAttribute("alt"),
+        })),
+        nav: Array.from(document.querySelectorAll("nav.bd-docs-nav a[href]")).map(a => a.href),
+    };
+}"""
+
+
+@dataclass
+class Visit:
+    url: str
+    rec: Recorder
+    facts: dict
+
+
+@pytest.fixture(scope="session")
+def visit(browser, base_url):
+    """visit(docname) -> Visit: each page is opened once and its facts shared."""
+    cache: dict[str, Visit] = {}
+
+    def _visit(docname: str) -> Visit:
+        if docname not in cache:
+            page, rec = open_page(browser, base_url, f"{docname}.html")
+            try:
+                cache[docname] = Visit(page.url, rec, page.evaluate(_PAGE_FACTS_JS))
+            finally:
+                page.context.close()
+        return cache[docname]
+
+    return _visit
+
+
+def _local_path(url: str, base_url: str) -> str:
+    """'http://127.0.0.1:P/book/x.html#a' -> 'book/x.html'."""
+    return urlsplit(url).path[len(urlsplit(base_url).path) :]
+
+
+# ---------------------------------------------------------------------------
+# Every page
+
+
+def test_toc_has_the_pages_these_tests_name():
+    assert PAGES[0] == "book/intro" and MATH_PAGE in PAGES and SEARCH_PAGE in PAGES
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_page_is_built(built_book, docname):
+    assert (built_book / f"{docname}.html").is_file(), f"{docname} is in _toc.yml but not built"
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_page_loads_offline_without_errors(visit, docname):
+    problems = visit(docname).rec.problems()
+    assert not problems, f"{docname}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_math_is_typeset(visit, docname):
+    f = visit(docname).facts
+    assert not f["untypeset"], f"{docname}: math left untypeset: {f['untypeset']}"
+    assert f["containers"] >= f["mathCount"], f"{docname}: fewer MathJax outputs than equations"
+    assert not f["emptyContainers"], f"{docname}: {f['emptyContainers']} equations render empty"
+    assert not f["mathErrors"], f"{docname}: MathJax errors: {f['mathErrors']}"
+    raw = RAW_TEX.findall(f["text"])
+    assert not raw, f"{docname}: raw TeX in the visible text: {raw[:5]}"
+
+
+def test_math_page_has_math(visit):
+    # Guards the check above against passing on nothing: the notation page has
+    # equations, and they came out as MathJax output from the local copy.
+    f = visit(MATH_PAGE).facts
+    assert f["mathjaxScript"], "the notation page does not load MathJax"
+    counts = {key: f[key] for key in ("mathCount", "containers", "untypeset")}
+    assert f["mathCount"] >= 5 and f["containers"] >= f["mathCount"], counts
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_images_load_and_have_alt_text(visit, docname):
+    images = visit(docname).facts["images"]
+    broken = [img["src"] for img in images if not (img["width"] > 0 and img["height"] > 0)]
+    assert not broken, f"{docname}: images that did not load: {broken}"
+    no_alt = [img["src"] for img in images if not (img["alt"] or "").strip()]
+    assert not no_alt, f"{docname}: images without alt text: {no_alt}"
+    # Sphinx and myst-nb fall back to the image's path as its alt text.
+    path_alt = [img["alt"] for img in images if IMAGE_PATH.search(img["alt"].strip())]
+    assert not path_alt, f"{docname}: alt text that is only a file name: {path_alt}"
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_navigation_lists_every_page(visit, base_url, docname):
+    linked = {_local_path(url, base_url) for url in visit(docname).facts["nav"]}
+    missing = [p for p in PAGES if f"{p}.html" not in linked]
+    assert not missing, f"the navigation on {docname} lacks {missing}; it links {sorted(linked)}"
+
+
+# ---------------------------------------------------------------------------
+# The book as a whole
+
+
+def test_index_leads_to_the_first_page(browser, base_url):
+    page, rec = open_page(browser, base_url, "index.html")
+    try:
+        assert _local_path(page.url, base_url) == f"{PAGES[0]}.html"
+        assert not rec.problems(), "\n".join(rec.problems())
+    finally:
+        page.context.close()
+
+
+def test_page_opened_from_disk_typesets_math(browser, built_book):
+    # The README tells readers they may open the built files directly: no
+    # server, file:// URLs. MathJax and its fonts must load that way too.
+    page, rec = open_page(browser, built_book.as_uri() + "/", f"{MATH_PAGE}.html")
+    try:
+        facts = page.evaluate(_PAGE_FACTS_JS)
+    finally:
+        page.context.close()
+    assert not rec.problems(), "\n".join(rec.problems())
+    assert facts["mathCount"] and not facts["untypeset"] and not facts["mathErrors"], facts
+
+
+def _search(browser, base_url, term):
+    """Run the book's search page for `term`: (summary text, result pages)."""
+    page, rec = open_page(browser, base_url, f"search.html?q={quote(term)}")
+    try:
+        page.wait_for_function(
+            """() => {
+                const s = document.querySelector("#search-results .search-summary");
+                return s && /Search finished|did not match/.test(s.innerText);
+            }"""
+        )
+        summary = page.inner_text("#search-results .search-summary")
+        hrefs = page.eval_on_selector_all(
+            "#search-results ul.search li a", "links => links.map(a => a.href)"
+        )
+        assert not rec.problems(), "\n".join(rec.problems())
+        return summary, {_local_path(h, base_url) for h in hrefs}
+    finally:
+        page.context.close()
+
+
+def test_search_finds_a_term(browser, base_url):
+    assert SEARCH_TERM in SEARCH_SOURCE.read_text(encoding="utf-8"), (
+        f"{SEARCH_SOURCE} no longer says {SEARCH_TERM!r}: pick a new SEARCH_TERM"
+    )
+    summary, found = _search(browser, base_url, SEARCH_TERM)
+    assert f"{SEARCH_PAGE}.html" in found, f"search for {SEARCH_TERM!r}: {summary!r} {found}"
+
+
+def test_solution_dropdown_opens_on_click(browser, base_url):
+    page, rec = open_page(browser, base_url, f"{SOLUTION_PAGE}.html")
+    try:
+        solution = page.locator("div.solution.dropdown").filter(has_text="Exercise 1.2").first
+        code = solution.locator("pre", has_text=SOLUTION_CODE)
+        assert solution.count() == 1 and code.count() == 1, "no solution dropdown with the expected code"
+        assert not code.is_visible(), "the solution is visible before it is opened"
+        solution.locator(".admonition-title").click()
+        code.wait_for(state="visible")
+        assert code.is_visible()
+        assert not rec.problems(), "\n".join(rec.problems())
+    finally:
+        page.context.close()
+
+
+def test_search_finds_nothing_for_a_word_on_no_page(browser, base_url):
+    summary, found = _search(browser, base_url, SEARCH_NONSENSE)
+    assert not found and "did not match" in summary, (summary, found)
+
+
+# ---------------------------------------------------------------------------
+# Dark mode
+
+
+def _rgb(css: str) -> tuple[float, float, float]:
+    m = re.fullmatch(r"rgba?\((\d+), (\d+), (\d+)(?:, ([\d.]+))?\)", css)
+    assert m, f"unexpected CSS colour {css!r}"
+    return tuple(int(m.group(i)) / 255 for i in (1, 2, 3))
+
+
+def _luminance(css: str) -> float:
+    """WCAG relative luminance of an rgb() colour."""
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in _rgb(css)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(fg: str, bg: str) -> float:
+    hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+_COLOURS_JS = """() => {
+    // The colour a reader sees behind an element: the first opaque background up the tree.
+    const bg = el => {
+        for (; el; el = el.parentElement) {
+            const c = getComputedStyle(el).backgroundColor;
+            if (c !== "transparent" && !/rgba\\(.*, 0\\)$/.test(c)) return c;
+        }
+        return "rgb(255, 255, 255)";
+    };
+    const text = document.querySelector("article p");
+    const math = document.querySelector("mjx-container");
+    if (!text || !math) return {missing: !text ? "article p" : "mjx-container"};
+    return {
+        theme: document.documentElement.dataset.theme,
+        text: getComputedStyle(text).color, textBg: bg(text),
+        math: getComputedStyle(math).color, mathBg: bg(math),
+        images: Array.from(document.images).filter(img => img.checkVisibility()).map(img => {
+            const r = img.getBoundingClientRect();
+            return {src: img.currentSrc || img.src, width: r.width, height: r.height,
+                    natural: img.naturalWidth};
+        }),
+    };
+}"""
+
+
+def test_dark_mode_toggle_keeps_the_page_readable(browser, base_url):
+    page, rec = open_page(browser, base_url, f"{MATH_PAGE}.html", color_scheme="light")
+    try:
+        light = page.evaluate(_COLOURS_JS)
+        assert "missing" not in light, f"{MATH_PAGE} has no {light.get('missing')}"
+        assert light["theme"] == "light", light
+
+        button = page.locator(".theme-switch-button:visible").first
+        for _ in range(3):  # the button cycles light -> dark -> auto
+            if page.evaluate("document.documentElement.dataset.theme") == "dark":
+                break
+            button.click()
+        settle(page)
+        dark = page.evaluate(_COLOURS_JS)
+        assert "missing" not in dark, f"{MATH_PAGE} in dark mode has no {dark.get('missing')}"
+        assert dark["theme"] == "dark", "the theme button never switched to dark"
+
+        assert _luminance(dark["textBg"]) < 0.1 < _luminance(light["textBg"]), (light, dark)
+        for mode in (light, dark):
+            assert _contrast(mode["text"], mode["textBg"]) >= 4.5, mode
+            assert _contrast(mode["math"], mode["mathBg"]) >= 4.5, mode
+        assert dark["images"], "no image is visible in dark mode (not even the logo)"
+        hidden = [img for img in dark["images"] if not (img["width"] > 0 and img["height"] > 0)]
+        assert not hidden, f"images with no size in dark mode: {hidden}"
+        assert not [img for img in dark["images"] if img["natural"] == 0], dark["images"]
+
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "notation-dark.png"), full_page=True)
+
+        page.reload(wait_until="load")  # the choice is remembered
+        settle(page)
+        assert page.evaluate("document.documentElement.dataset.theme") == "dark"
+        assert not rec.problems(), "\n".join(rec.problems())
+    finally:
+        page.context.close()
+
+
+# ---------------------------------------------------------------------------
+# Screenshots for review
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", head[16:24])
+
+
+@pytest.mark.parametrize("stem", sorted(SCREENSHOT_PAGES))
+def test_screenshot(browser, base_url, stem):
+    page, _ = open_page(browser, base_url, f"{SCREENSHOT_PAGES[stem]}.html")
+    try:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        out = SCREENSHOTS / f"{stem}.png"
+        out.unlink(missing_ok=True)
+        page.screenshot(path=str(out), full_page=True)
+        page_height = page.evaluate("document.documentElement.scrollHeight")
+    finally:
+        page.context.close()
+    width, height = _png_size(out)
+    assert width == VIEWPORT["width"] and height >= min(page_height, VIEWPORT["height"]), (
+        width,
+        height,
+    )
