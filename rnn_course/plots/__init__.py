@@ -9,10 +9,11 @@ output. One module per chapter or topic:
 
     sequences   chapter 1: sentence_to_batch, one_hot_vs_embedding
     memory      chapter 3: unrolled_rnn, hidden_state_heatmap, influence_over_time
+    equations   chapter 4: shapes, worked_example, gradient_norms
 """
 
 from ._style import COLORS, use_style
-from . import memory
+from . import equations, memory
 from .sequences import one_hot_vs_embedding, sentence_to_batch
 
-__all__ = ["COLORS", "use_style", "sentence_to_batch", "one_hot_vs_embedding", "memory"]
+__all__ = ["COLORS", "use_style", "sentence_to_batch", "one_hot_vs_embedding", "memory", "equations"]
