@@ -22,9 +22,16 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable
 
+from .. import gru as _gru
 from .. import layers as _layers
+from .. import losses as _losses
+from .. import lstm as _lstm
+from .. import models as _models
+from .. import optim as _optim
 from .. import rnn as _rnn
 from . import concepts, data_exercises, rnn_exercises
+from . import deep_exercises, gated_exercises, training_exercises
+from . import chapter2
 from ._result import FAILED, NOT_ATTEMPTED, PASSED, CheckResult, Hint
 from ._run import Fail, NotAttempted, is_stub, last_line
 
@@ -153,6 +160,140 @@ _REGISTRY = [
          "gives entry i of W_h h_{t-1}.",
          "a = [0.6, 0.2, -0.3, 1.3]; now take tanh of each entry."),
         None, concepts.check_worked_example),
+    Exercise(
+        "stacked_rnn_forward", "A deep RNN: layers stacked in time", "Deep and bidirectional RNNs",
+        "implementation",
+        ("A stack of L layers is L ordinary RNNs run one after another: what does layer k+1 read?",
+         "Start with `layer_in = x`; for k in range(L), run one RNN layer over `layer_in` with Wxs[k], Whs[k] "
+         "and bs[k] (your rnn_forward, or a loop over time), then make its output the next `layer_in`. Keep "
+         "each layer's last state `h[:, -1]`.",
+         "`h, _ = rnn_forward(layer_in, None, Wxs[k], Whs[k], bs[k])`, `layer_in = h`, "
+         "`lasts.append(h[:, -1])`; after the loop return `layer_in, np.stack(lasts)` — (N, T, D) and (L, N, D)."),
+        deep_exercises.stacked_rnn_forward, deep_exercises.check_stacked_rnn_forward),
+    Exercise(
+        "bidirectional_rnn_forward", "A bidirectional RNN: forwards, backwards, side by side",
+        "Deep and bidirectional RNNs", "implementation",
+        ("Run one RNN over the sequence as it is and another over the sequence back to front; then line "
+         "their states up word by word.",
+         "Time is axis 1: `x[:, ::-1]` reverses it. The backward RNN's output comes out in reversed time too, "
+         "so flip it back with `[:, ::-1]` before you join the two.",
+         "`h_f, _ = rnn_forward(x, None, Wx_f, Wh_f, b_f)`, `h_b, _ = rnn_forward(x[:, ::-1], None, Wx_b, Wh_b, "
+         "b_b)`, then `np.concatenate([h_f, h_b[:, ::-1]], axis=2)` — (N, T, 2D), forward half first."),
+        deep_exercises.bidirectional_rnn_forward, deep_exercises.check_bidirectional_rnn_forward),
+    Exercise(
+        "masked_softmax_cross_entropy", "Cross-entropy that ignores the padding", "Topologies", "implementation",
+        ("The loss is an average of -log p(target) over the real tokens only; padding must count in neither "
+         "the sum nor the number you divide by, nor in the gradient.",
+         "Compute a stable log-softmax along the last axis (subtract the max first), pick each position's "
+         "target with `np.take_along_axis`, keep the positions where mask is True and divide by `mask.sum()`.",
+         "`loss = -(logp_target * mask).sum() / mask.sum()`; `dlogits = (softmax - onehot(targets)) * "
+         "mask[..., None] / mask.sum()`, with onehot from `np.eye(V)[targets]`."),
+        _losses.softmax_cross_entropy, training_exercises.check_masked_softmax_cross_entropy),
+    Exercise(
+        "clip_grad_norm", "Clipping gradients by their global norm",
+        "Training RNNs: vanishing and exploding gradients", "implementation",
+        ("Treat all the gradient arrays as one long vector: measure its length, and if it is too long, shrink "
+         "every array by the same factor.",
+         "total_norm = sqrt of the sum over every array of `np.sum(g ** 2)`. Only when it exceeds max_norm, "
+         "multiply every array by `max_norm / total_norm` — in place, so the model sees the change.",
+         "`total = np.sqrt(sum(np.sum(g ** 2) for g in grads))`; `if total > max_norm: for g in grads: "
+         "g *= max_norm / total`; `return total` (the norm before clipping)."),
+        _optim.clip_grad_norm, training_exercises.check_clip_grad_norm),
+    Exercise(
+        "sample_with_temperature", "Sampling the next character with a temperature",
+        "Project: a character-level language model", "implementation",
+        ("Turn each row of logits into probabilities, then draw one id per row at random according to "
+         "them; the temperature reshapes the probabilities first.",
+         "Divide the logits by the temperature, take a stable softmax along the last axis, then draw with the "
+         "`rng` you were given (e.g. `rng.choice(V, p=p[n])` for each row n) so that a seed reproduces it.",
+         "`z = logits / temperature`; `p = np.exp(z - z.max(axis=1, keepdims=True))`; `p /= p.sum(axis=1, "
+         "keepdims=True)`; `u = rng.random((N, 1))`; `ids = (p.cumsum(axis=1) < u).sum(axis=1)`."),
+        _models.sample_logits, training_exercises.check_sample_with_temperature),
+    Exercise(
+        "lstm_step_forward", "One step of an LSTM cell", "Gated memory cells: LSTM and GRU", "implementation",
+        ("All four gates come from one big pre-activation of shape (N, 4D); cut it into four blocks, squash "
+         "each, then update the cell state and the hidden state.",
+         "`a = x_t @ Wx.T + b_ih + h_prev @ Wh.T + b_hh`; the blocks of D columns are, in order, i, f, g, o. "
+         "i, f and o go through the sigmoid, g through tanh.",
+         "`c_next = f * c_prev + i * g`, `h_next = o * np.tanh(c_next)`; return `h_next, c_next, cache`."),
+        _lstm.lstm_step_forward, gated_exercises.check_lstm_step_forward),
+    Exercise(
+        "gru_step_forward", "One step of a GRU cell", "Gated memory cells: LSTM and GRU", "implementation",
+        ("A GRU has a reset gate r, an update gate z and a candidate n; the new state mixes the candidate with "
+         "the old state.",
+         "Keep the two projections apart: `gx = x_t @ Wx.T + b_ih` and `gh = h_prev @ Wh.T + b_hh`, each "
+         "(N, 3D) with blocks r, z, n. r and z are sigmoids of gx + gh; the reset gate multiplies gh's n block.",
+         "`n = np.tanh(gx_n + r * gh_n)` (b_hn inside the product), then `h_next = (1 - z) * n + z * h_prev`; "
+         "return `h_next, cache`."),
+        _gru.gru_step_forward, gated_exercises.check_gru_step_forward),
+    Exercise(
+        "shape_output_bidirectional", "The output of a 2-layer bidirectional RNN: N = 8, T = 20, D = 16",
+        "Deep and bidirectional RNNs", "concept",
+        ("`output` holds the top layer's states at every step, for every sequence (batch_first=True).",
+         "At each step the forward and the backward states are joined side by side; the lower layer's states "
+         "feed the top layer and do not come out.",
+         "(N, T, num_directions * D)."),
+        (8, 20, 32), concepts.check_shape_output_bidirectional),
+    Exercise(
+        "lstm_param_count", "How many numbers does an LSTM cell learn? (d = 3, D = 5, PyTorch's two biases)",
+        "Gated memory cells: LSTM and GRU", "concept",
+        ("Count the entries of W_x, W_h, b_ih and b_hh, remembering that each holds the rows of all the gates.",
+         "There are four gate blocks, i, f, g and o: W_x is 4D x d, W_h is 4D x D, and each bias has 4D entries.",
+         "4 · (5·3 + 5·5 + 5 + 5)."),
+        200, concepts.check_lstm_param_count),
+    Exercise(
+        "bidirectional_generation", "Can a bidirectional RNN generate text left to right?",
+        "Deep and bidirectional RNNs", "concept",
+        ("A generator writes word t+1 knowing only words 1 ... t.",
+         "What has the backward direction read when it produces its state at step t?",
+         "It has read the sequence from the end back to t: the words after t. Would those exist while "
+         "generating?"),
+        "no", concepts.check_bidirectional_generation),
+    Exercise(
+        "gru_vs_lstm_states", "How many state vectors does each cell carry to the next step?",
+        "Gated memory cells: LSTM and GRU", "concept",
+        ("Look at what the step functions take in and hand back, apart from x_t and the weights.",
+         "lstm_step_forward takes h_prev and c_prev; gru_step_forward takes h_prev.",
+         "Answer {'LSTM': ..., 'GRU': ...}: count h and c."),
+        {"LSTM": 2, "GRU": 1}, concepts.check_gru_vs_lstm_states),
+    Exercise(
+        "low_temperature", "What does sampling become as the temperature goes to 0?",
+        "Project: a character-level language model", "concept",
+        ("Sampling draws from softmax(logits / temperature): what happens to logits / T as T shrinks?",
+         "The gaps between the logits grow without bound, and softmax turns big gaps into near-certainty.",
+         "All the probability ends up on one token: which one, and what is that way of decoding called?"),
+        "greedy", concepts.check_low_temperature),
+    Exercise(
+        "cell_sends_to", "Where does the RNN's hidden node send its value?", "Feed-forward vs recurrent",
+        "concept",
+        ("Look at the arrows that leave the hidden layer in the two networks of the figure.",
+         "In the feed-forward network the hidden layer's arrows all point one way, to the output layer. "
+         "What does the RNN's hidden layer have in addition?",
+         "Two places: the output layer, and the cell itself at the next step, e.g. `['output', 'itself']`."),
+        ["output", "itself"], chapter2.check_cell_sends_to),
+    Exercise(
+        "window_mlp_params", "How many parameters does a window MLP learn? (w = 10, V = 8, H = 16, C = 3)",
+        "Feed-forward vs recurrent", "concept",
+        ("Count the entries of W1, b1, W2 and b2.",
+         "The input layer is the window's one-hot vectors side by side: w·V numbers. W1 is H x (w·V), "
+         "b1 has H entries, W2 is C x H and b2 has C.",
+         "16·10·8 + 16 + 3·16 + 3."),
+        1347, chapter2.check_window_mlp_params),
+    Exercise(
+        "h_depends_on", "Which inputs does h_4 depend on?", "Feed-forward vs recurrent", "concept",
+        ("h_4 is computed from x_4 and from h_3. What was h_3 computed from?",
+         "Follow the loop backwards: h_3 from x_3 and h_2, h_2 from x_2 and h_1, ... And can h_4 know "
+         "inputs that have not been read yet?",
+         "All the inputs up to and including step 4: `[1, 2, 3, 4]`."),
+        [1, 2, 3, 4], chapter2.check_h_depends_on),
+    Exercise(
+        "longer_sequences", "Which model can read further back than it was trained on?",
+        "Feed-forward vs recurrent", "concept",
+        ("Where is the marker, and which tokens can each model see?",
+         "The MLP with w = 20 is shown the last 20 tokens and nothing else. The RNN is shown every token, "
+         "one step at a time, always with the same weights.",
+         "Only one of the two models can see a token 49 steps before the end."),
+        "rnn", chapter2.check_longer_sequences),
 ]
 
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in _REGISTRY}

@@ -226,3 +226,120 @@ def check_worked_example(answer):
     k = int(np.argmax(np.abs(got - right)))
     raise Fail(f"entry {k} is off: you have {got[k]:.3f}; recompute row {k} of W_x x_t + W_h h_(t-1) + b "
                f"and take its tanh")
+
+
+# -- deep, bidirectional and gated cells; sampling ------------------------------------
+
+
+def check_shape_output_bidirectional(answer):
+    """The output of a 2-layer bidirectional RNN, batch_first, N = 8, T = 20, D = 16."""
+    return check_shape(answer, (8, 20, 32), {
+        (8, 20, 16): "that is one direction's output; the forward and backward states are concatenated at "
+                     "every step, 2D = 32 features",
+        (8, 40, 16): "the two directions are concatenated along the features, not along time: T stays 20",
+        (8, 20, 64): "only the top layer's states come out, and layers do not widen them: num_directions * D = "
+                     "2 * 16 = 32, whatever the number of layers",
+        (4, 8, 16): "that is h_n, the final states (num_layers * num_directions, N, D); `output` holds every "
+                    "step of the top layer",
+        (20, 8, 32): "batch_first puts the batch first: (N, T, 2D)",
+        (2, 8, 20, 32): "the output is the top layer's only; the lower layer's states are consumed by the "
+                        "layer above (its last states appear in h_n)",
+    }, "the shape of the output")
+
+
+def check_lstm_param_count(answer):
+    """Parameters of one LSTM cell with d = 3, D = 5 and PyTorch's two bias vectors."""
+    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
+        raise Fail(f"give the count as a whole number; got {answer!r}")
+    answer = int(answer)
+    explain = {
+        180: "that counts one bias vector per gate; PyTorch's LSTM has two, b_ih and b_hh, each 4D = 20 "
+             "numbers (they add up to one bias, but both are learned)",
+        50: "that is one gate's worth (D·d + D·D + 2D); the LSTM has four blocks, i, f, g and o, each with "
+            "its own rows of W_x, W_h and the biases",
+        45: "that is a vanilla RNN cell with one bias; the LSTM has four gate blocks and two biases",
+        160: "that forgets the two bias vectors, 2 · 4D = 40 numbers",
+        150: "that is a GRU (three blocks, r, z, n); the LSTM has four: i, f, g and o",
+        240: "W_x is 4D x d = 60 numbers, not 4D x D",
+    }
+    if answer == 200:
+        return ("Right: 4 blocks (i, f, g, o) × (D·d + D·D + D + D) = 4 × (15 + 25 + 5 + 5) = 200, "
+                "whatever the sequence length T.")
+    raise Fail(f"{answer} is not it: " + explain.get(
+        answer, "add up the entries of W_x (4D x d), W_h (4D x D), b_ih (4D) and b_hh (4D)"))
+
+
+def check_bidirectional_generation(answer):
+    """Can a bidirectional RNN generate text left to right, one token at a time?"""
+    options = {
+        "no": ["false", "cannot", "can't", "cant", "it cannot", "no it cannot", "impossible"],
+        "yes": ["true", "can", "it can", "yes it can"],
+    }
+    why = {
+        "no": "At step t its backward direction has read the words after t, the future. A generator must "
+              "predict word t+1 from words 1 ... t only; at generation time the future does not exist yet, "
+              "and in training the model would simply read off the answer. Use a unidirectional RNN for "
+              "language models and decoders, and a bidirectional one where the whole input is known first "
+              "(tagging, classification, an encoder)",
+        "yes": "its backward direction reads the sequence from the end, so at step t it has already seen "
+               "the words after t — the very words it would be asked to predict",
+    }
+    return check_choice(answer, "no", options, why)
+
+
+GATED_STATES = {"lstm": 2, "gru": 1}
+
+
+def check_gru_vs_lstm_states(answer):
+    """How many state vectors does each cell carry from one step to the next?
+
+    answer: {"LSTM": n, "GRU": m}, or the pair (n, m) in that order.
+    """
+    if isinstance(answer, dict):
+        given = {_norm(k): v for k, v in answer.items()}
+        missing = [k for k in GATED_STATES if k not in given]
+        if missing:
+            raise Fail(f"give a number for both cells, e.g. {{'LSTM': ..., 'GRU': ...}}; {missing[0].upper()} "
+                       f"has none")
+        pair = (given["lstm"], given["gru"])
+    elif isinstance(answer, (tuple, list, np.ndarray)) and len(answer) == 2:
+        pair = tuple(answer)
+    else:
+        raise Fail(f"give {{'LSTM': n, 'GRU': m}} or the pair (n, m) for (LSTM, GRU); got {answer!r}")
+    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair):
+        raise Fail(f"count the state vectors with whole numbers; got {pair!r}")
+    lstm, gru = (int(v) for v in pair)
+    if (lstm, gru) == (2, 1):
+        return ("Right: the LSTM carries two vectors from step to step, the hidden state h and the cell "
+                "state c (which is why PyTorch's LSTM takes and returns the pair (h, c)); the GRU carries one, "
+                "h, which does both jobs.")
+    if (lstm, gru) == (1, 2):
+        raise Fail("the other way round: the LSTM has two (h and the cell state c), the GRU one (h)")
+    if (lstm, gru) == (4, 3):
+        raise Fail("those count gates (or gate blocks), not states: the gates are computed afresh at every "
+                   "step; what is carried to the next step is h and c for the LSTM, h alone for the GRU")
+    if lstm == 1:
+        raise Fail("the LSTM carries the cell state c as well as the hidden state h: two vectors")
+    if gru == 2:
+        raise Fail("the GRU has no separate cell state: its hidden state h is also its memory, one vector")
+    raise Fail("count what a step hands to the next: the LSTM's h and c, the GRU's h")
+
+
+def check_low_temperature(answer):
+    """What does sampling become as the temperature goes to 0?"""
+    options = {
+        "greedy": ["argmax", "always the most likely", "most likely", "deterministic", "the most probable token",
+                   "greedy decoding"],
+        "uniform": ["random", "every token equally likely", "equally likely", "uniformly random"],
+        "unchanged": ["the same", "no change", "same", "softmax", "nothing changes"],
+    }
+    why = {
+        "greedy": "Dividing the logits by a small temperature stretches the gaps between them, so softmax puts "
+                  "almost all the probability on the largest logit: sampling becomes argmax, greedy decoding "
+                  "(safe but repetitive text). A high temperature does the opposite and tends to uniform",
+        "uniform": "that is the high-temperature limit: logits / T shrink towards 0 as T grows, and softmax of "
+                   "equal numbers is uniform. A low temperature stretches the gaps instead",
+        "unchanged": "logits / T changes with T: the gaps between logits grow as T shrinks, and softmax "
+                     "sharpens — only T = 1 leaves the distribution as it is",
+    }
+    return check_choice(answer, "greedy", options, why)

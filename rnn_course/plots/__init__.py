@@ -5,15 +5,20 @@ pyplot, so a notebook cell that ends with the call shows it exactly once);
 chapters call them from cells tagged ``hide-input``, so the page shows the
 figure and the code is one click away. The style (``_style.py``): a white card
 (readable on the book's light and dark themes alike), one palette, high-dpi
-output. One module per chapter or topic:
+output. One module per chapter or topic, used as ``plots.memory.unrolled_rnn()``:
 
     sequences   chapter 1: sentence_to_batch, one_hot_vs_embedding
+    recurrence  chapter 2: feedforward_vs_recurrent, accuracy_by_distance, shared_vs_separate_weights
     memory      chapter 3: unrolled_rnn, hidden_state_heatmap, influence_over_time
     equations   chapter 4: shapes, worked_example, gradient_norms
+    deep        chapter 6: stacked_rnn, bidirectional_rnn
 """
 
+from . import deep, equations, memory, recurrence, sequences
 from ._style import COLORS, use_style
-from . import equations, memory
+from .recurrence import accuracy_by_distance, feedforward_vs_recurrent, shared_vs_separate_weights
 from .sequences import one_hot_vs_embedding, sentence_to_batch
 
-__all__ = ["COLORS", "use_style", "sentence_to_batch", "one_hot_vs_embedding", "memory", "equations"]
+__all__ = ["COLORS", "use_style", "sequences", "recurrence", "memory", "equations", "deep",
+           "sentence_to_batch", "one_hot_vs_embedding",
+           "feedforward_vs_recurrent", "accuracy_by_distance", "shared_vs_separate_weights"]
