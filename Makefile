@@ -18,6 +18,14 @@ LIB_HASH_FILE := _build/.jupyter_cache/.rnn_course.sha256
 
 .PHONY: book test lab clean install bench help
 
+# The chapters, tests and tasks multiply small matrices (D = 16 to 64), where
+# a multi-threaded BLAS only adds overhead, and 2 to 5 times more of it on a
+# shared machine (measured). One BLAS thread for them; `make bench`, which
+# times large sizes against PyTorch, keeps numpy's default.
+book test lab: export OPENBLAS_NUM_THREADS = 1
+book test lab: export OMP_NUM_THREADS = 1
+book test lab: export MKL_NUM_THREADS = 1
+
 help:
 	@echo "make book   build the HTML book (creates .venv on first use)"
 	@echo "make test   a clean -W book build, then the tests, the chapter notebooks (nbval) and the browser tests"

@@ -1,0 +1,519 @@
+"""Two synthetic data sets, generated on the fly from a seed: named-entity
+tagging and date normalisation.
+
+No open named-entity corpus and no date corpus can be had offline, so both
+tasks are *made*: the sentences and date strings below are synthetic, written
+by templates, not taken from any text. What is real are the entity lists they
+are filled with: US-census first names (``datasets.first_names``) and GeoNames
+city names (``datasets.load_cities``), both bundled with the package.
+
+Named entities (many-to-many, aligned):
+    make_ner(n, seed)            -> TaggedSentences(sentences, tags, templates)
+    load_ner(seed=0, n=...)      -> NERDataset (train/val/test, word and tag Vocabs)
+    entity_spans(tags)           -> the entities of one tag sequence
+Date normalisation (encoder-decoder, translation-like):
+    make_dates(n, seed)          -> DatePairs(sources, targets, formats, dates)
+    load_dates(seed=0, n=...)    -> DateDataset (train/val/test, char Vocabs)
+
+Letters, as everywhere in the book: N number of examples, T tokens of a
+sentence (padded), S source characters, T' target characters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+import numpy as np
+
+from .datasets import BOS, EOS, PAD, UNK, Vocab, _check_int, first_names, load_cities
+from .layers import pad_sequences
+
+__all__ = [
+    "TAGS", "SURNAMES", "NER_TEMPLATES", "CONTEXT_TEMPLATES", "AMBIGUOUS_NAMES",
+    "TaggedSentences", "NERSplit", "NERDataset", "make_ner", "load_ner", "entity_spans",
+    "DATE_FORMATS", "FIRST_DATE", "LAST_DATE", "DatePairs", "DateSplit", "DateDataset",
+    "make_dates", "load_dates", "parse_two_digit_year",
+]
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+FIRST_DATE, LAST_DATE = dt.date(1950, 1, 1), dt.date(2049, 12, 31)
+
+
+def _check_seed(fn, seed):
+    return _check_int(fn, "seed", seed, 0)
+
+
+def _random_dates(rng, n, distinct=False):
+    """n dates, uniform over FIRST_DATE..LAST_DATE (36,525 days)."""
+    span = LAST_DATE.toordinal() - FIRST_DATE.toordinal() + 1
+    days = rng.choice(span, size=n, replace=False) if distinct else rng.integers(0, span, n)
+    return [dt.date.fromordinal(FIRST_DATE.toordinal() + int(k)) for k in days]
+
+
+def _ordinal(day):
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+# ============================================================== named entities
+TAGS = ("O", "PER", "LOC", "DATE")
+
+# The 50 most frequent US surnames of the 2010 census (US Census Bureau,
+# "Frequently Occurring Surnames from the 2010 Census"; public domain), typed
+# in here. A person is a census first name, sometimes followed by one of these.
+SURNAMES = (
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
+    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
+    "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez",
+    "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen",
+    "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell",
+    "Carter", "Roberts",
+)
+
+# Templates: tokens separated by single spaces; a slot is {PER}, {LOC}, {DATE}
+# (a day, in one of several written forms), {MONTH} (a month or a year, tagged
+# DATE) or {NUM} (a plain number 2..31, tagged O, the same words as the days of
+# a date). The flag marks templates in which the type of some slot cannot be
+# told from the words *before* it: the slot opens the sentence, or another
+# template shares every word before it but has a different type there. Only
+# the words after it settle the type ("Paris is a big city" / "Paris is a good
+# friend"), which a unidirectional tagger cannot see and a bidirectional one can.
+NER_TEMPLATES = (
+    # the type of every slot follows from the words before it
+    ("Yesterday {PER} flew to {LOC} .", False),
+    ("On {DATE} , {PER} moved to {LOC} .", False),
+    ("Dear {PER} , see you in {LOC} on {DATE} .", False),
+    ("The train to {LOC} leaves on {DATE} .", False),
+    ("Flights from {LOC} to {LOC} were cancelled on {DATE} .", False),
+    ("The weather in {LOC} was cold on {DATE} .", False),
+    ("Since {DATE} , the museum in {LOC} has been closed .", False),
+    ("Call {PER} before {DATE} .", False),
+    ("The festival in {LOC} starts on {DATE} .", False),
+    ("Thank you , {PER} , for the flowers .", False),
+    ("Greetings from {LOC} , where it rained in {MONTH} .", False),
+    ("Everyone in {LOC} knows {PER} .", False),
+    ("The mayor of {LOC} resigned on {DATE} .", False),
+    ("See you on {DATE} in {LOC} !", False),
+    ("It was {DATE} when {PER} left {LOC} .", False),
+    ("According to {PER} , prices in {LOC} rose in {MONTH} .", False),
+    ("Tickets for the concert on {DATE} are sold out .", False),
+    ("The package from {LOC} arrived on {DATE} .", False),
+    ("Please ask {PER} to call me before {DATE} .", False),
+    ("Our office in {LOC} opened in {MONTH} .", False),
+    ("The letter is dated {DATE} .", False),
+    ("From {DATE} to {DATE} , the road to {LOC} was closed .", False),
+    ("Ask {PER} about the trip to {LOC} .", False),
+    ("In {MONTH} , {PER} visited {LOC} twice .", False),
+    ("My neighbour {PER} stayed {NUM} nights in {LOC} .", False),
+    # some slot is settled only by the words after it
+    ("{PER} was born in {LOC} on {DATE} .", True),
+    ("{LOC} was quiet on {DATE} .", True),
+    ("{DATE} was a rainy day in {LOC} .", True),
+    ("{LOC} is a big city .", True),
+    ("{PER} is a good friend of {PER} .", True),
+    ("{DATE} is a public holiday in {LOC} .", True),
+    ("I love {LOC} in the summer .", True),
+    ("I love {PER} very much .", True),
+    ("We visited {PER} at home on {DATE} .", True),
+    ("We visited {LOC} last year .", True),
+    ("{PER} called {PER} on {NUM} occasions .", True),
+    ("{PER} called {PER} on {DATE} .", True),
+    ("{LOC} hosted the games in {MONTH} .", True),
+    ("{DATE} will be a busy day for {PER} .", True),
+    ("{PER} will speak in {LOC} on {DATE} .", True),
+    ("{PER} and {PER} got married in {LOC} .", True),
+    ("{LOC} and {LOC} signed a treaty on {DATE} .", True),
+    ("{PER} met {PER} in {LOC} on {DATE} .", True),
+    ("{PER} lives in {LOC} with {PER} .", True),
+    ("{PER} said that {LOC} is beautiful in {MONTH} .", True),
+    ("{PER} said that {PER} is very kind .", True),
+    ("{LOC} has {NUM} bridges and a port .", True),
+    ("{PER} has {NUM} brothers in {LOC} .", True),
+)
+CONTEXT_TEMPLATES = tuple(i for i, (_, flag) in enumerate(NER_TEMPLATES) if flag)
+_SLOT_TAG = {"PER": "PER", "LOC": "LOC", "DATE": "DATE", "MONTH": "DATE", "NUM": "O"}
+_SLOT_RE = re.compile(r"^\{(PER|LOC|DATE|MONTH|NUM)\}$")
+
+
+@lru_cache(maxsize=1)
+def _entity_lists():
+    """(names, cities as token tuples, names that are also cities or months)."""
+    names = tuple(first_names())
+    cities = tuple(tuple(c.replace(",", "").split()) for c in load_cities())  # "Washington D.C."
+    single = {c[0] for c in cities if len(c) == 1}
+    ambiguous = tuple(n for n in names if n in single or n in MONTHS)
+    return names, cities, ambiguous
+
+
+# Census first names that are also a city ("Paris", "Houston") or a month
+# ("April", "June"): the same word with two tags, settled only by context.
+AMBIGUOUS_NAMES = _entity_lists()[2]
+
+
+def _ner_date(rng, date):
+    """One written form of a date, as tokens: 'March 3', '3 March 2021', '2021-03-03', ..."""
+    month, day, year = MONTHS[date.month - 1], str(date.day), str(date.year)
+    forms = (
+        (month, day),
+        (month, _ordinal(date.day)),
+        (day, month),
+        (day, month, year),
+        (month[:3], day),
+        (date.isoformat(),),
+        (f"{date.month}/{date.day}/{date.year}",),
+    )
+    return forms[rng.integers(len(forms))]
+
+
+def _ner_month(rng, date):
+    """A month or a year, as tokens: 'March', 'March 2021', '2021'."""
+    forms = ((MONTHS[date.month - 1],), (MONTHS[date.month - 1], str(date.year)), (str(date.year),))
+    return forms[rng.integers(len(forms))]
+
+
+class TaggedSentences(NamedTuple):
+    """N synthetic sentences with one tag per token.
+
+    - sentences: N lists of tokens (str), T_n tokens each
+    - tags: N lists of T_n tags from TAGS ("O", "PER", "LOC", "DATE")
+    - templates: (N,) int64, the index into NER_TEMPLATES each sentence came from
+    """
+
+    sentences: list
+    tags: list
+    templates: np.ndarray
+
+
+def make_ner(n: int, seed: int = 0, people=None, places=None) -> TaggedSentences:
+    """N synthetic sentences for named-entity tagging, with a tag per token.
+
+    The sentences are synthetic: a template from NER_TEMPLATES, chosen
+    uniformly, with its slots filled in. The entities are real:
+    - PER: a US-census first name, alone or (40%) followed by one of the 50
+      SURNAMES, e.g. ["Mary"] or ["Mary", "Smith"]
+    - LOC: a GeoNames city, split into words, e.g. ["Rio", "de", "Janeiro"]
+    - DATE: a random day of 1950-2049 in one of seven forms ("March 3",
+      "March 3rd", "3 March", "3 March 2021", "Mar 3", "2021-03-03",
+      "3/3/2021"), or for {MONTH} slots a month, month and year, or a year.
+
+    Tags are plain (not BIO): every token of an entity carries its type. No
+    template puts two entities of one type side by side, so an entity is
+    exactly a maximal run of one tag (see ``entity_spans``).
+
+    Inputs:
+    - n: number of sentences N
+    - seed: seeds ``np.random.default_rng``; the same seed gives the same sentences
+    - people: the first names to draw from (default: all census names)
+    - places: the cities to draw from, each a str or a tuple of words
+      (default: all bundled cities). ``load_ner`` passes disjoint pools per
+      split, so that test entities are unseen in training.
+
+    Returns TaggedSentences(sentences, tags, templates).
+    """
+    fn = "make_ner"
+    n = _check_int(fn, "n", n, 0)
+    rng = np.random.default_rng(_check_seed(fn, seed))
+    return _make_ner(fn, n, rng, people, places)
+
+
+def _make_ner(fn, n, rng, people, places):
+    names, cities, _ = _entity_lists()
+    people = tuple(names if people is None else people)
+    places = tuple(cities if places is None else (tuple(p.split()) if isinstance(p, str) else tuple(p)
+                                                  for p in places))
+    if not people or not places:
+        raise ValueError(f"{fn}: people and places must each hold at least one entity")
+    parsed = _parsed_templates()
+    sentences, tags = [], []
+    templates = rng.integers(0, len(NER_TEMPLATES), n)
+    for k in templates:
+        words, labels = [], []
+        for token in parsed[k]:
+            slot = _SLOT_RE.match(token)
+            if slot is None:
+                words.append(token)
+                labels.append("O")
+                continue
+            kind = slot.group(1)
+            if kind == "PER":
+                filled = (people[rng.integers(len(people))],)
+                if rng.random() < 0.4:
+                    filled += (SURNAMES[rng.integers(len(SURNAMES))],)
+            elif kind == "LOC":
+                filled = places[rng.integers(len(places))]
+            elif kind == "DATE":
+                filled = _ner_date(rng, _random_dates(rng, 1)[0])
+            elif kind == "MONTH":
+                filled = _ner_month(rng, _random_dates(rng, 1)[0])
+            else:  # NUM
+                filled = (str(rng.integers(2, 32)),)
+            words.extend(filled)
+            labels.extend([_SLOT_TAG[kind]] * len(filled))
+        sentences.append(words)
+        tags.append(labels)
+    return TaggedSentences(sentences, tags, templates.astype(np.int64))
+
+
+@lru_cache(maxsize=1)
+def _parsed_templates():
+    return tuple(tuple(text.split(" ")) for text, _ in NER_TEMPLATES)
+
+
+def entity_spans(tags) -> list[tuple[int, int, str]]:
+    """The entities of one tag sequence: (start, end, type) for every maximal
+    run of one non-O tag, end exclusive.
+
+    >>> entity_spans(["PER", "PER", "O", "LOC", "DATE"])
+    [(0, 2, 'PER'), (3, 4, 'LOC'), (4, 5, 'DATE')]
+    """
+    spans, start = [], None
+    for t, tag in enumerate(list(tags) + ["O"]):
+        if start is not None and tag != tags[start]:
+            spans.append((start, t, tags[start]))
+            start = None
+        if start is None and tag != "O" and t < len(tags):
+            start = t
+    return spans
+
+
+class NERSplit(NamedTuple):
+    """One split of the NER data.
+
+    - sentences, tags: N token lists and N tag lists (see ``make_ner``)
+    - templates: (N,) int64 template index of each sentence
+    - ids: (N, T) int64 word ids, padded with <pad> = 0
+    - lengths: (N,) int64 true lengths T_n
+    - tag_ids: (N, T) int64 tag ids (TAGS order), padded with 0 ("O"; mask it out)
+    """
+
+    sentences: list
+    tags: list
+    templates: np.ndarray
+    ids: np.ndarray
+    lengths: np.ndarray
+    tag_ids: np.ndarray
+
+
+@dataclass(frozen=True)
+class NERDataset:
+    """train/val/test NERSplits, the word Vocab (from train) and the tag Vocab."""
+
+    train: NERSplit
+    val: NERSplit
+    test: NERSplit
+    vocab: Vocab
+    tag_vocab: Vocab
+
+
+def load_ner(seed: int = 0, n=(4000, 500, 1000), min_freq: int = 2,
+             entity_fractions=(0.7, 0.15, 0.15)) -> NERDataset:
+    """Synthetic named-entity sentences, split so that test entities are unseen.
+
+    The census first names and the cities are each shuffled by ``seed`` and cut
+    into three disjoint pools by ``entity_fractions``; the train, val and test
+    sentences draw their people and places from their own pool. Only the
+    AMBIGUOUS_NAMES (names that are also a city or a month) and the cities
+    they name are in every pool: they are the same words with two meanings.
+    So the tagger is tested on names and cities it has never seen, which reach
+    it as <unk>, and must tell PER from LOC from the context; the sentences
+    are synthetic (see ``make_ner``).
+
+    Inputs:
+    - seed: fixes the entity pools and the sentences
+    - n: (train, val, test) numbers of sentences
+    - min_freq: training words seen fewer times become <unk> (with the default
+      2, most training names are seen once and so are <unk>, as at test time)
+    - entity_fractions: (train, val, test) shares of the entity pools
+
+    Returns an NERDataset. The word Vocab is built from the training split,
+    with specials <pad> = 0 and <unk> = 1; words are kept as written (case
+    included). The tag Vocab has no specials: O = 0, PER = 1, LOC = 2, DATE = 3.
+    Words are the unit: an unseen name is <unk>, however name-like its letters
+    (a character-level encoder could use them; this task asks for context).
+    """
+    fn = "load_ner"
+    seed = _check_seed(fn, seed)
+    if len(n) != 3:
+        raise ValueError(f"{fn}: n must be three sizes (train, val, test), got {n!r}")
+    sizes = [_check_int(fn, f"n[{i}]", v, 1) for i, v in enumerate(n)]
+    min_freq = _check_int(fn, "min_freq", min_freq, 1)
+    fr = np.asarray(entity_fractions, dtype=np.float64)
+    if fr.shape != (3,) or fr.min() <= 0 or abs(fr.sum() - 1) > 1e-9:
+        raise ValueError(f"{fn}: entity_fractions must be three positive shares adding up to 1, "
+                         f"got {entity_fractions!r}")
+    names, cities, ambiguous = _entity_lists()
+    rng = np.random.default_rng([seed, 0])
+    shared_cities = {c for c in cities if len(c) == 1 and c[0] in ambiguous}
+    people = _cut([x for x in names if x not in ambiguous], fr, rng)
+    places = _cut([c for c in cities if c not in shared_cities], fr, rng)
+    tag_vocab = Vocab([], specials=TAGS)
+    raw = [_make_ner(fn, size, np.random.default_rng([seed, k + 1]), people[k] + list(ambiguous),
+                     places[k] + sorted(shared_cities)) for k, size in enumerate(sizes)]
+    vocab = Vocab(raw[0].sentences, specials=(PAD, UNK), min_freq=min_freq)
+
+    def encode(data):
+        ids, lengths = pad_sequences([vocab.encode(s) for s in data.sentences])
+        tag_ids, _ = pad_sequences([tag_vocab.encode(t) for t in data.tags])
+        return NERSplit(data.sentences, data.tags, data.templates, ids, lengths, tag_ids)
+
+    return NERDataset(*(encode(d) for d in raw), vocab, tag_vocab)
+
+
+def _cut(items, fractions, rng):
+    """Shuffle items and cut them into three lists by fractions."""
+    order = rng.permutation(len(items))
+    a = round(len(items) * fractions[0])
+    b = a + round(len(items) * fractions[1])
+    return [[items[i] for i in order[lo:hi]] for lo, hi in ((0, a), (a, b), (b, len(items)))]
+
+
+# ============================================================== dates
+def parse_two_digit_year(yy: int) -> int:
+    """The year of a two-digit year, for dates of 1950-2049: 50-99 -> 19yy, 00-49 -> 20yy.
+
+    This is why the dates span 1950-2049: within that century "15.02.39" has
+    exactly one reading, 2039. (Python's strptime pivots at 69 instead.)
+    """
+    return 1900 + yy if yy >= 50 else 2000 + yy
+
+
+# Each format: a name and a function date -> str. Month and weekday names are
+# English and written out here, not taken from strftime, whose %B and %A follow
+# the machine's locale. The slash form is always month first (US) and the dot
+# forms always day first (European), so no string has two readings.
+DATE_FORMATS = {
+    "weekday_long": lambda d: f"{WEEKDAYS[d.weekday()]}, {MONTHS[d.month - 1]} {d.day}, {d.year}",
+    "dmy_dots_short": lambda d: f"{d.day:02d}.{d.month:02d}.{d.year % 100:02d}",
+    "mon_d_y": lambda d: f"{MONTHS[d.month - 1][:3]} {d.day} {d.year}",
+    "d_month_y": lambda d: f"{d.day} {MONTHS[d.month - 1]} {d.year}",
+    "us_slashes": lambda d: f"{d.month}/{d.day}/{d.year}",
+    "month_d_comma_y": lambda d: f"{MONTHS[d.month - 1]} {d.day}, {d.year}",
+    "d_mon_y_dashes": lambda d: f"{d.day:02d}-{MONTHS[d.month - 1][:3]}-{d.year}",
+    "wkd_d_mon_y": lambda d: f"{WEEKDAYS[d.weekday()][:3]} {d.day} {MONTHS[d.month - 1][:3]} {d.year}",
+    "ordinal_of": lambda d: f"the {_ordinal(d.day)} of {MONTHS[d.month - 1]} {d.year}",
+    "mon_upper": lambda d: f"{MONTHS[d.month - 1][:3].upper()} {d.day}, {d.year}",
+    "lower_ordinal": lambda d: f"{MONTHS[d.month - 1].lower()} {_ordinal(d.day)} {d.year}",
+    "dmy_dots": lambda d: f"{d.day}.{d.month}.{d.year}",
+    "ymd_slashes": lambda d: f"{d.year}/{d.month:02d}/{d.day:02d}",
+    "mon_dot": lambda d: f"{MONTHS[d.month - 1][:3]}{'.' if d.month != 5 else ''} {d.day}, {d.year}",
+}
+
+
+def _source_alphabet() -> str:
+    """Every character a DATE_FORMATS string can contain, in a fixed order."""
+    words = MONTHS + WEEKDAYS + ("the", "of", "st", "nd", "rd", "th")
+    text = "".join(w + w.upper() + w.lower() for w in words)
+    return "".join(sorted(set(text + "0123456789 ,./-")))
+
+
+class DatePairs(NamedTuple):
+    """N synthetic (human-written date, ISO date) pairs.
+
+    - sources: N str, e.g. "Tuesday, February 15, 2039"
+    - targets: N str, the same day in ISO 8601, e.g. "2039-02-15"
+    - formats: N str, the DATE_FORMATS name of each source
+    - dates: N datetime.date, the day itself
+    """
+
+    sources: list
+    targets: list
+    formats: list
+    dates: list
+
+
+def make_dates(n: int, seed: int = 0) -> DatePairs:
+    """N distinct random days of 1950-2049, each written in a random human format.
+
+    The data is synthetic, generated with ``datetime``: a day is drawn
+    uniformly from 1950-01-01..2049-12-31 (no day twice, so N <= 36,525),
+    written in one of the DATE_FORMATS, chosen uniformly (for example
+    "Tuesday, February 15, 2039", "15.02.39", "Feb 15 2039", "15 February 2039",
+    "2/15/2039"), and the target is the same day as ``date.isoformat()``,
+    "2039-02-15".
+
+    Inputs: n (N), seed (seeds ``np.random.default_rng``). Returns DatePairs.
+    """
+    fn = "make_dates"
+    span = LAST_DATE.toordinal() - FIRST_DATE.toordinal() + 1
+    n = _check_int(fn, "n", n, 0)
+    if n > span:
+        raise ValueError(f"{fn}: n must be at most {span:,}, the number of days in 1950-2049, got {n}")
+    rng = np.random.default_rng(_check_seed(fn, seed))
+    dates = _random_dates(rng, n, distinct=True)
+    names = list(DATE_FORMATS)
+    formats = [names[k] for k in rng.integers(0, len(names), n)]
+    sources = [DATE_FORMATS[f](d) for f, d in zip(formats, dates)]
+    return DatePairs(sources, [d.isoformat() for d in dates], formats, dates)
+
+
+class DateSplit(NamedTuple):
+    """One split of the date data.
+
+    - sources, targets, formats, dates: as in DatePairs
+    - src: (N, S) int64 source character ids, padded with <pad> = 0 (no <bos>/<eos>)
+    - src_lengths: (N,) int64 true source lengths
+    - tgt: (N, T') int64 target ids: the 10 ISO characters, then <eos> (T' = 11)
+    - tgt_mask: (N, T') bool, True at real target tokens (here all of them)
+    """
+
+    sources: list
+    targets: list
+    formats: list
+    dates: list
+    src: np.ndarray
+    src_lengths: np.ndarray
+    tgt: np.ndarray
+    tgt_mask: np.ndarray
+
+
+@dataclass(frozen=True)
+class DateDataset:
+    """train/val/test DateSplits and the source and target character Vocabs."""
+
+    train: DateSplit
+    val: DateSplit
+    test: DateSplit
+    src_vocab: Vocab
+    tgt_vocab: Vocab
+
+
+def load_dates(seed: int = 0, n=(8000, 1000, 1000)) -> DateDataset:
+    """Date normalisation as a character-level encoder-decoder task.
+
+    All sum(n) days are distinct (``make_dates``), so no test day is seen in
+    training in any format. The data is synthetic.
+
+    Inputs:
+    - seed: fixes the days, their formats and so the split
+    - n: (train, val, test) numbers of pairs
+
+    Returns a DateDataset. Both Vocabs are character-level with specials
+    <pad> = 0, <bos>, <eos>, and no <unk>: the source Vocab holds every
+    character any format can write (letters of the month and weekday names,
+    digits, " ,./-"), the target Vocab the digits and "-".
+    """
+    fn = "load_dates"
+    seed = _check_seed(fn, seed)
+    if len(n) != 3:
+        raise ValueError(f"{fn}: n must be three sizes (train, val, test), got {n!r}")
+    sizes = [_check_int(fn, f"n[{i}]", v, 1) for i, v in enumerate(n)]
+    src_vocab = Vocab(_source_alphabet(), specials=(PAD, BOS, EOS), level="char")
+    tgt_vocab = Vocab("0123456789-", specials=(PAD, BOS, EOS), level="char")
+    pairs = make_dates(sum(sizes), seed)
+    cuts = np.cumsum([0] + sizes)
+
+    def take(lo, hi):
+        part = DatePairs(*(field[lo:hi] for field in pairs))
+        src, src_lengths = pad_sequences([src_vocab.encode(s) for s in part.sources])
+        tgt = np.array([tgt_vocab.encode(t, add_eos=True) for t in part.targets], dtype=np.int64)
+        return DateSplit(*part, src, src_lengths, tgt, np.ones(tgt.shape, dtype=bool))
+
+    return DateDataset(*(take(cuts[k], cuts[k + 1]) for k in range(3)), src_vocab, tgt_vocab)
+

@@ -1,0 +1,59 @@
+"""The course's end-to-end tasks, one per RNN topology, on the bundled data.
+
+Each task module has ``run(...) -> TaskResult``; the chapters call it, and so
+does the command line (``python -m rnn_course train TASK``). Defaults are the
+settings whose held-out numbers the README reports.
+
+    sentiment   many-to-one    UCI review sentences -> positive / negative
+    spam        many-to-one    SpamAssassin subject lines -> spam / ham
+    ner         many-to-many   synthetic template sentences -> PER / LOC / DATE / O per token
+    dates       encoder-decoder human-written dates -> ISO 2039-02-15
+    captions    one-to-many    8x8 digit images -> the number spelled out
+    charlm      many-to-many   Moby-Dick characters -> the next character
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+TASKS = {
+    "sentiment": ("classify", "UCI sentiment sentences, many-to-one"),
+    "spam": ("classify", "SpamAssassin subject lines, many-to-one"),
+    "ner": ("ner", "synthetic named-entity sentences, many-to-many (aligned)"),
+    "dates": ("dates", "date normalisation, encoder-decoder"),
+    "captions": ("captions", "digit images spelled out, one-to-many"),
+    "charlm": ("charlm", "Moby-Dick character language model"),
+}
+
+
+@dataclass
+class TaskResult:
+    """What a task's run() returns.
+
+    - metric: the held-out metric's name, e.g. "test accuracy"
+    - value: its value on the test split
+    - model, history: the trained model and fit's History
+    - seconds: wall time of training and evaluation
+    - extras: task-specific numbers and examples (baselines, samples, ...)
+    """
+
+    task: str
+    metric: str
+    value: float
+    model: object
+    history: object
+    seconds: float
+    extras: dict = field(default_factory=dict)
+
+    def summary(self):
+        return f"{self.metric} {self.value:.3f}"
+
+
+def run(task, **options):
+    """Run a task by name with run()'s options (epochs, hidden, layers, bidirectional, cell, seed, quiet)."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; the tasks are: {', '.join(TASKS)}")
+    module = importlib.import_module(f"{__name__}.{TASKS[task][0]}")
+    runner = getattr(module, f"run_{task}", None) or module.run
+    return runner(**options)
