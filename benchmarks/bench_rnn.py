@@ -13,7 +13,11 @@ Times, in float32, at (N, T, d, D) = (1, 100, 64, 128), (32, 100, 64, 128) and
 PyTorch gets the same weights and runs with 2 threads (the machine's cores).
 The machines are shared and noisy, so single timings mean little: each ratio
 is the median of many interleaved pairs (ours, then torch, then ours ...),
-each pair timed back to back so both sides see the same load. Without PyTorch
+each pair timed back to back so both sides see the same load. Between two
+timed blocks the benchmark sleeps (--gap, 0.25 s): OpenBLAS's and OpenMP's
+worker threads keep spinning on the cores for a while after a call, and
+without the pause each side would be timed against the other's spinning
+threads (measured: torch's forward looked 2-4x slower). Without PyTorch
 installed, only our absolute times are printed.
 """
 
@@ -117,6 +121,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=21, help="interleaved pairs per ratio (default 21)")
     parser.add_argument("--threads", type=int, default=2, help="PyTorch threads (default 2)")
+    parser.add_argument("--gap", type=float, default=0.25,
+                        help="seconds to sleep between timed blocks, so idle BLAS/OpenMP threads stop spinning")
     args = parser.parse_args(argv)
     try:
         import torch
@@ -144,9 +150,11 @@ def main(argv=None):
             t_theirs = _timer(other[kind]) if other else None
             ours_ms, theirs_ms, ratios = [], [], []
             for _ in range(args.pairs):
+                time.sleep(args.gap)
                 a = t_ours()
                 ours_ms.append(a * 1e3)
                 if t_theirs:
+                    time.sleep(args.gap)
                     b = t_theirs()
                     theirs_ms.append(b * 1e3)
                     ratios.append(a / b)

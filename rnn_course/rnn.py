@@ -159,13 +159,14 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
     # reads and writes T times.
     hs = np.empty((T + 1, N, D), dtype=dtype)
     hs[0] = 0 if h0 is None else h0
-    xw = np.empty((T, N, D), dtype=dtype)  # x_t Wx^T + b for every t
-    np.matmul(x.transpose(1, 0, 2), Wx.T.astype(dtype, copy=False), out=xw)  # (T, N, d) @ (d, D)
+    # x_t Wx^T + b for every t, as one (N*T, d) @ (d, D) product in x's own
+    # layout (a time-major product over a transposed view is ~1.5x slower).
+    xw = (x.reshape(N * T, d) @ Wx.T.astype(dtype, copy=False)).reshape(N, T, D)
     xw += b
     WhT = Wh.T.astype(dtype, copy=False)
     for t in range(T):
         a = np.matmul(hs[t], WhT, out=hs[t + 1])  # (N, D), written in place
-        a += xw[t]
+        a += xw[:, t]
         if nonlinearity == "tanh":
             np.tanh(a, out=a)
         else:
