@@ -8,19 +8,9 @@ import pytest
 from rnn_course.exercises import EXERCISES, check, hint
 from rnn_course.exercises.chapter2 import WINDOW_MLP
 from rnn_course.mlp import WindowMLP
+from checking import assert_fails, assert_passes
 
 NAMES = ["cell_sends_to", "window_mlp_params", "h_depends_on", "longer_sequences"]
-
-
-def assert_fails(result, *fragments):
-    assert result.status == "failed", str(result)
-    text = result.message + " " + " ".join(result.details)
-    for fragment in fragments:
-        assert fragment.lower() in text.lower(), f"expected {fragment!r} in: {text}"
-
-
-def assert_passes(result):
-    assert result.passed, str(result)
 
 
 @pytest.mark.parametrize("name", NAMES)
