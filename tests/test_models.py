@@ -174,3 +174,24 @@ def test_fit_errors():
         fit(m, (np.zeros((4, 2), dtype=int), np.zeros((4, 2), dtype=int)), epochs=0, quiet=True)
     with pytest.raises(ValueError, match="optimizer must be 'adam', 'sgd' or an optimizer object"):
         fit(m, (np.zeros((4, 2), dtype=int), np.zeros((4, 2), dtype=int)), optimizer="rmsprop", quiet=True)
+
+
+def test_loss_curves_plot_every_run_and_the_metrics():
+    import matplotlib
+    matplotlib.use("Agg")
+    from rnn_course.plots import training
+
+    rng = np.random.default_rng(9)
+    ids, lengths, y = _contains_task(rng, N=64)
+    runs = {}
+    for cell in ("rnn", "gru"):
+        m = ManyToOneClassifier(6, 4, 8, 2, cell=cell, seed=0)
+        runs[cell] = fit(m, (ids, lengths, y), epochs=2, batch_size=16, quiet=True,
+                         evaluate=lambda m: {"accuracy": np.mean(m.predict(ids, lengths) == y)})
+    fig = training.loss_curves(runs, smooth=3, baseline=("chance", np.log(2)))
+    loss_ax, metric_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.get_lines()] == ["rnn", "gru", "chance"]
+    smoothed = loss_ax.get_lines()[0].get_ydata()
+    np.testing.assert_allclose(smoothed, np.convolve(runs["rnn"].losses, np.ones(3) / 3, mode="valid"))
+    assert len(metric_ax.get_lines()) == 2
+    assert len(training.loss_curves(runs["rnn"]).axes) == 2

@@ -12,13 +12,14 @@ output. One module per chapter or topic, used as ``plots.memory.unrolled_rnn()``
     memory      chapter 3: unrolled_rnn, hidden_state_heatmap, influence_over_time
     equations   chapter 4: shapes, worked_example, gradient_norms
     deep        chapter 6: stacked_rnn, bidirectional_rnn
+    training    any chapter that trains: loss_curves (from fit's History)
 """
 
-from . import deep, equations, memory, recurrence, sequences
+from . import deep, equations, memory, recurrence, sequences, training
 from ._style import COLORS, use_style
 from .recurrence import accuracy_by_distance, feedforward_vs_recurrent, shared_vs_separate_weights
 from .sequences import one_hot_vs_embedding, sentence_to_batch
 
-__all__ = ["COLORS", "use_style", "sequences", "recurrence", "memory", "equations", "deep",
+__all__ = ["COLORS", "use_style", "sequences", "recurrence", "memory", "equations", "deep", "training",
            "sentence_to_batch", "one_hot_vs_embedding",
            "feedforward_vs_recurrent", "accuracy_by_distance", "shared_vs_separate_weights"]
