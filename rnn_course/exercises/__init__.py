@@ -294,6 +294,13 @@ _REGISTRY = [
          "one step at a time, always with the same weights.",
          "Only one of the two models can see a token 49 steps before the end."),
         "rnn", chapter2.check_longer_sequences),
+    Exercise(
+        "many_to_one_readout", "Where does a many-to-one classifier read a padded sentence?", "Topologies",
+        "concept",
+        ("The classifier needs one vector that has read the whole sentence and nothing else.",
+         "Short sentences are padded to length T; what does the state do at the <pad> steps?",
+         "The state after each sentence's own last token: step lengths[n] - 1."),
+        "last real token", concepts.check_many_to_one_readout),
 ]
 
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in _REGISTRY}

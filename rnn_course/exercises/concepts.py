@@ -343,3 +343,23 @@ def check_low_temperature(answer):
                      "sharpens — only T = 1 leaves the distribution as it is",
     }
     return check_choice(answer, "greedy", options, why)
+
+
+def check_many_to_one_readout(answer):
+    """Where does a many-to-one classifier read a padded sequence's summary from?"""
+    options = {
+        "last real token": ["last real step", "lengths - 1", "last valid step", "the last real token",
+                            "last token"],
+        "last position": ["last step", "h[:, -1]", "T - 1", "the last position", "final position"],
+        "first position": ["first step", "h[:, 0]", "first token"],
+    }
+    why = {
+        "last real token": "h at step lengths[n] - 1 has read the whole sentence and nothing else; after it "
+                           "come only <pad> tokens, which would keep changing the state",
+        "last position": "for every sequence shorter than T the last position holds the state after reading "
+                         "padding: the <pad> steps keep changing h, so the summary drifts with the amount of "
+                         "padding",
+        "first position": "h at the first step has read one token only; a unidirectional RNN's summary of the "
+                          "whole sequence is its state after the last real token",
+    }
+    return check_choice(answer, "last real token", options, why)

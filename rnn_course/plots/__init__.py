@@ -11,15 +11,16 @@ output. One module per chapter or topic, used as ``plots.memory.unrolled_rnn()``
     recurrence  chapter 2: feedforward_vs_recurrent, accuracy_by_distance, shared_vs_separate_weights
     memory      chapter 3: unrolled_rnn, hidden_state_heatmap, influence_over_time
     equations   chapter 4: shapes, worked_example, gradient_norms
+    topologies  chapter 5: shapes, tagged_sentences
     deep        chapter 6: stacked_rnn, bidirectional_rnn
     training    any chapter that trains: loss_curves (from fit's History)
 """
 
-from . import deep, equations, memory, recurrence, sequences, training
+from . import deep, equations, memory, recurrence, sequences, topologies, training
 from ._style import COLORS, use_style
 from .recurrence import accuracy_by_distance, feedforward_vs_recurrent, shared_vs_separate_weights
 from .sequences import one_hot_vs_embedding, sentence_to_batch
 
-__all__ = ["COLORS", "use_style", "sequences", "recurrence", "memory", "equations", "deep", "training",
+__all__ = ["COLORS", "use_style", "sequences", "recurrence", "memory", "equations", "deep", "training", "topologies",
            "sentence_to_batch", "one_hot_vs_embedding",
            "feedforward_vs_recurrent", "accuracy_by_distance", "shared_vs_separate_weights"]

@@ -1,0 +1,84 @@
+"""Figures of chapter 5 (Topologies): the shapes of RNN models, and a
+sentence coloured by its predicted tags."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
+
+from ._style import COLORS, box, finish, use_style
+
+TAG_COLORS = {"PER": COLORS["hidden"], "LOC": COLORS["input"], "DATE": COLORS["extra"], "O": "#dee2e6"}
+
+
+def _chain(ax, x0, n, inputs, outputs, label, title):
+    """One topology: n cells in a row; inputs/outputs are sets of step indices."""
+    dx = 0.95
+    for t in range(n):
+        x = x0 + t * dx
+        box(ax, x, 1.0, 0.7, 0.55, "", COLORS["hidden"])
+        if t in inputs:
+            box(ax, x + 0.12, 0.0, 0.46, 0.42, "", COLORS["input"])
+            ax.annotate("", xy=(x + 0.35, 1.0), xytext=(x + 0.35, 0.42),
+                        arrowprops=dict(arrowstyle="-|>", color="#495057", lw=1.2))
+        if t in outputs:
+            box(ax, x + 0.12, 2.15, 0.46, 0.42, "", COLORS["output"])
+            ax.annotate("", xy=(x + 0.35, 2.15), xytext=(x + 0.35, 1.55),
+                        arrowprops=dict(arrowstyle="-|>", color="#495057", lw=1.2))
+        if t + 1 < n:
+            ax.annotate("", xy=(x + dx, 1.27), xytext=(x + 0.7, 1.27),
+                        arrowprops=dict(arrowstyle="-|>", color=COLORS["hidden"], lw=1.6))
+    ax.text(x0 + (n * dx - 0.25) / 2, 3.0, title, ha="center", fontsize=10.5, weight="bold")
+    ax.text(x0 + (n * dx - 0.25) / 2, -0.45, label, ha="center", fontsize=8.8, color="#495057", style="italic")
+
+
+def shapes():
+    """The note's image 24, redrawn: one-to-many, many-to-one, many-to-many
+    (aligned) and many-to-many (encoder-decoder); inputs blue, outputs green."""
+    use_style()
+    fig, ax = plt.subplots(figsize=(13, 3.2))
+    ax.axis("off")
+    _chain(ax, 0.0, 3, {0}, {0, 1, 2}, "image captioning", "one-to-many")
+    _chain(ax, 3.4, 4, {0, 1, 2, 3}, {3}, "sentiment, spam", "many-to-one")
+    _chain(ax, 7.8, 4, {0, 1, 2, 3}, {0, 1, 2, 3}, "named-entity tagging", "many-to-many, aligned")
+    _chain(ax, 12.2, 6, {0, 1, 2}, {3, 4, 5}, "translation, chatbots, dates", "many-to-many, encoder-decoder")
+    ax.set_xlim(-0.2, 12.2 + 6 * 0.95)
+    ax.set_ylim(-0.75, 3.3)
+    ax.legend(handles=[Patch(color=COLORS["input"], label="input"), Patch(color=COLORS["hidden"], label="RNN cell"),
+                       Patch(color=COLORS["output"], label="output")],
+              loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=3, frameon=False, fontsize=8.5)
+    return finish(fig)
+
+
+def tagged_sentences(examples, max_sentences=4):
+    """Sentences coloured by tag (the note's image 26, redrawn with real predictions).
+
+    examples: a list of (tokens, gold tags, predicted tags); a token whose
+    prediction is wrong is outlined in red with the gold tag under it.
+    """
+    use_style()
+    examples = list(examples)[:max_sentences]
+    fig, ax = plt.subplots(figsize=(11, 0.85 * len(examples) + 0.7))
+    ax.axis("off")
+    y = 0.0
+    width = 0.0
+    for tokens, gold, pred in examples:
+        x = 0.0
+        for tok, g, p in zip(tokens, gold, pred):
+            w = 0.14 + 0.085 * len(tok)
+            color = TAG_COLORS.get(p, "#dee2e6")
+            box(ax, x, y, w, 0.42, tok, color, text_color="white" if p != "O" else "#212529", fontsize=9.5)
+            if p != "O":
+                ax.text(x + w / 2, y + 0.5, p, ha="center", fontsize=7.5, color=color, weight="bold")
+            if p != g:
+                ax.add_patch(plt.Rectangle((x - 0.02, y - 0.04), w + 0.04, 0.5, fill=False,
+                                           edgecolor=COLORS["accent"], lw=1.8))
+                ax.text(x + w / 2, y - 0.17, f"gold {g}", ha="center", fontsize=7, color=COLORS["accent"])
+            x += w + 0.06
+        width = max(width, x)
+        y -= 0.95
+    ax.set_xlim(-0.1, width + 0.1)
+    ax.set_ylim(y + 0.6, 0.75)
+    ax.legend(handles=[Patch(color=c, label=t) for t, c in TAG_COLORS.items()], loc="lower right",
+              bbox_to_anchor=(1.0, 1.0), ncol=4, frameon=False, fontsize=8.5)
+    return finish(fig)
