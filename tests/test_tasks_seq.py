@@ -129,3 +129,15 @@ def test_the_registry_reaches_both_tasks():
         tasks.run("dates", bidirectional=True)
     with pytest.raises(ValueError, match="cell must be"):
         tasks.run("ner", cell="cnn")
+
+
+def test_dates_checkpoint_round_trip(tmp_path):
+    from rnn_course.tasks import dates
+
+    result = dates.run(epochs=1, hidden=16, n=(200, 20, 20), quiet=True)
+    path = tmp_path / "dates.npz"
+    dates.save_checkpoint(result, path)
+    model, data = dates.load_checkpoint(path)
+    assert data.test.sources == result.extras["dataset"].test.sources
+    assert dates.translate(model, data.test, data.tgt_vocab) == dates.translate(
+        result.model, data.test, data.tgt_vocab)

@@ -82,3 +82,25 @@ def tagged_sentences(examples, max_sentences=4):
     ax.legend(handles=[Patch(color=c, label=t) for t, c in TAG_COLORS.items()], loc="lower right",
               bbox_to_anchor=(1.0, 1.0), ncol=4, frameon=False, fontsize=8.5)
     return finish(fig)
+
+
+def captioned_digits(images, captions, truth, n=12):
+    """One-to-many in pictures: 8x8 digit images with the caption the model wrote.
+
+    images: (M, 8, 8) in [0, 1]; captions, truth: M strings. Wrong captions are red.
+    """
+    use_style()
+    n = min(n, len(images))
+    cols = min(n, 6)
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(1.55 * cols, 1.85 * rows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if k >= n:
+            continue
+        ax.imshow(images[k], cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+        right = captions[k] == truth[k]
+        ax.set_title(f"“{captions[k]}”" + ("" if right else f"\n(true: {truth[k]})"), fontsize=9.5,
+                     color=COLORS["text"] if right else COLORS["accent"])
+    fig.tight_layout()
+    return finish(fig)

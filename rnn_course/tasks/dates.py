@@ -60,11 +60,7 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
     start = time.perf_counter()
     data = load_dates(seed=o["seed"], n=n)
     tv = data.tgt_vocab
-    model = Seq2Seq(len(data.src_vocab), len(tv), EMBED_DIM, o["hidden"], bos=tv.bos_id, eos=tv.eos_id,
-                    cell=o["cell"], seed=o["seed"])
-    _to_float32(model)
-    if o["cell"] in ("gru", "lstm"):
-        _keep_state_bias(model.encoder, KEEP_BIAS)
+    model = build_model(data, o["hidden"], o["cell"], o["seed"])
 
     def evaluate(m):
         return {"val exact-match": float(np.mean(np.array(translate(m, data.val, tv)) == data.val.targets))}
@@ -87,6 +83,36 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
     }
     return TaskResult("dates", "test exact-match", float(right.mean()), model, history,
                       time.perf_counter() - start, extras)
+
+
+def build_model(data, hidden=DEFAULTS["hidden"], cell=DEFAULTS["cell"], seed=0):
+    """The untrained float32 Seq2Seq that run() trains, for a DateDataset."""
+    tv = data.tgt_vocab
+    model = Seq2Seq(len(data.src_vocab), len(tv), EMBED_DIM, hidden, bos=tv.bos_id, eos=tv.eos_id,
+                    cell=cell, seed=seed)
+    _to_float32(model)
+    if cell in ("gru", "lstm"):
+        _keep_state_bias(model.encoder, KEEP_BIAS)
+    return model
+
+
+def save_checkpoint(result, path):
+    """Save a run()'s trained weights and the settings needed to rebuild it, as one .npz file."""
+    s = result.extras["settings"]
+    np.savez_compressed(path, **result.model.state_dict(), _hidden=s["hidden"], _cell=s["cell"],
+                        _seed=s["seed"], _n=np.array(s["n"]))
+
+
+def load_checkpoint(path):
+    """(model, data) from a file written by save_checkpoint: the same data split
+    (rebuilt from its seed) and the trained weights, ready to translate."""
+    with np.load(path) as f:
+        state = {k: f[k] for k in f.files if not k.startswith("_")}
+        hidden, cell, seed, n = int(f["_hidden"]), str(f["_cell"]), int(f["_seed"]), tuple(f["_n"].tolist())
+    data = load_dates(seed=seed, n=n)
+    model = build_model(data, hidden, cell, seed)
+    model.load_state_dict(state)
+    return model, data
 
 
 def char_accuracy(pred, targets) -> float:
