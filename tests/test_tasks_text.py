@@ -131,7 +131,7 @@ def test_charlm_small_beats_the_unigram_and_prints_samples(capsys):
     ("sentiment", {"cell": "transformer"}, "cell must be 'rnn', 'lstm' or 'gru'"),
     ("spam", {"epochs": 0}, "epochs must be a positive integer"),
     ("charlm", {"hidden": 2.5}, "hidden must be a positive integer"),
-    ("sentiment", {"seed": "zero"}, "seed must be an integer"),
+    ("sentiment", {"seed": "zero"}, "seed must be a non-negative integer"),
 ])
 def test_bad_options_get_a_sentence(task, options, words):
     with pytest.raises(ValueError, match=re.escape(words)) as err:

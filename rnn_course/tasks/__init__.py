@@ -17,6 +17,8 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field
 
+import numpy as np
+
 TASKS = {
     "sentiment": ("classify", "UCI sentiment sentences, many-to-one"),
     "spam": ("classify", "SpamAssassin subject lines, many-to-one"),
@@ -48,6 +50,26 @@ class TaskResult:
 
     def summary(self):
         return f"{self.metric} {self.value:.3f}"
+
+
+def check_options(task, seed=0, quiet=False, epochs=None, hidden=None, layers=None, bidirectional=None,
+                  cell=None):
+    """The checks every task's run() shares; each raises ValueError with a sentence naming the task.
+
+    None means "the task's default" for epochs, hidden, layers, bidirectional and cell.
+    """
+    for name, value in (("epochs", epochs), ("hidden", hidden), ("layers", layers)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+                                  or value < 1):
+            raise ValueError(f"{task}: {name} must be a positive integer, got {value!r}")
+    if cell is not None and cell not in ("rnn", "lstm", "gru"):
+        raise ValueError(f"{task}: cell must be 'rnn', 'lstm' or 'gru', got {cell!r}")
+    if bidirectional is not None and not isinstance(bidirectional, (bool, np.bool_)):
+        raise ValueError(f"{task}: bidirectional must be True or False, got {bidirectional!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"{task}: seed must be a non-negative integer, got {seed!r}")
+    if not isinstance(quiet, bool):
+        raise ValueError(f"{task}: quiet must be True or False, got {quiet!r}")
 
 
 def run(task, **options):

@@ -25,9 +25,9 @@ import numpy as np
 
 from ..datasets import BOS, DIGIT_WORDS, EOS, PAD, Vocab, load_digits
 from ..layers import length_mask, pad_sequences
-from ..models import CELLS, Captioner
+from ..models import Captioner
 from ..train import fit
-from . import TaskResult
+from . import TaskResult, check_options
 
 # The tuned defaults, by number of digits. One digit is small (10 words of at
 # most 5 letters): a GRU with D = 64 learns it in about 15 quick epochs. Two digits need
@@ -163,23 +163,13 @@ def _encode(images, numbers, vocab):
 def _settings(digits, quiet, seed, **options):
     """The defaults with the given options applied, after checking them."""
     task = "captions"
-    for name in ("epochs", "hidden", "layers"):
-        value = options[name]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                                  or value < 1):
-            raise ValueError(f"{task}: {name} must be a positive integer, got {value!r}")
+    check_options(task, seed, quiet, **options)
     if options["layers"] not in (None, 1):
         raise ValueError(f"{task}: the Captioner's decoder has a single recurrent layer, so layers must "
                          f"be 1; got {options['layers']}")
     if options["bidirectional"]:
         raise ValueError(f"{task}: the decoder writes the caption one character after another and cannot "
                          "read characters it has not written yet, so it cannot be bidirectional")
-    if options["cell"] is not None and options["cell"] not in CELLS:
-        raise ValueError(f"{task}: cell must be 'rnn', 'lstm' or 'gru', got {options['cell']!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"{task}: seed must be an integer, got {seed!r}")
-    if not isinstance(quiet, bool):
-        raise ValueError(f"{task}: quiet must be True or False, got {quiet!r}")
     cfg = dict(SETTINGS[digits], digits=digits)
     cfg.update({k: v for k, v in options.items() if v is not None})
     cfg["bidirectional"] = False

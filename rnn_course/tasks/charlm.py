@@ -27,9 +27,9 @@ import numpy as np
 
 from ..datasets import load_moby_dick
 from ..losses import log_softmax
-from ..models import CELLS, CharLM
+from ..models import CharLM
 from ..train import fit
-from . import TaskResult
+from . import TaskResult, check_options
 
 # The tuned defaults: a GRU with D = 64 over windows of T = 64 characters,
 # two epochs with small batches (many steps) at a high learning rate.
@@ -132,21 +132,11 @@ def text_loss(model, inputs, targets):
 def _settings(quiet, seed, **options):
     """The defaults with the given options applied, after checking them."""
     task = "charlm"
-    for name in ("epochs", "hidden", "layers"):
-        value = options[name]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                                  or value < 1):
-            raise ValueError(f"{task}: {name} must be a positive integer, got {value!r}")
+    check_options(task, seed, quiet, **options)
     if options["bidirectional"]:
         raise ValueError(f"{task}: a language model predicts each character from the ones before it; a "
                          "bidirectional model would read the characters it has to predict, so "
                          "bidirectional is not allowed")
-    if options["cell"] is not None and options["cell"] not in CELLS:
-        raise ValueError(f"{task}: cell must be 'rnn', 'lstm' or 'gru', got {options['cell']!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"{task}: seed must be an integer, got {seed!r}")
-    if not isinstance(quiet, bool):
-        raise ValueError(f"{task}: quiet must be True or False, got {quiet!r}")
     cfg = dict(SETTINGS)
     cfg.update({k: v for k, v in options.items() if v is not None})
     cfg["bidirectional"] = False

@@ -30,9 +30,9 @@ import numpy as np
 from ..datasets import load_sentiment, load_spam, word_tokenize
 from ..layers import pad_sequences
 from ..losses import softmax
-from ..models import CELLS, ManyToOneClassifier
+from ..models import ManyToOneClassifier
 from ..train import accuracy, fit
-from . import TaskResult
+from . import TaskResult, check_options
 
 # The tuned defaults. max_len cuts the longest texts (sentiment: 95% of the
 # training sentences have <= 29 words; spam: 99% of the subjects have <= 23);
@@ -158,19 +158,7 @@ def _probabilities(model, ids, lengths):
 
 def _settings(task, quiet, seed, **options):
     """The task's defaults with the given options applied, after checking them."""
-    for name in ("epochs", "hidden", "layers"):
-        value = options[name]
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))
-                                  or value < 1):
-            raise ValueError(f"{task}: {name} must be a positive integer, got {value!r}")
-    if options["cell"] is not None and options["cell"] not in CELLS:
-        raise ValueError(f"{task}: cell must be 'rnn', 'lstm' or 'gru', got {options['cell']!r}")
-    if options["bidirectional"] not in (None, True, False):
-        raise ValueError(f"{task}: bidirectional must be True or False, got {options['bidirectional']!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"{task}: seed must be an integer, got {seed!r}")
-    if not isinstance(quiet, bool):
-        raise ValueError(f"{task}: quiet must be True or False, got {quiet!r}")
+    check_options(task, seed, quiet, **options)
     cfg = dict(SETTINGS[task])
     cfg.update({k: (int(v) if k in ("epochs", "hidden", "layers") else v)
                 for k, v in options.items() if v is not None})

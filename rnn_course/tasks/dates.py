@@ -22,7 +22,7 @@ import numpy as np
 from ..models import Seq2Seq
 from ..synthetic import DATE_FORMATS, load_dates
 from ..train import fit
-from . import TaskResult
+from . import TaskResult, check_options
 
 # The defaults, tuned to meet the README's target (exact-match >= 0.90 in <= 60 s).
 # It takes a GRU with D = 128: with D = 64 (batch 64, lr 2e-2) exact-match was
@@ -142,24 +142,21 @@ def translate(model, split, tgt_vocab) -> list[str]:
 
 
 def _options(epochs, hidden, layers, bidirectional, cell, seed):
+    check_options("dates", seed, epochs=epochs, hidden=hidden, layers=layers, bidirectional=bidirectional,
+                  cell=cell)
     o = dict(DEFAULTS)
-    for name, value in (("epochs", epochs), ("hidden", hidden), ("layers", layers)):
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"dates: {name} must be a positive integer, got {value!r}")
-            o[name] = int(value)
+    o.update({k: int(v) for k, v in (("epochs", epochs), ("hidden", hidden), ("layers", layers))
+              if v is not None})
+    if bidirectional is not None:
+        o["bidirectional"] = bool(bidirectional)
+    if cell is not None:
+        o["cell"] = cell
     if o["layers"] != 1:
         raise ValueError(f"dates: the encoder-decoder has one recurrent layer on each side; "
                          f"layers must be 1, got {o['layers']}")
-    if bidirectional:
+    if o["bidirectional"]:
         raise ValueError("dates: the Seq2Seq encoder reads in one direction only (its final state "
                          "starts the decoder); leave bidirectional off")
-    if cell is not None:
-        if cell not in ("rnn", "lstm", "gru"):
-            raise ValueError(f"dates: cell must be 'rnn', 'lstm' or 'gru', got {cell!r}")
-        o["cell"] = cell
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"dates: seed must be a non-negative integer, got {seed!r}")
     o["seed"] = int(seed)
     return o
 

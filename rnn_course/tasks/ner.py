@@ -25,7 +25,7 @@ import numpy as np
 from ..models import SequenceTagger
 from ..synthetic import CONTEXT_TEMPLATES, TAGS, entity_spans, load_ner
 from ..train import fit
-from . import TaskResult
+from . import TaskResult, check_options
 
 # The defaults, tuned to meet the README's target (entity F1 >= 0.95 in <= 20 s).
 DEFAULTS = dict(epochs=6, hidden=32, layers=1, bidirectional=True, cell="gru")
@@ -94,22 +94,15 @@ def compare_directions(**options) -> tuple[TaskResult, TaskResult]:
 
 
 def _options(epochs, hidden, layers, bidirectional, cell, seed):
-    o = {k: v for k, v in DEFAULTS.items()}
-    for name, value in (("epochs", epochs), ("hidden", hidden), ("layers", layers)):
-        if value is not None:
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"ner: {name} must be a positive integer, got {value!r}")
-            o[name] = int(value)
+    check_options("ner", seed, epochs=epochs, hidden=hidden, layers=layers, bidirectional=bidirectional,
+                  cell=cell)
+    o = dict(DEFAULTS)
+    o.update({k: int(v) for k, v in (("epochs", epochs), ("hidden", hidden), ("layers", layers))
+              if v is not None})
     if bidirectional is not None:
-        if not isinstance(bidirectional, (bool, np.bool_)):
-            raise ValueError(f"ner: bidirectional must be True or False, got {bidirectional!r}")
         o["bidirectional"] = bool(bidirectional)
     if cell is not None:
-        if cell not in ("rnn", "lstm", "gru"):
-            raise ValueError(f"ner: cell must be 'rnn', 'lstm' or 'gru', got {cell!r}")
         o["cell"] = cell
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"ner: seed must be a non-negative integer, got {seed!r}")
     o["seed"] = int(seed)
     return o
 
