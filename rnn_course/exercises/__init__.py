@@ -301,6 +301,13 @@ _REGISTRY = [
          "Short sentences are padded to length T; what does the state do at the <pad> steps?",
          "The state after each sentence's own last token: step lengths[n] - 1."),
         "last real token", concepts.check_many_to_one_readout),
+    Exercise(
+        "hidden_states_shape", "The shape of every hidden state: N = 8, T = 12, d = 50, D = 32",
+        "Memory cells and the hidden state", "concept",
+        ("rnn_forward returns the hidden state after every time step, for every sequence of the batch.",
+         "One state has D numbers; there is one per sequence and per step.",
+         "(N, T, D)."),
+        (8, 12, 32), concepts.check_hidden_states_shape),
 ]
 
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in _REGISTRY}

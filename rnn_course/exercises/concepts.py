@@ -363,3 +363,14 @@ def check_many_to_one_readout(answer):
                           "whole sequence is its state after the last real token",
     }
     return check_choice(answer, "last real token", options, why)
+
+
+def check_hidden_states_shape(answer):
+    """The shape of rnn_forward's h for N = 8 sentences of T = 12 tokens, d = 50, D = 32."""
+    return check_shape(answer, (8, 12, 32), {
+        (8, 12, 50): "that is the shape of x: the hidden state has D = 32 numbers, not d = 50",
+        (12, 8, 32): "the batch comes first in this book: (N, T, D)",
+        (8, 32): "that is one step's state h_t; rnn_forward returns the state at every one of the T steps",
+        (8, 13, 32): "h holds h_1 ... h_T, not h_0: T = 12 states",
+        (32, 32): "that is the shape of W_h, not of the states",
+    }, "the shape of h")
