@@ -56,7 +56,9 @@ SEARCH_NONSENSE = "qwxzvbnmlkj"
 MATH_PAGE = "book/appendix/notation"
 # Pages saved as full-page screenshots for review: file stem -> page.
 SCREENSHOT_PAGES = {"intro": "book/intro", "notation": MATH_PAGE,
-                    "ch1-sequences": SOLUTION_PAGE, "ch3-memory-cells": SEARCH_PAGE}
+                    "ch1-sequences": SOLUTION_PAGE, "ch3-memory-cells": SEARCH_PAGE,
+                    "ch4-rnn-math": "book/foundations/04_rnn_math",
+                    "ch5-topologies": "book/architectures/05_topologies"}
 
 # Alt text that is just a file name, which is what a figure gets when none is given.
 IMAGE_PATH = re.compile(r"\.(png|svg|jpe?g|gif|webp)$", re.IGNORECASE)
