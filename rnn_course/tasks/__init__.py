@@ -72,6 +72,18 @@ def check_options(task, seed=0, quiet=False, epochs=None, hidden=None, layers=No
         raise ValueError(f"{task}: quiet must be True or False, got {quiet!r}")
 
 
+def resolve_options(task, defaults, seed=0, **options):
+    """check_options, then the task's defaults with every given option applied, plus the seed."""
+    check_options(task, seed, **options)
+    settings = dict(defaults)
+    for name, value in options.items():
+        if value is not None:
+            settings[name] = (int(value) if name in ("epochs", "hidden", "layers")
+                              else bool(value) if name == "bidirectional" else value)
+    settings["seed"] = int(seed)
+    return settings
+
+
 def run(task, **options):
     """Run a task by name with run()'s options (epochs, hidden, layers, bidirectional, cell, seed, quiet)."""
     if task not in TASKS:

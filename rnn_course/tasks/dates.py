@@ -22,7 +22,7 @@ import numpy as np
 from ..models import Seq2Seq
 from ..synthetic import DATE_FORMATS, load_dates
 from ..train import fit
-from . import TaskResult, check_options
+from . import TaskResult, resolve_options
 
 # The defaults, tuned to meet the README's target (exact-match >= 0.90 in <= 60 s).
 # It takes a GRU with D = 128: with D = 64 (batch 64, lr 2e-2) exact-match was
@@ -142,22 +142,14 @@ def translate(model, split, tgt_vocab) -> list[str]:
 
 
 def _options(epochs, hidden, layers, bidirectional, cell, seed):
-    check_options("dates", seed, epochs=epochs, hidden=hidden, layers=layers, bidirectional=bidirectional,
-                  cell=cell)
-    o = dict(DEFAULTS)
-    o.update({k: int(v) for k, v in (("epochs", epochs), ("hidden", hidden), ("layers", layers))
-              if v is not None})
-    if bidirectional is not None:
-        o["bidirectional"] = bool(bidirectional)
-    if cell is not None:
-        o["cell"] = cell
+    o = resolve_options("dates", DEFAULTS, seed, epochs=epochs, hidden=hidden, layers=layers,
+                        bidirectional=bidirectional, cell=cell)
     if o["layers"] != 1:
         raise ValueError(f"dates: the encoder-decoder has one recurrent layer on each side; "
                          f"layers must be 1, got {o['layers']}")
     if o["bidirectional"]:
         raise ValueError("dates: the Seq2Seq encoder reads in one direction only (its final state "
                          "starts the decoder); leave bidirectional off")
-    o["seed"] = int(seed)
     return o
 
 

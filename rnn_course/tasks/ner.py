@@ -25,7 +25,7 @@ import numpy as np
 from ..models import SequenceTagger
 from ..synthetic import CONTEXT_TEMPLATES, TAGS, entity_spans, load_ner
 from ..train import fit
-from . import TaskResult, check_options
+from . import TaskResult, resolve_options
 
 # The defaults, tuned to meet the README's target (entity F1 >= 0.95 in <= 20 s).
 DEFAULTS = dict(epochs=6, hidden=32, layers=1, bidirectional=True, cell="gru")
@@ -94,16 +94,8 @@ def compare_directions(**options) -> tuple[TaskResult, TaskResult]:
 
 
 def _options(epochs, hidden, layers, bidirectional, cell, seed):
-    check_options("ner", seed, epochs=epochs, hidden=hidden, layers=layers, bidirectional=bidirectional,
-                  cell=cell)
-    o = dict(DEFAULTS)
-    o.update({k: int(v) for k, v in (("epochs", epochs), ("hidden", hidden), ("layers", layers))
-              if v is not None})
-    if bidirectional is not None:
-        o["bidirectional"] = bool(bidirectional)
-    if cell is not None:
-        o["cell"] = cell
-    o["seed"] = int(seed)
+    o = resolve_options("ner", DEFAULTS, seed, epochs=epochs, hidden=hidden, layers=layers,
+                        bidirectional=bidirectional, cell=cell)
     return o
 
 
