@@ -130,30 +130,45 @@ class SequenceTagger(Module):
 
 
 class _Decoder(Module):
-    """Embedding -> RNN -> linear over a target vocabulary, one step or a whole sequence."""
+    """Embedding -> RNN -> linear over a target vocabulary, one step or a whole sequence.
 
-    def __init__(self, vocab_size, embed_dim, hidden_size, cell, seed):
+    With context_size C > 0, every step's input is the token's embedding
+    concatenated with a context vector (N, C) that stays the same for the whole
+    sequence (the encoder's summary in Seq2Seq): the RNN reads (N, T, d + C).
+    """
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, cell, seed, context_size=0):
         super().__init__()
+        self.embed_dim, self.context_size = embed_dim, context_size
         self.embed = Embedding(vocab_size, embed_dim, seed=seed)
-        self.rnn = make_recurrent(cell, embed_dim, hidden_size, seed=seed + 1)
+        self.rnn = make_recurrent(cell, embed_dim + context_size, hidden_size, seed=seed + 1)
         self.head = Linear(hidden_size, vocab_size, seed=seed + 2)
 
-    def forward(self, ids, state):
-        out, state = self.rnn.forward(self.embed.forward(ids), state)
+    def forward(self, ids, state, context=None):
+        x = self.embed.forward(ids)  # (N, T, d)
+        if self.context_size:
+            N, T, _ = x.shape
+            x = np.concatenate([x, np.broadcast_to(context[:, None], (N, T, self.context_size))],
+                               axis=2)  # (N, T, d + C)
+        out, state = self.rnn.forward(x, state)
         return self.head.forward(out), state
 
     def backward(self, dlogits):
-        self.embed.backward(self.rnn.backward(self.head.backward(dlogits)))
-        return self.rnn.dh0, self.rnn.dc0
+        """Returns (dh0, dc0, dcontext); dcontext (N, C) sums the context's gradient over
+        the steps, or is None without a context."""
+        dx = self.rnn.backward(self.head.backward(dlogits))  # (N, T, d + C)
+        self.embed.backward(dx[:, :, :self.embed_dim])
+        dcontext = dx[:, :, self.embed_dim:].sum(axis=1) if self.context_size else None
+        return self.rnn.dh0, self.rnn.dc0, dcontext
 
-    def greedy(self, state, bos, eos, max_len):
+    def greedy(self, state, bos, eos, max_len, context=None):
         """Feed back the argmax each step, from <bos>; returns (N, max_len) ids (eos-padded)."""
         N = _h(state).shape[1]
         tok = np.full((N, 1), bos)
         out = np.full((N, max_len), eos)
         done = np.zeros(N, dtype=bool)
         for t in range(max_len):
-            logits, state = self.forward(tok, state)
+            logits, state = self.forward(tok, state, context)
             tok = logits[:, -1].argmax(axis=1)[:, None]
             out[:, t] = np.where(done, eos, tok[:, 0])
             done |= tok[:, 0] == eos
@@ -171,17 +186,23 @@ def _teacher_forcing(targets, bos):
 class Seq2Seq(Module):
     """Encoder-decoder: source ids (N, S) -> target ids (N, T'), lengths may differ.
 
-    The encoder's final hidden state starts the decoder. Training uses teacher
-    forcing: the decoder reads <bos> and the true previous token; ``translate``
-    decodes greedily, feeding back its own previous token until <eos>.
+    The encoder's final hidden state c (N, D) starts the decoder. With
+    feed_context (the default, as in Cho et al. 2014), c is also concatenated
+    to the decoder's input at every step, so each step reads the source's
+    summary directly instead of only through a state it keeps overwriting;
+    the decoder's RNN then reads (N, T', d + D). Training uses teacher forcing:
+    the decoder reads <bos> and the true previous token; ``translate`` decodes
+    greedily, feeding back its own previous token until <eos>.
     """
 
-    def __init__(self, src_vocab, tgt_vocab, embed_dim, hidden_size, bos, eos, cell="gru", seed=0):
+    def __init__(self, src_vocab, tgt_vocab, embed_dim, hidden_size, bos, eos, cell="gru", seed=0,
+                 feed_context=True):
         super().__init__()
         self.bos, self.eos = bos, eos
         self.src_embed = Embedding(src_vocab, embed_dim, seed=seed)
         self.encoder = make_recurrent(cell, embed_dim, hidden_size, seed=seed + 1)
-        self.decoder = _Decoder(tgt_vocab, embed_dim, hidden_size, cell, seed=seed + 2)
+        self.decoder = _Decoder(tgt_vocab, embed_dim, hidden_size, cell, seed=seed + 2,
+                                context_size=hidden_size if feed_context else 0)
 
     def _encode(self, src, src_lengths):
         _, state = self.encoder.forward(self.src_embed.forward(src), lengths=src_lengths)
@@ -191,9 +212,12 @@ class Seq2Seq(Module):
     def loss(self, src, src_lengths, tgt, tgt_mask):
         """tgt (N, T') target ids ending in <eos> and padded; tgt_mask (N, T') True at real tokens."""
         state = self._encode(src, src_lengths)
-        logits, _ = self.decoder.forward(_teacher_forcing(tgt, self.bos), state)
+        context = _h(state)[0]  # (N, D)
+        logits, _ = self.decoder.forward(_teacher_forcing(tgt, self.bos), state, context)
         loss, dlogits = softmax_cross_entropy(logits, tgt, tgt_mask)
-        dh0, _ = self.decoder.backward(dlogits)
+        dh0, _, dcontext = self.decoder.backward(dlogits)
+        if dcontext is not None:
+            dh0 = dh0 + dcontext[None]  # c is both the first state and every step's context
         N, S = np.shape(src)
         dx = self.encoder.backward(np.zeros((N, S, self.encoder.hidden_size)),
                                    _dstate(self.encoder, dh0))
@@ -201,7 +225,8 @@ class Seq2Seq(Module):
         return loss
 
     def translate(self, src, src_lengths, max_len):
-        return self.decoder.greedy(self._encode(src, src_lengths), self.bos, self.eos, max_len)
+        state = self._encode(src, src_lengths)
+        return self.decoder.greedy(state, self.bos, self.eos, max_len, _h(state)[0])
 
 
 class Captioner(Module):
@@ -222,7 +247,7 @@ class Captioner(Module):
     def loss(self, images, tgt, tgt_mask):
         logits, _ = self.decoder.forward(_teacher_forcing(tgt, self.bos), self._start(images))
         loss, dlogits = softmax_cross_entropy(logits, tgt, tgt_mask)
-        dh0, _ = self.decoder.backward(dlogits)
+        dh0, _, _ = self.decoder.backward(dlogits)
         self.project.backward((dh0 * (1 - self._h0 ** 2))[0])
         return loss
 

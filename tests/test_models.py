@@ -42,13 +42,15 @@ def test_tagger_gradients(cell):
     assert report.ok(TOL), str(report)
 
 
+@pytest.mark.parametrize("feed_context", [True, False])
 @pytest.mark.parametrize("cell", CELLS)
-def test_seq2seq_gradients(cell):
+def test_seq2seq_gradients(cell, feed_context):
     rng = np.random.default_rng(2)
     src, src_lengths = _ragged(rng, 3, 4, 6)
     tgt = rng.integers(2, 5, (3, 3))
     mask = np.array([[1, 1, 1], [1, 1, 0], [1, 0, 0]], dtype=bool)
-    m = Seq2Seq(6, 5, 3, 4, bos=0, eos=1, cell=cell, seed=3)
+    m = Seq2Seq(6, 5, 3, 4, bos=0, eos=1, cell=cell, seed=3, feed_context=feed_context)
+    assert m.decoder.rnn.input_size == 3 + (4 if feed_context else 0)
     report = check_model_gradients(m, src, src_lengths, tgt, mask)
     assert report.ok(TOL), str(report)
 
