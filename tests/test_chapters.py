@@ -1,7 +1,7 @@
 """The rules every chapter notebook follows, checked on the files themselves:
 
 - it opens with its label and title, then the "What you will learn" box, then
-  a reading-time line;
+  a reading-time line, which agrees with scripts/reading_time.py's estimate;
 - every figure comes from rnn_course.plots in a cell tagged hide-input, with a
   caption and alt text;
 - it imports rnn_course and defines no library code (no sys.path tricks, no
@@ -12,6 +12,7 @@
   (tests/test_glossary.py).
 """
 
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -63,6 +64,29 @@ def test_opens_with_label_title_objectives_and_reading_time(page):
     box = first.find("```{admonition} What you will learn")
     assert box != -1 and first[:box].count("\n") == 3, "then, first, the 'What you will learn' box"
     assert re.search(r"^Reading time: about \d+ minutes\.", first, re.M), "and a reading-time line"
+
+
+def _reading_time():
+    spec = importlib.util.spec_from_file_location("reading_time", ROOT / "scripts/reading_time.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("page", PAGES, ids=_id)
+def test_reading_time_matches_the_page(page):
+    rt = _reading_time()
+    cells = _cells(page)
+    assert rt.stated(cells) == rt.estimate(cells), (
+        f"the page says {rt.stated(cells)} minutes but its length gives {rt.estimate(cells)}: "
+        f"run `python scripts/reading_time.py --write`")
+
+
+def test_reading_time_estimate_grows_with_the_page():
+    rt = _reading_time()
+    md = {"cell_type": "markdown", "metadata": {}, "source": ["word " * 2000]}
+    code = {"cell_type": "code", "metadata": {}, "source": ["x = 1\n" * 100], "outputs": []}
+    assert rt.estimate([md]) == 10 and rt.estimate([md, code]) == 20 and rt.estimate([]) == 5
 
 
 @pytest.mark.parametrize("page", PAGES, ids=_id)
