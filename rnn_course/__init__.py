@@ -12,10 +12,10 @@ Functional API (forward/backward pairs, in rnn_course.rnn, .layers):
 Modules shaped like torch.nn (batch_first=True):
     RNN, LSTM, GRU, Embedding, Linear
 
-Training: softmax_cross_entropy, mse_loss, SGD, Adam, clip_grad_norm
-Data: one_hot, pad_sequences, length_mask
-Gradient checking: rnn_course.gradcheck; exercises: rnn_course.exercises
-Models and tasks: rnn_course.models, rnn_course.tasks (python -m rnn_course train TASK)
+- Training: softmax_cross_entropy, mse_loss, SGD, Adam, clip_grad_norm
+- Data: one_hot, pad_sequences, length_mask
+- Gradient checking: rnn_course.gradcheck; exercises: rnn_course.exercises
+- Models and tasks: rnn_course.models, rnn_course.tasks (python -m rnn_course train TASK)
 """
 
 import os as _os

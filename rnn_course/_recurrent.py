@@ -75,6 +75,23 @@ class RecurrentModule(Module):
                 yield f"bias_ih{sfx}", (G * D,)
                 yield f"bias_hh{sfx}", (G * D,)
 
+    def _open_gate(self, block, value, arg):
+        """Add ``value`` to gate ``block``'s rows of every ``bias_hh`` (an init option).
+
+        Used by ``LSTM(forget_bias=...)`` and ``GRU(update_bias=...)``: a positive
+        value starts the gate that keeps the old state mostly open. PyTorch's
+        uniform draw stays underneath, so value 0 leaves PyTorch's init unchanged.
+        """
+        name = type(self).__name__
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value):
+            raise ValueError(f"{name}: {arg} must be a finite number, got {value!r}")
+        if value and not self.bias:
+            raise ValueError(f"{name}: {arg}={value!r} needs bias=True; there is no bias to set")
+        D = self.hidden_size
+        for sfx in self._suffixes() if value else ():
+            self.params[f"bias_hh{sfx}"][block * D:(block + 1) * D] += value
+
     def __repr__(self):
         s = f"{type(self).__name__}({self.input_size}, {self.hidden_size}"
         s += self._extra_repr()
@@ -105,6 +122,7 @@ class RecurrentModule(Module):
         """Run the whole stack over a batch of sequences.
 
         Inputs:
+
         - x: (N, T, d) input sequences, d = input_size
         - h0: (L*dirs, N, D) initial hidden states, or None for zeros; for the
           LSTM a pair (h0, c0) of such arrays
@@ -116,6 +134,7 @@ class RecurrentModule(Module):
           meaningful; mask them out of the loss.
 
         Returns (output, h_n):
+
         - output: (N, T, dirs*D) the last layer's hidden states, directions concatenated
         - h_n: (L*dirs, N, D) the last hidden state of every layer and direction;
           for the LSTM a pair (h_n, c_n)
@@ -186,6 +205,7 @@ class RecurrentModule(Module):
         """Backpropagate through the whole stack; returns dx and adds to ``.grads``.
 
         Inputs:
+
         - doutput: (N, T, dirs*D) gradient with respect to ``output``
         - dh_n: (L*dirs, N, D) gradient with respect to ``h_n``, or None; for the
           LSTM a pair (dh_n, dc_n), either of which may be None

@@ -21,6 +21,7 @@ Images for captioning:
 Raw data, for showing a real example or building synthetic tasks:
     sentiment_sentences, spam_subjects, moby_dick_text, first_names,
     name_frequencies, load_cities, load_sunspots
+
 Splitting: split_indices
 """
 
@@ -35,9 +36,12 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np
 
+#: The folder of the bundled data files, ``rnn_course/data`` inside the installed package.
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
+#: The special tokens for padding (id 0 of every Vocab), an unknown word, and the begin and end of a sequence.
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+#: The English words of the digits 0-9, the class names and caption words of the digits data.
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 __all__ = [
@@ -125,6 +129,7 @@ class Vocab:
     the other tokens from the most to the least frequent (ties alphabetically).
 
     Inputs:
+
     - tokens: the training tokens to count, e.g. ``word_tokenize(text)``, a
       list of token lists (one per sentence), or, for level="char", a plain str.
     - specials: special tokens, usually some of "<pad>", "<unk>", "<bos>", "<eos>".
@@ -190,6 +195,7 @@ class Vocab:
         """Token ids of a text or a token list.
 
         Inputs:
+
         - tokens: a str (split with this vocabulary's tokenizer: words or
           characters) or a list of T tokens.
         - add_bos, add_eos: put the <bos> id first / the <eos> id last.
@@ -222,6 +228,7 @@ class Vocab:
         """The tokens of a sequence of ids.
 
         Inputs:
+
         - ids: T integer ids (a list or a 1-D array), each in 0..V-1.
         - skip_specials: leave out <pad>, <bos> and <eos> (<unk> is kept, so
           that unknown words stay visible).
@@ -255,6 +262,7 @@ def split_indices(n: int, fractions=(0.8, 0.1, 0.1), seed: int = 0, groups=None)
     """Split 0..n-1 into train, validation and test indices by a seeded permutation.
 
     Inputs:
+
     - n: number of examples N.
     - fractions: (train, val, test) shares, non-negative, adding up to 1.
       The val and test sizes are rounded; train gets the rest.
@@ -310,7 +318,7 @@ class TextSplit(NamedTuple):
 
     @property
     def lengths(self) -> np.ndarray:
-        """(N,) int64: the length T_n of each sequence."""
+        """The length T_n of each sequence, an (N,) int64 array."""
         return np.array([len(s) for s in self.ids], dtype=np.int64)
 
 
@@ -418,6 +426,7 @@ def load_sentiment(seed: int = 0, fractions=(0.8, 0.1, 0.1), min_freq: int = 1) 
     """Sentiment Labelled Sentences (Kotzias et al., 2015): 3,000 sentences, 50/50.
 
     Inputs:
+
     - seed: fixes the train/val/test split (see ``split_indices``).
     - fractions: (train, val, test) shares.
     - min_freq: words seen fewer times in train become <unk>.
@@ -441,6 +450,7 @@ def spam_subjects(label: int | None = None) -> list[str]:
     """All 6,046 subject lines (1,896 spam), leading Re:/Fwd:/[list] tags removed.
 
     - label: 1 (spam) or 0 (ham) to keep one class; None for both.
+
     A few subjects are empty strings (mails without a subject, or whose
     subject was nothing but tags).
     """
@@ -454,6 +464,7 @@ def load_spam(seed: int = 0, fractions=(0.8, 0.1, 0.1), min_freq: int = 1,
     """SpamAssassin subject lines as a spam/ham classification task.
 
     Inputs:
+
     - seed, fractions, min_freq: as for ``load_sentiment``.
     - drop_empty: leave out the subjects with no tokens (29 of 6,046), which a
       many-to-one model cannot read (T_n = 0). The split is made after dropping.
@@ -490,6 +501,7 @@ def load_moby_dick(fractions=(0.9, 0.05, 0.05), n_chars: int | None = None) -> C
     """Moby-Dick as character ids for a character-level language model.
 
     Inputs:
+
     - fractions: (train, val, test) shares of the text. The pieces are
       consecutive (train is the beginning), not shuffled: a language model is
       judged on text it has not seen, and a random split of characters would
@@ -551,6 +563,7 @@ def load_names(sex: str | None = None, seed: int = 0, fractions=(0.8, 0.1, 0.1),
     """First names as character sequences, for name generation.
 
     Inputs:
+
     - sex: "female", "male" or None (both lists, each name once).
     - seed, fractions: the split, as for ``load_sentiment``.
     - lowercase: "mary" rather than "Mary".
@@ -587,6 +600,7 @@ def load_digits(seed: int = 0, fractions=(0.8, 0.1, 0.1)) -> ImageDataset:
     """The UCI optical handwritten digits: 1,797 grey images of 8x8 pixels.
 
     Inputs:
+
     - seed, fractions: the split, as for ``load_sentiment``.
 
     Returns an ImageDataset: images (N, 8, 8) float64, the 0..16 pixel counts

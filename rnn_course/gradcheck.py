@@ -2,7 +2,7 @@
 
 The check every backward pass in this library (and in the exercises) has to
 pass: perturb one input entry by +eps and -eps, rerun the forward pass, and
-compare the central difference with the analytic gradient.
+compare the central difference with the analytic gradient::
 
     numerical_gradient(f, x, df=None, eps=1e-5)   central differences
     rel_error(a, b)                                 symmetric relative error
@@ -21,7 +21,7 @@ _EPS = 1e-8  # floor of the denominator: entries below it are compared absolutel
 
 
 def rel_error(a, b, eps=_EPS):
-    """Symmetric relative error: max |a - b| / max(eps, |a| + |b|), elementwise.
+    """Symmetric relative error: ``max |a - b| / max(eps, |a| + |b|)``, elementwise.
 
     0 means identical; around 1e-7 or below is what a correct float64 backward
     gives against central differences; 1e-2 or above means a bug.
@@ -39,6 +39,7 @@ def numerical_gradient(f, x, df=None, eps=1e-5):
     """Central-difference gradient of f at x, in float64.
 
     Inputs:
+
     - f: a function of one array shaped like x. It returns a scalar (then the
       result is d f / d x), or an array (then pass df, the upstream gradient
       of f's output, and the result is d sum(f(x) * df) / d x).
@@ -112,7 +113,8 @@ def check_gradients(f, inputs, analytic, df=None, eps=1e-5):
     """Compare analytic gradients with central differences for several inputs at once.
 
     Inputs:
-    - f: function called as f(**inputs), returning an array (or a scalar)
+
+    - f: function called as ``f(**inputs)``, returning an array (or a scalar)
     - inputs: dict name -> array; the arrays are not modified
     - analytic: dict name -> the analytic gradient of sum(f * df) (or of the
       scalar f) with respect to inputs[name]; only these names are checked

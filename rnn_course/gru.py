@@ -84,6 +84,7 @@ def gru_step_forward(x_t, h_prev, Wx, Wh, b_ih, b_hh):
     """One time step of a GRU, in PyTorch's form and gate order r, z, n.
 
     Inputs:
+
     - x_t: (N, d) inputs at this time step
     - h_prev: (N, D) hidden state from the previous step
     - Wx: (3D, d) input-to-hidden weights, rows stacked r, z, n
@@ -92,6 +93,7 @@ def gru_step_forward(x_t, h_prev, Wx, Wh, b_ih, b_hh):
     - b_hh: (3D,) hidden-to-hidden bias (its n block is scaled by the reset gate)
 
     Returns (h_next, cache):
+
     - h_next: (N, D) the new hidden state, (1 - z) * n + z * h_prev
     - cache: GRUStepCache for gru_step_backward
     """
@@ -123,10 +125,12 @@ def gru_step_backward(dh_next, cache):
     """Backward pass of one GRU time step.
 
     Inputs:
+
     - dh_next: (N, D) gradient of the loss with respect to h_next
     - cache: the GRUStepCache returned by gru_step_forward
 
     Returns (dx_t, dh_prev, dWx, dWh, db_ih, db_hh):
+
     - dx_t: (N, d), dh_prev: (N, D)
     - dWx: (3D, d), dWh: (3D, D), db_ih: (3D,), db_hh: (3D,); the two bias
       gradients agree in the r and z blocks and differ in the n block, where
@@ -175,11 +179,13 @@ def gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
     """Run a GRU over a whole sequence.
 
     Inputs:
+
     - x: (N, T, d) input sequences
     - h0: (N, D) initial hidden state, or None for zeros
     - Wx: (3D, d), Wh: (3D, D), b_ih: (3D,), b_hh: (3D,) as in gru_step_forward
 
     Returns (h, cache):
+
     - h: (N, T, D) the hidden state at every time step; h[:, -1] is the last
     - cache: GRUCache for gru_backward
 
@@ -241,11 +247,13 @@ def gru_backward(dh, cache):
     """Backpropagation through time for a GRU.
 
     Inputs:
+
     - dh: (N, T, D) upstream gradient of the loss with respect to every hidden
       state h_t (zeros where the loss does not look at h_t)
     - cache: the GRUCache returned by gru_forward
 
     Returns (dx, dh0, dWx, dWh, db_ih, db_hh):
+
     - dx: (N, T, d), dh0: (N, D)
     - dWx: (3D, d), dWh: (3D, D), db_ih: (3D,), db_hh: (3D,)
 
@@ -311,7 +319,7 @@ class GRU(RecurrentModule):
     ``batch_first=True``.
 
     GRU(input_size, hidden_size, num_layers=1, bias=True, bidirectional=False,
-        seed=None, dtype=np.float64)
+        seed=None, dtype=np.float64, update_bias=0.0)
 
     - ``.params`` is keyed exactly like PyTorch's ``state_dict()``:
       ``weight_ih_l0`` (3D, d), ``weight_hh_l0`` (3D, D), ``bias_ih_l0`` (3D,),
@@ -322,9 +330,21 @@ class GRU(RecurrentModule):
       (L*dirs, N, D), output (N, T, dirs*D), h_n (L*dirs, N, D).
     - ``backward(doutput, dh_n=None) -> dx`` accumulates into ``.grads`` and
       leaves the gradient of the initial state in ``.dh0``.
+    - ``update_bias``: a number added to the update gate's rows (D:2D) of every
+      ``bias_hh`` after PyTorch's uniform init. z weighs the old state in
+      h_t = (1 - z) * n + z * h_{t-1}, so a positive value starts the GRU
+      keeping its state (sigmoid(2) = 0.88 per step). 0 (the default) is
+      PyTorch's init.
     """
 
     gate_count = 3
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False,
+                 seed=None, dtype=np.float64, update_bias=0.0):
+        super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias,
+                         bidirectional=bidirectional, seed=seed, dtype=dtype)
+        self.update_bias = update_bias
+        self._open_gate(1, update_bias, "update_bias")  # gate order r, z, n
 
     def _layer_forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
         h, cache = gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh)

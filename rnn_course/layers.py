@@ -42,11 +42,13 @@ def pad_sequences(sequences, pad_value=0, max_len=None):
     """Pad a list of variable-length id sequences into one (N, T) array.
 
     Inputs:
+
     - sequences: a list of N sequences of integer ids (lists or 1-D arrays)
     - pad_value: the id written after each sequence's end (the vocabulary's <pad>, usually 0)
     - max_len: T; longer sequences are cut (keeping their start), default the longest length
 
     Returns (ids, lengths):
+
     - ids: (N, T) int64, row n is sequences[n] followed by pad_value
     - lengths: (N,) int64, the true length of each row (after cutting)
     """
@@ -102,6 +104,7 @@ def embedding_forward(ids, W):
     """Look up a vector for every id.
 
     Inputs:
+
     - ids: integer array of any shape (...), usually (N, T), values in [0, V)
     - W: (V, d) the embedding table, one row per token
 
@@ -173,6 +176,7 @@ def linear_forward(x, W, b):
     """y = x W^T + b over the last axis, at every position of x.
 
     Inputs:
+
     - x: (..., D), e.g. (N, D) for one vector per sequence or (N, T, D) for every step
     - W: (V, D), PyTorch's nn.Linear orientation (out_features, in_features)
     - b: (V,)
@@ -257,6 +261,7 @@ def last_step_forward(h, lengths=None):
     """Each sequence's hidden state at its own last real step.
 
     Inputs:
+
     - h: (N, T, D) hidden states of padded sequences
     - lengths: (N,) true lengths, 1 <= lengths[n] <= T; None means every row has length T
 

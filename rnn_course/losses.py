@@ -45,12 +45,14 @@ def softmax_cross_entropy(logits, targets, mask=None):
     """Mean cross-entropy of softmax(logits) against integer targets.
 
     Inputs:
+
     - logits: (N, V) or (N, T, V) unnormalised scores
     - targets: (N,) or (N, T) integer classes in [0, V)
     - mask: None, or a boolean array shaped like targets, True where the
       position counts (False at padding)
 
     Returns (loss, dlogits):
+
     - loss: a float, the mean over the counted positions of -log p[target]
     - dlogits: shaped like logits; zero at masked-out positions
     """

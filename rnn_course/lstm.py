@@ -88,6 +88,7 @@ def lstm_step_forward(x_t, h_prev, c_prev, Wx, Wh, b_ih, b_hh):
     """One time step of an LSTM, in PyTorch's form and gate order i, f, g, o.
 
     Inputs:
+
     - x_t: (N, d) inputs at this time step
     - h_prev: (N, D) hidden state from the previous step
     - c_prev: (N, D) cell state from the previous step
@@ -97,6 +98,7 @@ def lstm_step_forward(x_t, h_prev, c_prev, Wx, Wh, b_ih, b_hh):
     - b_hh: (4D,) hidden-to-hidden bias
 
     Returns (h_next, c_next, cache):
+
     - h_next: (N, D) the new hidden state, o * tanh(c_next)
     - c_next: (N, D) the new cell state, f * c_prev + i * g
     - cache: LSTMStepCache for lstm_step_backward
@@ -129,12 +131,14 @@ def lstm_step_backward(dh_next, dc_next, cache):
     """Backward pass of one LSTM time step.
 
     Inputs:
+
     - dh_next: (N, D) gradient of the loss with respect to h_next
     - dc_next: (N, D) gradient of the loss with respect to c_next, or None for zeros
       (what reaches c_next from later steps, not through h_next)
     - cache: the LSTMStepCache returned by lstm_step_forward
 
     Returns (dx_t, dh_prev, dc_prev, dWx, dWh, db_ih, db_hh):
+
     - dx_t: (N, d), dh_prev: (N, D), dc_prev: (N, D)
     - dWx: (4D, d), dWh: (4D, D), db_ih: (4D,), db_hh: (4D,) (equal, since both
       biases are added to the same pre-activation)
@@ -189,12 +193,14 @@ def lstm_forward(x, h0, c0, Wx, Wh, b_ih, b_hh):
     """Run an LSTM over a whole sequence.
 
     Inputs:
+
     - x: (N, T, d) input sequences
     - h0: (N, D) initial hidden state, or None for zeros
     - c0: (N, D) initial cell state, or None for zeros
     - Wx: (4D, d), Wh: (4D, D), b_ih: (4D,), b_hh: (4D,) as in lstm_step_forward
 
     Returns (h, cache):
+
     - h: (N, T, D) the hidden state at every time step; h[:, -1] is the last
     - cache: LSTMCache for lstm_backward; cache.cs[-1] is the last cell state (N, D)
 
@@ -252,6 +258,7 @@ def lstm_backward(dh, cache, dc_n=None):
     """Backpropagation through time for an LSTM.
 
     Inputs:
+
     - dh: (N, T, D) upstream gradient of the loss with respect to every hidden
       state h_t (zeros where the loss does not look at h_t)
     - cache: the LSTMCache returned by lstm_forward
@@ -259,6 +266,7 @@ def lstm_backward(dh, cache, dc_n=None):
       c_T, or None for zeros
 
     Returns (dx, dh0, dc0, dWx, dWh, db_ih, db_hh):
+
     - dx: (N, T, d), dh0: (N, D), dc0: (N, D)
     - dWx: (4D, d), dWh: (4D, D), db_ih: (4D,), db_hh: (4D,) (equal)
 
@@ -320,7 +328,7 @@ class LSTM(RecurrentModule):
     ``batch_first=True``.
 
     LSTM(input_size, hidden_size, num_layers=1, bias=True, bidirectional=False,
-         seed=None, dtype=np.float64)
+         seed=None, dtype=np.float64, forget_bias=0.0, input_bias=0.0)
 
     - ``.params`` is keyed exactly like PyTorch's ``state_dict()``:
       ``weight_ih_l0`` (4D, d), ``weight_hh_l0`` (4D, D), ``bias_ih_l0`` (4D,),
@@ -333,10 +341,27 @@ class LSTM(RecurrentModule):
     - ``backward(doutput, dh_n=None) -> dx`` with dh_n None or a pair
       (dh_n, dc_n); it accumulates into ``.grads`` and leaves the gradients of
       the initial states in ``.dh0`` and ``.dc0``.
+    - ``forget_bias``: a number added to the forget gate's rows (D:2D) of every
+      ``bias_hh`` after PyTorch's uniform init, so the cell starts by keeping
+      its memory: sigmoid(1) = 0.73 per step, sigmoid(3) = 0.95. 0 (the
+      default) is PyTorch's init; Jozefowicz et al. (2015) recommend 1, and
+      longer memories need more (Tallec & Ollivier's "chrono" init, 2018, uses
+      up to log of the longest delay).
+    - ``input_bias``: the same for the input gate's rows (0:D); chrono init
+      sets it to -forget_bias, so that the cell also writes little at each
+      step and keeps what it stored from being washed out.
     """
 
     gate_count = 4
     has_cell_state = True
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False,
+                 seed=None, dtype=np.float64, forget_bias=0.0, input_bias=0.0):
+        super().__init__(input_size, hidden_size, num_layers=num_layers, bias=bias,
+                         bidirectional=bidirectional, seed=seed, dtype=dtype)
+        self.forget_bias, self.input_bias = forget_bias, input_bias
+        self._open_gate(1, forget_bias, "forget_bias")  # gate order i, f, g, o
+        self._open_gate(0, input_bias, "input_bias")
 
     def _cell_state_at(self, cache, lengths):
         return cache.cs[lengths, np.arange(len(lengths))]  # cs is (T+1, N, D); cs[t] follows step t-1

@@ -61,6 +61,7 @@ def last_window(ids, lengths, w, pad_id=0):
     """The last w real tokens of every sequence, in order, left-padded when shorter.
 
     Inputs:
+
     - ids: (N, T) padded token ids
     - lengths: (N,) true lengths, 1 <= lengths[n] <= T (None: every row has length T)
     - w: the window size
@@ -96,6 +97,7 @@ def mlp_forward(x, W1, b1, W2, b2, nonlinearity="tanh"):
     h = f(x W1^T + b1), scores = h W2^T + b2, with f tanh or ReLU.
 
     Inputs:
+
     - x: (N, F) input vectors, e.g. F = w*V concatenated one-hot tokens
     - W1: (H, F), b1: (H,) the hidden layer, PyTorch's nn.Linear orientation
     - W2: (C, H), b2: (C,) the output layer
@@ -237,6 +239,7 @@ def marker_task(n, min_len=1, max_len=20, vocab_size=8, distance=None, seed=0):
     the tokens after it tells, so a model must remember it until the end.
 
     Inputs:
+
     - n: number of sequences; the first half (rounded up) carry a marker, then shuffled
     - min_len, max_len: lengths are uniform in [min_len, max_len]
     - vocab_size: V >= 3; ordinary tokens are uniform over 2 ... V-1

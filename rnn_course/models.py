@@ -26,11 +26,30 @@ from .rnn import RNN
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 
-def make_recurrent(cell, input_size, hidden_size, num_layers=1, bidirectional=False, seed=None):
-    """RNN, LSTM or GRU by name."""
+def make_recurrent(cell, input_size, hidden_size, num_layers=1, bidirectional=False, seed=None, gate_bias=0.0):
+    """RNN, LSTM or GRU by name.
+
+    gate_bias g starts a gated cell keeping its state: the GRU's update gate
+    gets +g on its bias (``GRU(update_bias=g)``): z keeps the old state and
+    1 - z lets the new one in, so one gate does both. The LSTM has two gates
+    for the two jobs, so its forget gate gets +g and its input gate -g
+    (``LSTM(forget_bias=g, input_bias=-g)``, Tallec & Ollivier's "chrono"
+    init, 2018). 0 is PyTorch's init. The plain RNN has no gate, so g must be
+    0 for cell "rnn".
+    """
     if cell not in CELLS:
         raise ValueError(f"cell must be 'rnn', 'lstm' or 'gru', got {cell!r}")
-    return CELLS[cell](input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, seed=seed)
+    options = {}
+    if cell == "lstm":
+        options["forget_bias"] = gate_bias
+        options["input_bias"] = -gate_bias if isinstance(gate_bias, (int, float, np.number)) else gate_bias
+    elif cell == "gru":
+        options["update_bias"] = gate_bias
+    elif gate_bias:
+        raise ValueError(f"make_recurrent: gate_bias={gate_bias!r} needs a gated cell ('lstm' or 'gru'); "
+                         f"the plain RNN has no gate")
+    return CELLS[cell](input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, seed=seed,
+                       **options)
 
 
 def _h(state):
@@ -67,14 +86,15 @@ class ManyToOneClassifier(Module):
 
     embedding -> (stacked, optionally bidirectional) RNN/LSTM/GRU -> the state
     after each sequence's last real token (both directions' final states when
-    bidirectional) -> linear -> C scores.
+    bidirectional) -> linear -> C scores. gate_bias: see ``make_recurrent``.
     """
 
     def __init__(self, vocab_size, embed_dim, hidden_size, num_classes, cell="gru", num_layers=1,
-                 bidirectional=False, seed=0):
+                 bidirectional=False, seed=0, gate_bias=0.0):
         super().__init__()
         self.embed = Embedding(vocab_size, embed_dim, seed=seed)
-        self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, bidirectional, seed=seed + 1)
+        self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, bidirectional, seed=seed + 1,
+                                  gate_bias=gate_bias)
         self.head = Linear(hidden_size * self.rnn.num_directions, num_classes, seed=seed + 2)
 
     def forward(self, ids, lengths):

@@ -52,6 +52,7 @@ def rnn_step_forward(x_t, h_prev, Wx, Wh, b, nonlinearity="tanh"):
     """One time step of a vanilla RNN: h_next = f(x_t Wx^T + h_prev Wh^T + b).
 
     Inputs:
+
     - x_t: (N, d) inputs at this time step
     - h_prev: (N, D) hidden state from the previous step
     - Wx: (D, d) input-to-hidden weights
@@ -60,6 +61,7 @@ def rnn_step_forward(x_t, h_prev, Wx, Wh, b, nonlinearity="tanh"):
     - nonlinearity: "tanh" or "relu"
 
     Returns (h_next, cache):
+
     - h_next: (N, D) the new hidden state
     - cache: RNNStepCache for rnn_step_backward
     """
@@ -84,10 +86,12 @@ def rnn_step_backward(dh_next, cache):
     """Backward pass of one RNN time step.
 
     Inputs:
+
     - dh_next: (N, D) gradient of the loss with respect to h_next
     - cache: the RNNStepCache returned by rnn_step_forward
 
     Returns (dx_t, dh_prev, dWx, dWh, db):
+
     - dx_t: (N, d), dh_prev: (N, D), dWx: (D, d), dWh: (D, D), db: (D,)
     """
     fn = "rnn_step_backward"
@@ -130,12 +134,14 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
     """Run a vanilla RNN over a whole sequence.
 
     Inputs:
+
     - x: (N, T, d) input sequences
     - h0: (N, D) initial hidden state, or None for zeros
     - Wx: (D, d), Wh: (D, D), b: (D,) as in rnn_step_forward
     - nonlinearity: "tanh" or "relu"
 
     Returns (h, cache):
+
     - h: (N, T, D) the hidden state at every time step; h[:, -1] is the last
     - cache: RNNCache for rnn_backward
 
@@ -181,11 +187,13 @@ def rnn_backward(dh, cache):
     """Backpropagation through time for a vanilla RNN.
 
     Inputs:
+
     - dh: (N, T, D) upstream gradient of the loss with respect to every hidden
       state h_t (zeros where the loss does not look at h_t)
     - cache: the RNNCache returned by rnn_forward
 
     Returns (dx, dh0, dWx, dWh, db):
+
     - dx: (N, T, d), dh0: (N, D), dWx: (D, d), dWh: (D, D), db: (D,)
 
     Going backwards in time, the gradient reaching h_t is its own upstream

@@ -42,6 +42,7 @@ __all__ = [
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+#: The first and last day the date task draws from (1950-01-01 and 2049-12-31).
 FIRST_DATE, LAST_DATE = dt.date(1950, 1, 1), dt.date(2049, 12, 31)
 
 
@@ -63,11 +64,13 @@ def _ordinal(day):
 
 
 # ============================================================== named entities
+#: The named-entity tags in id order (outside, person, location, date).
 TAGS = ("O", "PER", "LOC", "DATE")
 
 # The 50 most frequent US surnames of the 2010 census (US Census Bureau,
 # "Frequently Occurring Surnames from the 2010 Census"; public domain), typed
 # in here. A person is a census first name, sometimes followed by one of these.
+#: The 50 most common US surnames (2010 census, public domain).
 SURNAMES = (
     "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
     "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
@@ -85,6 +88,8 @@ SURNAMES = (
 # template shares every word before it but has a different type there. Only
 # the words after it settle the type ("Paris is a big city" / "Paris is a good
 # friend"), which a unidirectional tagger cannot see and a bidirectional one can.
+#: The 48 sentence templates, each ``(template, needs_right_context)``; slots ``{PER}``, ``{LOC}``,
+#: ``{DATE}``, ``{MONTH}``, ``{NUM}``.
 NER_TEMPLATES = (
     # the type of every slot follows from the words before it
     ("Yesterday {PER} flew to {LOC} .", False),
@@ -137,6 +142,7 @@ NER_TEMPLATES = (
     ("{LOC} has {NUM} bridges and a port .", True),
     ("{PER} has {NUM} brothers in {LOC} .", True),
 )
+#: Indices of the templates in which only the words after a slot settle its type.
 CONTEXT_TEMPLATES = tuple(i for i, (_, flag) in enumerate(NER_TEMPLATES) if flag)
 _SLOT_TAG = {"PER": "PER", "LOC": "LOC", "DATE": "DATE", "MONTH": "DATE", "NUM": "O"}
 _SLOT_RE = re.compile(r"^\{(PER|LOC|DATE|MONTH|NUM)\}$")
@@ -154,6 +160,7 @@ def _entity_lists():
 
 # Census first names that are also a city ("Paris", "Houston") or a month
 # ("April", "June"): the same word with two tags, settled only by context.
+#: Census first names that are also a city or a month ("Paris", "April").
 AMBIGUOUS_NAMES = _entity_lists()[2]
 
 
@@ -196,6 +203,7 @@ def make_ner(n: int, seed: int = 0, people=None, places=None) -> TaggedSentences
 
     The sentences are synthetic: a template from NER_TEMPLATES, chosen
     uniformly, with its slots filled in. The entities are real:
+
     - PER: a US-census first name, alone or (40%) followed by one of the 50
       SURNAMES, e.g. ["Mary"] or ["Mary", "Smith"]
     - LOC: a GeoNames city, split into words, e.g. ["Rio", "de", "Janeiro"]
@@ -208,6 +216,7 @@ def make_ner(n: int, seed: int = 0, people=None, places=None) -> TaggedSentences
     exactly a maximal run of one tag (see ``entity_spans``).
 
     Inputs:
+
     - n: number of sentences N
     - seed: seeds ``np.random.default_rng``; the same seed gives the same sentences
     - people: the first names to draw from (default: all census names)
@@ -326,6 +335,7 @@ def load_ner(seed: int = 0, n=(4000, 500, 1000), min_freq: int = 2,
     are synthetic (see ``make_ner``).
 
     Inputs:
+
     - seed: fixes the entity pools and the sentences
     - n: (train, val, test) numbers of sentences
     - min_freq: training words seen fewer times become <unk> (with the default
@@ -388,6 +398,7 @@ def parse_two_digit_year(yy: int) -> int:
 # English and written out here, not taken from strftime, whose %B and %A follow
 # the machine's locale. The slash form is always month first (US) and the dot
 # forms always day first (European), so no string has two readings.
+#: The 14 written forms of a date, each a name mapped to a function ``datetime.date -> str``.
 DATE_FORMATS = {
     "weekday_long": lambda d: f"{WEEKDAYS[d.weekday()]}, {MONTHS[d.month - 1]} {d.day}, {d.year}",
     "dmy_dots_short": lambda d: f"{d.day:02d}.{d.month:02d}.{d.year % 100:02d}",
@@ -491,6 +502,7 @@ def load_dates(seed: int = 0, n=(8000, 1000, 1000)) -> DateDataset:
     training in any format. The data is synthetic.
 
     Inputs:
+
     - seed: fixes the days, their formats and so the split
     - n: (train, val, test) numbers of pairs
 

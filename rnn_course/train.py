@@ -51,6 +51,7 @@ def fit(model, data, epochs=1, batch_size=32, lr=1e-2, optimizer="adam", clip=5.
     """Train ``model`` on ``data`` and return a History.
 
     Inputs:
+
     - model: a Module with ``loss(*batch) -> float`` (forward + backward)
     - data: a tuple of arrays that share their first axis N, e.g. (ids, lengths,
       labels); each batch passes the same slice of every array to model.loss

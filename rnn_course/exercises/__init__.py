@@ -32,6 +32,8 @@ from .. import rnn as _rnn
 from . import concepts, data_exercises, rnn_exercises
 from . import deep_exercises, gated_exercises, training_exercises
 from . import chapter2
+from . import charlm_exercises
+from . import gradient_exercises
 from ._result import FAILED, NOT_ATTEMPTED, PASSED, CheckResult, Hint
 from ._run import Fail, NotAttempted, is_stub, last_line
 
@@ -48,7 +50,7 @@ class Exercise:
     - kind: "implementation" (the answer is a function) or "concept" (a value)
     - hints: three hints, from a nudge to almost the answer
     - reference: the library function a correct answer must match, or the right value
-    - checker: checker(answer, **context) -> message; raises Fail when wrong
+    - checker: ``checker(answer, **context) -> message``; raises Fail when wrong
     """
 
     name: str
@@ -264,6 +266,14 @@ _REGISTRY = [
          "All the probability ends up on one token: which one, and what is that way of decoding called?"),
         "greedy", concepts.check_low_temperature),
     Exercise(
+        "charlm_lstm", "Modify and rerun: the names model with an LSTM",
+        "Project: a character-level language model", "implementation",
+        ("Look at how the GRU names model was built: only one argument of CharLM has to change.",
+         "CharLM(vocab_size, embed_dim, hidden_size, cell=..., num_layers=1, seed=...): keep d = 16 and "
+         "D = 64, pick the cell by name, and pass the seed on.",
+         "`return CharLM(vocab_size, 16, 64, cell=\"lstm\", seed=seed)`."),
+        charlm_exercises.make_lstm_lm, charlm_exercises.check_charlm_lstm),
+    Exercise(
         "cell_sends_to", "Where does the RNN's hidden node send its value?", "Feed-forward vs recurrent",
         "concept",
         ("Look at the arrows that leave the hidden layer in the two networks of the figure.",
@@ -308,8 +318,27 @@ _REGISTRY = [
          "One state has D numbers; there is one per sequence and per step.",
          "(N, T, D)."),
         (8, 12, 32), concepts.check_hidden_states_shape),
+    Exercise(
+        "gradient_after_k_steps", "How much gradient is left 50 steps back? (W_h = 0.9 Q, linear cell)",
+        "Training RNNs: vanishing and exploding gradients", "concept",
+        ("Without saturation (f' = 1), ∂h_T/∂h_{T-k} is just W_h^T multiplied by itself k times.",
+         "W_h = 0.9 Q with Q orthogonal, so (W_h^T)^k = 0.9^k (Q^T)^k, and a power of an orthogonal matrix is "
+         "orthogonal: its norm is 1.",
+         "0.9 ** 50."),
+        gradient_exercises.gradient_after_k_steps(), gradient_exercises.check_gradient_after_k_steps),
+    Exercise(
+        "orthogonal_init", "An orthogonal initialisation for W_h",
+        "Training RNNs: vanishing and exploding gradients", "implementation",
+        ("An orthogonal matrix Q has Q^T Q = I. The Q of a QR decomposition of any square matrix is orthogonal; "
+         "start from a random one, drawn with the generator you are given.",
+         "`Q, R = np.linalg.qr(rng.standard_normal((D, D)))`. numpy leaves the signs of R's diagonal to chance, "
+         "and that biases Q; flip the columns of Q whose R[j, j] is negative.",
+         "`return Q * np.sign(np.diag(R))` (column j times the sign of R[j, j]), as torch.nn.init.orthogonal_ "
+         "does."),
+        gradient_exercises.orthogonal_init, gradient_exercises.check_orthogonal_init),
 ]
 
+#: Every exercise of the book, name -> Exercise (what check() and hint() look up).
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in _REGISTRY}
 
 

@@ -13,14 +13,21 @@ output. One module per chapter or topic, used as ``plots.memory.unrolled_rnn()``
     equations   chapter 4: shapes, worked_example, gradient_norms
     topologies  chapter 5: shapes, tagged_sentences, captioned_digits
     deep        chapter 6: stacked_rnn, bidirectional_rnn
-    training    any chapter that trains: loss_curves (from fit's History)
+    gradients   chapter 7: jacobian_norms, tanh_saturation, clipping_runs, truncation
+    gates       chapter 8: lstm_cell, gru_cell, stacked_weights, memory_gradients
+    training    any chapter that trains: loss_curves (from fit's History), accuracy_vs_delay
+    language    chapter 9: learning_curve (against a baseline), unit_heatmap
 """
 
 from . import deep, equations, memory, recurrence, sequences, topologies, training
+from . import language
+from . import gates
+from . import gradients
 from ._style import COLORS, use_style
 from .recurrence import accuracy_by_distance, feedforward_vs_recurrent, shared_vs_separate_weights
 from .sequences import one_hot_vs_embedding, sentence_to_batch
 
 __all__ = ["COLORS", "use_style", "sequences", "recurrence", "memory", "equations", "deep", "training", "topologies",
+           "language", "gates", "gradients",
            "sentence_to_batch", "one_hot_vs_embedding",
            "feedforward_vs_recurrent", "accuracy_by_distance", "shared_vs_separate_weights"]

@@ -100,6 +100,7 @@ def accuracy_by_distance(distances, curves, windows=(), train_max_len=None, chan
     """Accuracy against how far back the signal is.
 
     Inputs:
+
     - distances: (K,) the distances in time, in steps, that were tested
     - curves: {label: (K,) accuracies}, one line per model, drawn in order
     - windows: window sizes w of the feed-forward models; a dotted line marks

@@ -13,6 +13,7 @@ def sentence_to_batch(sentences, vocab, max_tokens=8):
     padded id grid of all sentences with its mask.
 
     Inputs:
+
     - sentences: a list of N strings; the first is shown token by token
     - vocab: a rnn_course.datasets.Vocab (word level)
     - max_tokens: at most this many tokens per sentence are drawn

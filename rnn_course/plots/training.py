@@ -1,5 +1,6 @@
-"""Figures of training runs: loss curves from ``fit``'s History, and the
-predictions of the topology chapter's models."""
+"""Figures of training runs: loss curves from ``fit``'s History, the
+predictions of the topology chapter's models, and a memory task's accuracy
+against the delay (``accuracy_vs_delay``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ def loss_curves(histories, smooth=20, title=None, baseline=None):
     """Training loss per step, smoothed, for one or several runs.
 
     Inputs:
+
     - histories: a History from rnn_course.train.fit, or {label: History}
     - smooth: width of the moving average over steps (1: raw)
     - baseline: optional (label, value), drawn as a dashed line (e.g. a unigram loss)
@@ -56,3 +58,61 @@ def loss_curves(histories, smooth=20, title=None, baseline=None):
         mx.legend(frameon=False, fontsize=8.5)
     fig.tight_layout()
     return finish(fig)
+
+
+# One colour per cell, the same in every figure that compares them.
+CELL_COLORS = {"rnn": COLORS["accent"], "lstm": COLORS["input"], "gru": COLORS["output"]}
+CELL_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def accuracy_vs_delay(results, delays, chance=None, ax=None):
+    """Test accuracy against the delay of a memory task, one line per cell.
+
+    Inputs:
+
+    - results: {cell: accuracies}, each (S, K) for S seeds and K delays (or
+      (K,) for one seed), as ``rnn_course.tasks.memory.sweep`` returns
+    - delays: the K delays (the x axis)
+    - chance: the accuracy of guessing (1 / symbols), drawn as a dashed line; None: no line
+    - ax: an Axes to draw on (the caller then owns its figure); None: a new figure
+
+    The line is the mean over seeds; with several seeds each seed is a light
+    dot and the band spans the lowest to the highest seed. Returns the Figure.
+    """
+    delays = np.asarray(delays, dtype=float)
+    if delays.ndim != 1 or delays.size == 0:
+        raise ValueError(f"accuracy_vs_delay: delays must be a non-empty 1-D list of K delays, got shape "
+                         f"{delays.shape}")
+    if not isinstance(results, dict) or not results:
+        raise TypeError("accuracy_vs_delay: results must be a dict {cell: (S, K) accuracies}")
+    use_style()
+    own = ax is None
+    if own:
+        fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    palette = [COLORS["hidden"], COLORS["extra"], "#495057"]
+    for i, (cell, acc) in enumerate(results.items()):
+        acc = np.atleast_2d(np.asarray(acc, dtype=float))  # (S, K)
+        if acc.shape[1] != delays.size:
+            raise ValueError(f"accuracy_vs_delay: results[{cell!r}] has shape {acc.shape}; expected (S, K) "
+                             f"with K = {delays.size} delays")
+        color = CELL_COLORS.get(str(cell).lower(), palette[i % len(palette)])
+        label = CELL_NAMES.get(str(cell).lower(), str(cell))
+        S = acc.shape[0]
+        if S > 1:
+            ax.fill_between(delays, acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.15, lw=0)
+            ax.scatter(np.repeat(delays[None], S, axis=0).ravel(), acc.ravel(), s=14, color=color,
+                       alpha=0.45, lw=0, zorder=2)
+            label += f" (mean of {S} seeds)"
+        ax.plot(delays, acc.mean(axis=0), "-o", color=color, lw=2, ms=5, label=label, zorder=3)
+    if chance is not None:
+        ax.axhline(chance, color="#868e96", ls="--", lw=1.2, label=f"chance ({chance:.3g})")
+    ax.set_xlabel("delay (steps between the symbol and the answer)")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(-0.03, 1.05)
+    ax.set_xticks(delays)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=8.5, loc="best")
+    if own:
+        fig.tight_layout()
+        return finish(fig)
+    return ax.figure

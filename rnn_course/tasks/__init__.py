@@ -10,6 +10,7 @@ settings whose held-out numbers the README reports.
     dates       encoder-decoder human-written dates -> ISO 2039-02-15
     captions    one-to-many    8x8 digit images -> the number spelled out
     charlm      many-to-many   Moby-Dick characters -> the next character
+    memory      many-to-one    delayed recall: a symbol, then distractors -> the symbol
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ TASKS = {
     "dates": ("dates", "date normalisation, encoder-decoder"),
     "captions": ("captions", "digit images spelled out, one-to-many"),
     "charlm": ("charlm", "Moby-Dick character language model"),
+    "memory": ("memory", "delayed recall after 20 distractors, many-to-one"),
 }
 
 

@@ -56,6 +56,7 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
     bidirectional False (or None).
 
     Returns a TaskResult with extras:
+
     - "settings": every setting used
     - "val exact-match": after the last epoch (each epoch's is in history.epochs)
     - "baseline exact-match": always writing the most common training caption

@@ -16,19 +16,31 @@ than that baseline on the held-out test text, as a fraction:
 The losses themselves are in the extras. The text is split, not shuffled:
 train is the first 90% of the excerpt, then validation, then test.
 
-Notation: N windows, T characters per window, V characters (78), D hidden size.
+Beyond run(), the module has what the chapter's project needs::
+
+    save_checkpoint, load_checkpoint   a trained run in one .npz file, and back
+    hidden_states, char_features,      one state per character of a long text, simple
+    unit_correlations                  properties of each character, and how well
+                                       each hidden unit follows each property
+    name_stream, generate_names        the census first names as one character stream
+                                       for a CharLM, and new names sampled from one
+
+Notation: N windows, T characters per window, L characters of one long text,
+V characters (78), D hidden size, F properties.
 """
 
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
 
 from ..datasets import load_moby_dick
 from ..losses import log_softmax
-from ..models import CharLM
-from ..train import fit
+from ..models import CharLM, sample_logits
+from ..module import Module
+from ..train import History, fit
 from . import TaskResult, check_options
 
 # The tuned defaults: a GRU with D = 64 over windows of T = 64 characters,
@@ -39,19 +51,26 @@ EVAL_LEN = 256  # validation and test text are scored in windows this long
 PROMPT = "The whale"
 TEMPERATURES = (0.5, 1.0)
 SAMPLE_LEN = 200
+SNAPSHOT_TEMPERATURE = 0.5  # the samples recorded during training (run(snapshot_steps=...))
+SNAPSHOT_LEN = 150
 
 
 def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, seed=0,
-        quiet=False) -> TaskResult:
+        quiet=False, snapshot_steps=None, lr=None, batch_size=None) -> TaskResult:
     """Train the character language model; metric "test loss below unigram".
 
     Options (None = the tuned default in ``SETTINGS``): epochs, hidden (D),
     layers, cell ("rnn", "lstm", "gru"), seed, quiet. bidirectional must be
     False (or None): a bidirectional model would read the very characters it
     is asked to predict. Unless quiet, prints samples at temperatures 0.5 and 1.0.
+    lr, batch_size: Adam's learning rate and the windows per step (a larger
+    model wants a smaller lr, e.g. hidden=128 with lr=0.005, batch_size=32).
+    snapshot_steps: None, or training steps (0 = before the first update) at
+    which to record the val loss and a sample, to watch the model learn.
 
     Returns a TaskResult with extras (losses in nats per character):
-    - "settings": every setting used
+
+    - "settings", "seed": every setting used, and the seed
     - "val loss", "test loss": the model's cross-entropy on the held-out text
       (each epoch's val loss is in history.epochs)
     - "unigram val loss", "unigram test loss": the baseline on the same characters
@@ -60,29 +79,51 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
     - "samples": {temperature: text} for temperatures 0.5 and 1.0, each
       SAMPLE_LEN characters continuing PROMPT
     - "prompt", "vocab": the prompt and the character Vocab
+    - "snapshots" (only with snapshot_steps): a list of {"step", "val loss", "sample"},
+      one before each training step in snapshot_steps (0: the untrained model)
+      and one after the last step; each sample is SNAPSHOT_LEN characters
+      continuing PROMPT at temperature SNAPSHOT_TEMPERATURE, with the same seed,
+      so the samples differ only because the model does.
     """
     start = time.perf_counter()
     cfg = _settings(epochs=epochs, hidden=hidden, layers=layers, bidirectional=bidirectional,
                     cell=cell, seed=seed, quiet=quiet)
+    cfg.update(_check_training_options(lr, batch_size))
+    steps = _check_snapshot_steps(snapshot_steps)
     corpus = load_moby_dick()
     V = len(corpus.vocab)
     train = windows(corpus.train, cfg["seq_len"])
-    val, test = windows(corpus.val, EVAL_LEN), windows(corpus.test, EVAL_LEN)
-    unigram = unigram_log_probs(corpus.train, V)  # (V,)
+    val = windows(corpus.val, EVAL_LEN)
 
     model = CharLM(V, cfg["embed"], cfg["hidden"], cell=cfg["cell"], num_layers=cfg["layers"], seed=seed)
-    history = fit(model, train, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
-                  seed=seed, quiet=quiet, evaluate=lambda m: {"val loss": text_loss(m, *val)})
+    snapshots = []
+    trained = model if steps is None else _Snapshots(model, steps, snapshots, corpus.vocab, val, seed)
+    history = fit(trained, train, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
+                  seed=seed, quiet=quiet, evaluate=lambda m: {"val loss": text_loss(model, *val)})
+    if steps is not None:
+        trained.record()  # the trained model, after the last step
 
-    val_loss, test_loss = history.last("val loss"), text_loss(model, *test)
+    result = _result(model, history, corpus, cfg, seed, time.perf_counter() - start)
+    if not quiet:
+        for t, text in result.extras["samples"].items():
+            print(f"--- sample at temperature {t} ---\n{PROMPT}{text}\n")
+    if steps is not None:
+        result.extras["snapshots"] = snapshots
+    return result
+
+
+def _result(model, history, corpus, cfg, seed, seconds):
+    """The TaskResult of a trained model: held-out losses, the baseline, samples."""
+    V = len(corpus.vocab)
+    val, test = windows(corpus.val, EVAL_LEN), windows(corpus.test, EVAL_LEN)
+    unigram = unigram_log_probs(corpus.train, V)  # (V,)
+    val_loss, test_loss = text_loss(model, *val), text_loss(model, *test)
     uni_val, uni_test = -unigram[val[1]].mean(), -unigram[test[1]].mean()
     samples = {t: corpus.vocab.decode(model.sample(corpus.vocab.encode(PROMPT), SAMPLE_LEN, t, seed=seed))
                for t in TEMPERATURES}
-    if not quiet:
-        for t, text in samples.items():
-            print(f"--- sample at temperature {t} ---\n{PROMPT}{text}\n")
     extras = {
         "settings": cfg,
+        "seed": int(seed),
         "val loss": val_loss,
         "test loss": test_loss,
         "unigram val loss": float(uni_val),
@@ -94,7 +135,7 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
         "vocab": corpus.vocab,
     }
     return TaskResult("charlm", "test loss below unigram", float(1 - test_loss / uni_test), model, history,
-                      time.perf_counter() - start, extras)
+                      seconds, extras)
 
 
 def windows(ids, T):
@@ -141,3 +182,232 @@ def _settings(quiet, seed, **options):
     cfg.update({k: v for k, v in options.items() if v is not None})
     cfg["bidirectional"] = False
     return cfg
+
+
+def _check_training_options(lr, batch_size):
+    """{"lr", "batch_size"} for the ones given (None: the default), after checking them."""
+    out = {}
+    if lr is not None:
+        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)) or not lr > 0:
+            raise ValueError(f"charlm: lr must be a positive number, got {lr!r}")
+        out["lr"] = float(lr)
+    if batch_size is not None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"charlm: batch_size must be a positive integer, got {batch_size!r}")
+        out["batch_size"] = int(batch_size)
+    return out
+
+
+# ------------------------------------------------------------------ snapshots during training
+def _check_snapshot_steps(steps):
+    """None, or the sorted distinct training steps (non-negative integers) as a tuple."""
+    if steps is None:
+        return None
+    if isinstance(steps, (str, bytes)) or not hasattr(steps, "__iter__"):
+        raise ValueError(f"charlm: snapshot_steps must be None or a list of training steps such as "
+                         f"[0, 50, 200], got {steps!r}")
+    steps = list(steps)
+    if not steps or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in steps):
+        raise ValueError(f"charlm: snapshot_steps must be non-negative integers (0 = before training), "
+                         f"got {steps!r}")
+    return tuple(sorted({int(s) for s in steps}))
+
+
+class _Snapshots(Module):
+    """A CharLM wrapped for fit, to record snapshots between training steps.
+
+    fit has a callback per epoch but not per step; every step goes through
+    ``loss``, so this wrapper counts them and, before update number s + 1 for
+    each s in ``steps``, records the model's val loss and a sample (see run's
+    "snapshots"). Its parameters are the model's own (the model is its child).
+    """
+
+    def __init__(self, model, steps, out, vocab, val, seed):
+        super().__init__()
+        self.model = model
+        self._steps, self._out, self._vocab, self._val, self._seed = set(steps), out, vocab, val, seed
+        self.done = 0  # updates made so far
+
+    def loss(self, inputs, targets):
+        if self.done in self._steps:
+            self.record()
+        self.done += 1
+        return self.model.loss(inputs, targets)
+
+    def record(self):
+        if self._out and self._out[-1]["step"] == self.done:
+            return
+        ids = self.model.sample(self._vocab.encode(PROMPT), SNAPSHOT_LEN, SNAPSHOT_TEMPERATURE, seed=self._seed)
+        self._out.append({"step": self.done, "val loss": text_loss(self.model, *self._val),
+                          "sample": self._vocab.decode(ids)})
+
+
+# ------------------------------------------------------------------ checkpoints
+def save_checkpoint(result, path):
+    """Save a run()'s trained weights, settings, training history and snapshots as one .npz file.
+
+    The weights are stored in their own dtype (float64 for run()'s models), so
+    load_checkpoint rebuilds exactly the trained model. Everything else is
+    stored as plain arrays and a JSON string: the file loads without pickle.
+    """
+    if not isinstance(result, TaskResult) or result.task != "charlm":
+        raise TypeError(f"save_checkpoint: result must be the TaskResult of charlm.run(), got "
+                        f"{type(result).__name__}")
+    h = result.history
+    epochs = [{k: int(v) if k == "epoch" else float(v) for k, v in e.items()} for e in h.epochs]
+    meta = {"settings": result.extras["settings"], "seed": int(result.extras["seed"]), "seconds": result.seconds,
+            "epochs": epochs, "vocab": "".join(result.extras["vocab"].itos),
+            "snapshots": result.extras.get("snapshots")}
+    np.savez_compressed(path, **result.model.state_dict(), _meta=np.array(json.dumps(meta)),
+                        _losses=np.asarray(h.losses, dtype=np.float64),
+                        _grad_norms=np.asarray(h.grad_norms, dtype=np.float64))
+
+
+def load_checkpoint(path) -> TaskResult:
+    """A TaskResult like run()'s from a file written by save_checkpoint.
+
+    The model is rebuilt with the saved settings and the saved weights; the
+    corpus is the bundled Moby-Dick, split as in run(); the held-out losses,
+    the baseline and the samples are computed again from the loaded model
+    (so they are the numbers of this very model). ``history`` is the saved
+    training history, extras["snapshots"] the saved snapshots (if any) and
+    ``seconds`` the saved training time.
+    """
+    with np.load(path, allow_pickle=False) as f:
+        if "_meta" not in f.files:
+            raise ValueError(f"load_checkpoint: {path} was not written by charlm.save_checkpoint "
+                             f"(it has no _meta entry)")
+        meta = json.loads(str(f["_meta"]))
+        state = {k: f[k] for k in f.files if not k.startswith("_")}
+        losses, grad_norms = f["_losses"].tolist(), f["_grad_norms"].tolist()
+    cfg, seed = meta["settings"], meta["seed"]
+    corpus = load_moby_dick()
+    if "".join(corpus.vocab.itos) != meta["vocab"]:
+        raise ValueError("load_checkpoint: the checkpoint's characters differ from the bundled Moby-Dick's; "
+                         "it was trained on another text")
+    model = CharLM(len(corpus.vocab), cfg["embed"], cfg["hidden"], cell=cfg["cell"], num_layers=cfg["layers"],
+                   seed=seed)
+    model.load_state_dict(state)
+    history = History(losses=losses, epochs=meta["epochs"], grad_norms=grad_norms)
+    result = _result(model, history, corpus, cfg, seed, meta["seconds"])
+    if meta["snapshots"] is not None:
+        result.extras["snapshots"] = meta["snapshots"]
+    return result
+
+
+# ------------------------------------------------------------------ looking inside: hidden units
+def hidden_states(model, ids):
+    """The top layer's hidden state after each character of one long text: (L, D).
+
+    ids: (L,) character ids, read in one pass from a zero state (as sampling
+    does), so state t has read characters 0..t.
+    """
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or len(ids) == 0 or not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f"hidden_states: ids must be a 1-D array of L >= 1 character ids, got shape "
+                         f"{ids.shape} and dtype {ids.dtype}")
+    model.forward(ids[None])                 # (1, L) -> sets model.hidden (1, L, D)
+    return np.array(model.hidden[0])         # (L, D)
+
+
+def char_features(text):
+    """Simple properties of every character of ``text``, each an (L,) float array.
+
+    The value at t describes the text read so far, up to and including character t:
+
+    - "inside quotes": 1 between an opening and a closing double quote ("),
+      the opening quote included, else 0; a new paragraph (newline) resets it,
+      as a quotation that goes on in the next paragraph opens it again
+    - "letter": 1 for a letter (a-z, A-Z), else 0
+    - "space": 1 for a space or a newline, else 0
+    - "position in word": 1, 2, 3 ... for the letters of a word, 0 elsewhere
+    - "position in paragraph": characters since the last newline (the excerpt
+      has one paragraph per line)
+    """
+    if not isinstance(text, str) or not text:
+        raise ValueError("char_features: text must be a non-empty str")
+    L = len(text)
+    out = {k: np.zeros(L) for k in ("inside quotes", "letter", "space", "position in word",
+                                    "position in paragraph")}
+    inside, word, para = False, 0, 0
+    for t, ch in enumerate(text):
+        if ch == "\n":
+            inside, para = False, 0
+        else:
+            para += 1
+        if ch == '"':
+            inside = not inside
+        letter = ch.isascii() and ch.isalpha()
+        word = word + 1 if letter else 0
+        out["inside quotes"][t] = inside
+        out["letter"][t] = letter
+        out["space"][t] = ch in " \n"
+        out["position in word"][t] = word
+        out["position in paragraph"][t] = para
+    return out
+
+
+def unit_correlations(activations, features):
+    """Pearson correlation of every hidden unit with every feature: {name: (D,)}.
+
+    activations: (L, D) from hidden_states; features: {name: (L,)} as from
+    char_features. A unit or feature that never changes gets correlation 0.
+    """
+    acts = np.asarray(activations, dtype=np.float64)
+    if acts.ndim != 2:
+        raise ValueError(f"unit_correlations: activations has shape {acts.shape}; expected (L, D)")
+    a = acts - acts.mean(axis=0)                                  # (L, D)
+    a_norm = np.sqrt((a ** 2).sum(axis=0))                        # (D,)
+    a_varies = a.std(axis=0) > 1e-12 * (1 + np.abs(acts).max(axis=0))
+    out = {}
+    for name, f in features.items():
+        f = np.asarray(f, dtype=np.float64)
+        if f.shape != (len(acts),):
+            raise ValueError(f"unit_correlations: feature {name!r} has shape {f.shape}; expected (L,) = "
+                             f"({len(acts)},), one value per character")
+        varies = a_varies & (f.std() > 1e-12 * (1 + np.abs(f).max()))
+        f = f - f.mean()
+        denom = a_norm * np.sqrt((f ** 2).sum())                  # (D,)
+        r = np.divide(f @ a, denom, out=np.zeros(acts.shape[1]), where=varies)
+        out[name] = np.clip(r, -1.0, 1.0)
+    return out
+
+
+# ------------------------------------------------------------------ names
+def name_stream(names, vocab):
+    """Names as one stream of character ids, each name followed by <eos>: (L,) int64.
+
+    names: a list of str (e.g. load_names().train.texts); vocab: the names'
+    character Vocab (with <eos>). Cut the stream with windows() to train a
+    CharLM; it learns where names end as the character after which <eos> comes.
+    """
+    if vocab.eos_id is None:
+        raise ValueError("name_stream: the vocab needs an <eos> token to mark the end of each name")
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise TypeError("name_stream: names must be a list of strings")
+    ids = []
+    for name in names:
+        ids += vocab.encode(name) + [vocab.eos_id]
+    return np.array(ids, dtype=np.int64)
+
+
+def generate_names(model, vocab, n, temperature=1.0, seed=0, max_len=20):
+    """n names sampled from a CharLM trained on name_stream: a list of n str.
+
+    Each name starts after an <eos> (the end of the previous name) and stops
+    at the next <eos>, or after max_len characters. Name i uses seed + i, so
+    the list is reproducible.
+    """
+    names = []
+    for i in range(n):
+        rng = np.random.default_rng(seed + i)
+        logits, state = model.forward(np.array([[vocab.eos_id]]))
+        chars = []
+        for _ in range(max_len):
+            nxt = sample_logits(logits[:, -1], temperature, rng)
+            if int(nxt[0]) == vocab.eos_id:
+                break
+            chars.append(int(nxt[0]))
+            logits, state = model.forward(nxt[:, None], state)
+        names.append(vocab.decode(chars, skip_specials=True))
+    return names

@@ -73,6 +73,7 @@ def run_classifier(task, epochs=None, hidden=None, layers=None, bidirectional=No
     """Train and test a ManyToOneClassifier on ``task`` ("sentiment" or "spam").
 
     Returns a TaskResult with metric "test accuracy" and extras:
+
     - "settings": every setting used (the defaults with the options applied)
     - "val accuracy": after the last epoch (each epoch's is in history.epochs)
     - "baseline accuracy": always answering the training split's majority
@@ -132,6 +133,7 @@ def predict_proba(model, vocab, texts, max_len=None):
     """Class probabilities of new texts: (N, C), rows summing to 1.
 
     Inputs:
+
     - model: a trained ManyToOneClassifier (e.g. ``result.model``)
     - vocab: the Vocab it was trained with (``result.extras["vocab"]``)
     - texts: N strings, tokenized with ``word_tokenize``; unknown words become <unk>

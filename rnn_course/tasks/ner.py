@@ -41,6 +41,7 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
     """Train a SequenceTagger on the synthetic NER sentences; score it on the test split.
 
     Inputs (None means the default in DEFAULTS):
+
     - epochs, hidden (D), layers, bidirectional, cell ("rnn", "lstm", "gru")
     - seed: fixes the data, the initial weights and the shuffling
     - quiet: no progress bar
