@@ -58,7 +58,10 @@ MATH_PAGE = "book/appendix/notation"
 SCREENSHOT_PAGES = {"intro": "book/intro", "notation": MATH_PAGE,
                     "ch1-sequences": SOLUTION_PAGE, "ch3-memory-cells": SEARCH_PAGE,
                     "ch4-rnn-math": "book/foundations/04_rnn_math",
-                    "ch5-topologies": "book/architectures/05_topologies"}
+                    "ch5-topologies": "book/architectures/05_topologies",
+                    "ch8-lstm-gru": "book/beyond/08_lstm_gru",
+                    "ch9-char-lm": "book/beyond/09_char_lm",
+                    "api": "book/appendix/api"}
 
 # Alt text that is just a file name, which is what a figure gets when none is given.
 IMAGE_PATH = re.compile(r"\.(png|svg|jpe?g|gif|webp)$", re.IGNORECASE)

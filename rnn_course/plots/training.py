@@ -90,6 +90,7 @@ def accuracy_vs_delay(results, delays, chance=None, ax=None):
     if own:
         fig, ax = plt.subplots(figsize=(6.4, 3.4))
     palette = [COLORS["hidden"], COLORS["extra"], "#495057"]
+    seeds = 1
     for i, (cell, acc) in enumerate(results.items()):
         acc = np.atleast_2d(np.asarray(acc, dtype=float))  # (S, K)
         if acc.shape[1] != delays.size:
@@ -102,16 +103,18 @@ def accuracy_vs_delay(results, delays, chance=None, ax=None):
             ax.fill_between(delays, acc.min(axis=0), acc.max(axis=0), color=color, alpha=0.15, lw=0)
             ax.scatter(np.repeat(delays[None], S, axis=0).ravel(), acc.ravel(), s=14, color=color,
                        alpha=0.45, lw=0, zorder=2)
-            label += f" (mean of {S} seeds)"
+            seeds = S
         ax.plot(delays, acc.mean(axis=0), "-o", color=color, lw=2, ms=5, label=label, zorder=3)
     if chance is not None:
         ax.axhline(chance, color="#868e96", ls="--", lw=1.2, label=f"chance ({chance:.3g})")
     ax.set_xlabel("delay (steps between the symbol and the answer)")
-    ax.set_ylabel("test accuracy")
+    ax.set_ylabel("test accuracy" if seeds == 1 else f"test accuracy\n(line: mean of {seeds} seeds; dots: each)")
     ax.set_ylim(-0.03, 1.05)
     ax.set_xticks(delays)
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False, fontsize=8.5, loc="best")
+    # Below the axes: inside, it would cover a line or the chance level.
+    ax.legend(frameon=False, fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+              ncol=min(4, len(results) + (chance is not None)))
     if own:
         fig.tight_layout()
         return finish(fig)
