@@ -9,7 +9,7 @@ import pytest
 
 import rnn_course as rc
 from rnn_course.exercises import EXERCISES, check
-from rnn_course.exercises.training_exercises import SAMPLE_CASES, _BASE_LOGITS, _softmax, chi_square
+from rnn_course.exercises.charlm_exercises import SAMPLE_CASES, _BASE_LOGITS, _softmax, chi_square
 from rnn_course.models import sample_logits
 from checking import assert_fails, assert_passes
 

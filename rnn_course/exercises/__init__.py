@@ -29,11 +29,9 @@ from .. import lstm as _lstm
 from .. import models as _models
 from .. import optim as _optim
 from .. import rnn as _rnn
-from . import concepts, data_exercises, rnn_exercises
-from . import deep_exercises, gated_exercises, training_exercises
-from . import chapter2
-from . import charlm_exercises
-from . import gradient_exercises
+# One checker module per topic, in the order of the chapters that place them.
+from . import data_exercises, chapter2, rnn_exercises, concepts, loss_exercises, deep_exercises
+from . import gradient_exercises, gated_exercises, charlm_exercises
 from ._result import FAILED, NOT_ATTEMPTED, PASSED, CheckResult, Hint
 from ._run import Fail, NotAttempted, is_stub, last_line
 
@@ -190,7 +188,7 @@ _REGISTRY = [
          "target with `np.take_along_axis`, keep the positions where mask is True and divide by `mask.sum()`.",
          "`loss = -(logp_target * mask).sum() / mask.sum()`; `dlogits = (softmax - onehot(targets)) * "
          "mask[..., None] / mask.sum()`, with onehot from `np.eye(V)[targets]`."),
-        _losses.softmax_cross_entropy, training_exercises.check_masked_softmax_cross_entropy),
+        _losses.softmax_cross_entropy, loss_exercises.check_masked_softmax_cross_entropy),
     Exercise(
         "clip_grad_norm", "Clipping gradients by their global norm",
         "Training RNNs: vanishing and exploding gradients", "implementation",
@@ -200,7 +198,7 @@ _REGISTRY = [
          "multiply every array by `max_norm / total_norm` — in place, so the model sees the change.",
          "`total = np.sqrt(sum(np.sum(g ** 2) for g in grads))`; `if total > max_norm: for g in grads: "
          "g *= max_norm / total`; `return total` (the norm before clipping)."),
-        _optim.clip_grad_norm, training_exercises.check_clip_grad_norm),
+        _optim.clip_grad_norm, gradient_exercises.check_clip_grad_norm),
     Exercise(
         "sample_with_temperature", "Sampling the next character with a temperature",
         "Project: a character-level language model", "implementation",
@@ -210,7 +208,7 @@ _REGISTRY = [
          "`rng` you were given (e.g. `rng.choice(V, p=p[n])` for each row n) so that a seed reproduces it.",
          "`z = logits / temperature`; `p = np.exp(z - z.max(axis=1, keepdims=True))`; `p /= p.sum(axis=1, "
          "keepdims=True)`; `u = rng.random((N, 1))`; `ids = (p.cumsum(axis=1) < u).sum(axis=1)`."),
-        _models.sample_logits, training_exercises.check_sample_with_temperature),
+        _models.sample_logits, charlm_exercises.check_sample_with_temperature),
     Exercise(
         "lstm_step_forward", "One step of an LSTM cell", "Gated memory cells: LSTM and GRU", "implementation",
         ("All four gates come from one big pre-activation of shape (N, 4D); cut it into four blocks, squash "

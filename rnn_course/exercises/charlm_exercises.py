@@ -11,9 +11,24 @@ The learner's function, with its fixed signature:
 The check builds models for two vocabulary sizes and two seeds, inspects
 their layers, then trains one briefly on a short repeating text: the loss
 must fall, which a model whose weights cannot learn (all zeros, say) fails.
+
+It also holds the checker of the chapter's sampling exercise:
+
+    sample_with_temperature(logits, temperature, rng) -> ids
+    - logits: (N, V); temperature > 0; rng: a numpy Generator (np.random.default_rng)
+    - ids: (N,) integers, row n drawn from softmax(logits[n] / temperature)
+
+The reference is the library's ``sample_logits``. Sampling is checked
+statistically: each case repeats a few rows of logits thousands of times and
+compares the frequencies of the ids with the right probabilities by a
+chi-square test whose threshold a correct sampler exceeds about once in a
+million checks; the draws themselves are never compared, since a correct
+sampler may consume the random numbers its own way.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -22,7 +37,7 @@ from ..lstm import LSTM
 from ..models import CharLM
 from ..optim import Adam
 from ..rnn import RNN
-from ._run import Fail, call
+from ._run import Fail, call, describe_shape_mismatch, fmt_shape
 
 EMBED, HIDDEN = 16, 64
 TINY_TEXT = "the cat sat on the mat. " * 30  # 720 characters, 11 distinct: easy to learn
@@ -125,3 +140,210 @@ def check_charlm_lstm(fn, seed=0):
     return (f"make_lstm_lm builds an LSTM CharLM (d = {EMBED}, D = {HIDDEN}, one layer) for any vocabulary size, "
             f"seeded; trained for {TRAIN_STEPS} steps on a short repeating text, its loss fell from {start:.2f} to "
             f"{end:.2f} nats per character (the text repeats, so it can be learned almost perfectly).")
+
+
+# ---------------------------------------------------------------------------
+# sample_with_temperature
+# ---------------------------------------------------------------------------
+
+_BASE_LOGITS = np.array([
+    [2.0, 1.0, 0.5, 0.0, -0.5, -1.0],
+    [-1.0, 0.0, 1.5, 0.3, 0.8, -0.3],
+    [0.2, -0.2, 0.0, 0.6, -0.6, 0.4],
+])
+
+
+class SampleCase(NamedTuple):
+    temperature: float
+    repeats: int  # each of the rows of _BASE_LOGITS is repeated this many times
+    offset: float
+    dtype: type
+
+    def text(self):
+        R, V = _BASE_LOGITS.shape
+        extra = f", logits near {self.offset:g}" if self.offset else ""
+        return (f"case: temperature={self.temperature}, N={R * self.repeats} rows ({R} distinct rows, each "
+                f"repeated {self.repeats} times), V={V}, {np.dtype(self.dtype).name}{extra}")
+
+
+SAMPLE_CASES = [
+    SampleCase(0.5, 2000, 0.0, np.float64),
+    SampleCase(2.0, 2000, 0.0, np.float64),
+    SampleCase(1.5, 1500, 0.0, np.float32),
+    SampleCase(1.0, 1000, 1000.0, np.float64),  # a naive softmax overflows
+]
+_Z = 5.0  # the chi-square threshold's z-score: a correct sampler fails a test about once in 3.5 million
+
+
+def _softmax(z):
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def chi_square(counts, p):
+    """(statistic, limit) of a chi-square goodness-of-fit test of counts against probabilities p.
+
+    Bins expecting fewer than 5 draws are pooled (and must not hold many more
+    draws than they expect). The limit is the Wilson–Hilferty approximation of
+    the chi-square quantile at z = _Z standard deviations.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    n = counts.sum()
+    expected = n * np.asarray(p, dtype=np.float64)
+    big = expected >= 5
+    small_obs, small_exp = counts[~big].sum(), expected[~big].sum()
+    if small_obs > small_exp + _Z * np.sqrt(small_exp) + 5:  # draws where (almost) none belong
+        return np.inf, 0.0
+    obs, exp = list(counts[big]), list(expected[big])
+    if (~big).any():
+        if exp and small_exp < 5:  # too little to stand alone: join the smallest big bin
+            j = int(np.argmin(exp))
+            obs[j] += small_obs
+            exp[j] += small_exp
+        else:
+            obs.append(small_obs)
+            exp.append(small_exp)
+    obs, exp = np.array(obs), np.array(exp)
+    df = len(obs) - 1
+    if df < 1:  # one outcome takes (almost) everything, and the rest held no surprise
+        return 0.0, np.inf
+    stat = float(np.sum((obs - exp) ** 2 / exp))
+    limit = df * (1 - 2 / (9 * df) + _Z * np.sqrt(2 / (9 * df))) ** 3
+    return stat, float(limit)
+
+
+def _fits(ids, R, V, probs):
+    """True if, for each of the R distinct rows, the ids drawn for it fit probs[r]."""
+    for r in range(R):
+        counts = np.bincount(ids[r::R], minlength=V)
+        stat, limit = chi_square(counts, probs[r])
+        if not stat <= limit:
+            return False
+    return True
+
+
+def _exp(z):
+    with np.errstate(over="ignore"):
+        return np.exp(z)
+
+
+def _unnormalised(w):
+    """The distribution of `(np.cumsum(w) < u).sum()` for u ~ U[0, 1), clamped to V-1, with w not normalised."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        c = np.nan_to_num(np.clip(np.cumsum(w, axis=-1), 0, 1), nan=1.0)
+    q = np.diff(np.concatenate([np.zeros(w.shape[:-1] + (1,)), c], axis=-1), axis=-1)
+    q[..., -1] += 1 - c[..., -1]
+    return q
+
+
+def _ids(result, N, V, case):
+    if result is None:
+        raise Fail("your function returned None — did you forget `return ids`?")
+    if isinstance(result, tuple) and len(result) == 2 and np.shape(result[0]) == (N,):
+        result = result[0]
+    try:
+        ids = np.asarray(result)
+    except Exception:
+        raise Fail(f"return the ids as an array of shape (N,); got a {type(result).__name__}") from None
+    if ids.shape != (N,):
+        if ids.shape == (N, 1):
+            raise Fail(f"your ids have shape (N, 1) = {fmt_shape(ids.shape)}; return one id per row, shape (N,) = "
+                       f"({N},) (e.g. with .ravel())", case.text())
+        if ids.shape == (N, V):
+            raise Fail(f"the result has shape (N, V) = {fmt_shape(ids.shape)}: probabilities or one-hot rows? "
+                       f"Return the sampled ids themselves, one integer per row, shape (N,)", case.text())
+        if ids.shape == ():
+            raise Fail("the result is a single id; draw one id for every row of logits, shape (N,)", case.text())
+        raise Fail(describe_shape_mismatch(ids.shape, (N,), ("N",)), case.text())
+    if ids.dtype.kind == "f" and np.all(np.isfinite(ids)) and np.all(ids == np.round(ids)):
+        ids = ids.astype(np.int64)
+    if ids.dtype.kind not in "iu":
+        raise Fail(f"your ids have dtype {ids.dtype}; the ids are whole numbers in 0 ... V-1", case.text())
+    if ids.size and (ids.min() < 0 or ids.max() >= V):
+        raise Fail(f"the ids must be in 0 ... V-1 = {V - 1}; got {int(ids.min())} ... {int(ids.max())}",
+                   case.text())
+    return ids
+
+
+def _run_sampler(fn, logits, temperature, rng, case):
+    try:
+        result, mutated = call(fn, logits, temperature, rng)
+    except Fail as fail:
+        msg = fail.message
+        if "NaN" in msg or "nan" in msg:
+            msg += (" — np.exp overflowed (with logits near 1000, e / e.sum() is inf / inf = NaN). Subtract "
+                    "each row's largest logit before exponentiating")
+        elif "sum to 1" in msg:
+            msg += (" — each row's probabilities must sum to 1: normalise softmax along the last axis, "
+                    "e / e.sum(axis=-1, keepdims=True)")
+        raise Fail(msg, *fail.details, case.text()) from None
+    if mutated:
+        raise Fail(f"your function changed its input `{mutated}` in place (e.g. `logits /= temperature`); "
+                   f"compute `logits / temperature` into a new array", case.text())
+    return result
+
+
+def check_sample_with_temperature(fn, seed=0):
+    R, V = _BASE_LOGITS.shape
+    for case in SAMPLE_CASES:
+        logits = np.tile(_BASE_LOGITS + case.offset, (case.repeats, 1)).astype(case.dtype)  # row n is base[n % R]
+        N = logits.shape[0]
+        rng = np.random.default_rng([seed, 41, int(case.temperature * 100)])
+        ids = _ids(_run_sampler(fn, logits, case.temperature, rng, case), N, V, case)
+        base = _BASE_LOGITS.astype(np.float64)
+        T = case.temperature
+        want = _softmax(base / T)
+        if _fits(ids, R, V, want):
+            continue
+        top = base.argmax(axis=1)
+        if np.all(ids == np.tile(top, case.repeats)):
+            raise Fail("every row gets its largest logit (argmax): that is greedy decoding, temperature 0. "
+                       "Sample instead: draw id k with probability softmax(logits / temperature)[k]",
+                       case.text())
+        candidates = [
+            ("the logits are multiplied by the temperature; divide them: softmax(logits / temperature). A high "
+             "temperature must flatten the distribution, a low one sharpen it", _softmax(base * T)),
+            ("the temperature has no effect: the ids follow softmax(logits). Divide the logits by the "
+             "temperature before the softmax (dividing the probabilities by it and renormalising undoes "
+             "itself)", _softmax(base)),
+            ("the probabilities are not normalised: sampling with np.cumsum(e) < u needs e / e.sum(axis=-1, "
+             "keepdims=True), so that the last cumulative sum is 1", _unnormalised(_exp((base + case.offset) / T))),
+            ("the probabilities are not normalised: subtracting the largest logit keeps np.exp from overflowing, "
+             "but the result must still be divided by its sum, e / e.sum(axis=-1, keepdims=True)",
+             _unnormalised(_exp((base - base.max(axis=1, keepdims=True)) / T))),
+            ("the ids are uniform, whatever the logits: draw id k with probability softmax(logits / "
+             "temperature)[k]", np.full((R, V), 1.0 / V)),
+            ("the temperature is applied twice (or squared): softmax(logits / temperature), once",
+             _softmax(base / (T * T))),
+        ]
+        for message, probs in candidates:
+            if _fits(ids, R, V, probs):
+                raise Fail(message, case.text())
+        groups = [ids[r::R] for r in range(R)]
+        if all(np.all(g == g[0]) for g in groups):
+            raise Fail("every copy of a row gets the same id: it looks like one random number serves the whole "
+                       "batch. Draw one random number per row, e.g. u = rng.random((N, 1))", case.text())
+        observed = np.bincount(ids[0::R], minlength=V) / len(ids[0::R])
+        overflow = (" With logits near 1000, np.exp overflows: subtract each row's largest logit first."
+                    if case.offset else "")
+        raise Fail("the ids do not follow softmax(logits / temperature)." + overflow,
+                   f"row 0 of the logits: frequencies {np.round(observed, 3).tolist()}, expected "
+                   f"{np.round(want[0], 3).tolist()}", case.text())
+    # A batch of one row, and the same rng state must give the same ids.
+    one = _BASE_LOGITS[:1] * 1.0
+    case = SampleCase(0.8, 1, 0.0, np.float64)
+    _ids(_run_sampler(fn, one, 0.8, np.random.default_rng(seed), case), 1, V, case)
+    logits = np.tile(_BASE_LOGITS, (100, 1))
+    rng = np.random.default_rng([seed, 43])
+    case = SampleCase(1.0, 100, 0.0, np.float64)
+    first = _ids(_run_sampler(fn, logits, 1.0, rng, case), len(logits), V, case)
+    second = _ids(_run_sampler(fn, logits, 1.0, rng, case), len(logits), V, case)
+    if not np.array_equal(first, second):
+        raise Fail("two calls with generators in the same state gave different ids: draw from the `rng` "
+                   "argument (rng.random, rng.choice), not from np.random, so that a fixed seed reproduces "
+                   "the samples", case.text())
+    return (f"sample_with_temperature draws from softmax(logits / temperature): the frequencies of "
+            f"{sum(c.repeats * R for c in SAMPLE_CASES)} draws at temperatures 0.5, 1, 1.5 and 2 (float32 and "
+            f"logits near 1000 included) fit the right probabilities, a batch of one works, and a seeded rng "
+            f"reproduces the samples.")

@@ -2,15 +2,25 @@
 
     gradient_after_k_steps   concept: ||dh_T/dh_{T-k}|| of a linear RNN with W_h = rho * Q is rho^k
     orthogonal_init          implementation: a random orthogonal (D, D) matrix from a given generator
-
-(``clip_grad_norm``, also placed in chapter 7, is checked in training_exercises.)
+    clip_grad_norm           implementation: clip_grad_norm(grads, max_norm) -> total_norm
+                             - grads: a list of gradient arrays of any shapes, scaled in place
+                             - max_norm: a positive number
+                             - total_norm: the global L2 norm sqrt(sum of every squared entry)
+                               before clipping; above max_norm every array is multiplied by
+                               max_norm / total_norm, otherwise nothing changes
+                             (reference: the library's ``clip_grad_norm``)
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from ._run import Fail, as_array, call, describe_shape_mismatch
+from ..optim import clip_grad_norm
+
+from ._run import (Fail, NotAttempted, as_array, call, close, describe_shape_mismatch, fmt_shape, last_line,
+                   where_in_learner_code, worst_mismatch)
 
 # -- concept: how much gradient is left after k steps --------------------------------
 
@@ -112,3 +122,149 @@ def check_orthogonal_init(fn):
     return ("orthogonal_init is right: Q^T Q = I for D = 3, 16 and 1, the same matrix for the same generator, a "
             "different one for another, and no preferred direction over 200 draws (the diagonal averages about "
             "0).")
+
+
+# ---------------------------------------------------------------------------
+# clip_grad_norm
+# ---------------------------------------------------------------------------
+
+
+class ClipCase(NamedTuple):
+    shapes: tuple
+    scales: tuple  # the L2 norm each array is drawn to have
+    max_norm: float
+    dtype: type
+    what: str
+
+    def text(self):
+        norms = ", ".join(f"{s:g}" for s in self.scales)
+        return (f"case: {len(self.shapes)} arrays of shapes {', '.join(fmt_shape(s) for s in self.shapes)}, "
+                f"norms {norms}, max_norm={self.max_norm}, {np.dtype(self.dtype).name} ({self.what})")
+
+
+CLIP_CASES = [
+    # one array alone is above the limit, the others are below it: global clipping scales all three;
+    # one entry of the first array is above max_norm too, so np.clip changes it
+    ClipCase(((3, 4), (4,), (2, 3, 2)), (8.0, 1.0, 2.0), 5.0, np.float64, "above the limit"),
+    ClipCase(((3, 4), (4,)), (1.0, 2.0), 5.0, np.float64, "below the limit: nothing changes"),
+    # every array is below the limit, but together they are above it
+    ClipCase(((5, 2), (3,), (2, 2)), (3.0, 3.0, 3.0), 4, np.float32, "each below, all together above"),
+    ClipCase(((4, 3),), (10.0,), 1.0, np.float64, "a single array"),
+]
+
+
+def _clip_data(case, seed):
+    rng = np.random.default_rng([seed, 31, len(case.shapes)])
+    grads = []
+    for k, (shape, scale) in enumerate(zip(case.shapes, case.scales)):
+        g = rng.standard_normal(shape)
+        if k == 0:
+            g.flat[0] = 3 * np.abs(g).max()  # a spike that carries most of the norm
+        grads.append((g * scale / np.linalg.norm(g)).astype(case.dtype))
+    return grads
+
+
+def _call_in_place(fn, grads, max_norm):
+    """Call fn(list, max_norm) on copies and return (result, the arrays passed in, the list after the call).
+
+    Unlike _run.call, changing the arrays in place is the point here.
+    """
+    arrays = [g.copy() for g in grads]
+    passed = list(arrays)
+    try:
+        result = fn(passed, max_norm)
+    except NotImplementedError:
+        raise NotAttempted() from None
+    except Exception as exc:  # the learner's code failed: show its last line, never raise
+        raise Fail(f"your function raised an exception: {last_line(exc)}", *where_in_learner_code(exc)) from None
+    return result, arrays, passed
+
+
+def _all_close(got, want, dtype):
+    return len(got) == len(want) and all(
+        isinstance(g, np.ndarray) and g.shape == w.shape and close(g, w, dtype) for g, w in zip(got, want))
+
+
+def _clip_faults(grads, max_norm):
+    g64 = [g.astype(np.float64) for g in grads]
+    norms = [float(np.linalg.norm(g)) for g in g64]
+    total = float(np.sqrt(sum(n * n for n in norms)))
+    return total, norms, [
+        ("each array is clipped by its own norm; clip_grad_norm uses one global norm over all the arrays, "
+         "sqrt(sum of every squared entry), and scales them all by the same factor, which keeps the direction "
+         "of the whole update", [g * min(1.0, max_norm / n) if n > 0 else g for g, n in zip(g64, norms)]),
+        ("the gradients are scaled up when their norm is below max_norm: clip only when total_norm > max_norm, "
+         "and leave them alone otherwise", [g * (max_norm / total) for g in g64]),
+        ("the entries are clipped one by one (np.clip): that changes the direction of the gradient; scale every "
+         "array by max_norm / total_norm instead", [np.clip(g, -max_norm, max_norm) for g in g64]),
+        ("the total norm is the sum of the arrays' norms; it is sqrt(sum of every squared entry over all the "
+         "arrays) — the norm of all the numbers as one long vector",
+         [g * (max_norm / sum(norms)) if sum(norms) > max_norm else g for g in g64]),
+        ("the scale uses the squared norm: the total norm is the square root of the sum of squares",
+         [g * (max_norm / total ** 2) if total ** 2 > max_norm else g for g in g64]),
+        ("the scale is upside down: multiply by max_norm / total_norm (a number below 1)",
+         [g * (total / max_norm) for g in g64] if total > max_norm else None),
+    ]
+
+
+def check_clip_grad_norm(fn, seed=0):
+    for case in CLIP_CASES:
+        grads = _clip_data(case, seed)
+        try:
+            result, arrays, passed = _call_in_place(fn, grads, case.max_norm)
+        except Fail as fail:
+            raise Fail(fail.message, *fail.details, case.text()) from None
+        want = [g.copy() for g in grads]
+        want_total = clip_grad_norm(want, case.max_norm)
+        total, norms, faults = _clip_faults(grads, case.max_norm)
+        if not _all_close(arrays, want, case.dtype):
+            unchanged = _all_close(arrays, grads, case.dtype)
+            if unchanged and _all_close(passed, want, case.dtype):
+                raise Fail("the list's entries were replaced with new arrays (grads[i] = g * scale); the model "
+                           "and the optimiser hold the original arrays, so scale those in place: "
+                           "`for g in grads: g *= scale`", case.text())
+            if unchanged and isinstance(result, (list, tuple)) and _all_close(list(result), want, case.dtype):
+                raise Fail("the clipped gradients are returned as new arrays and the inputs are unchanged; "
+                           "clip_grad_norm works in place (`g *= scale` changes the array itself; `g = g * scale` "
+                           "makes a new one) and returns the total norm", case.text())
+            for message, candidate in faults:
+                if candidate is None or (unchanged and _all_close(candidate, grads, case.dtype)):
+                    continue  # a fault that changes nothing here looks like doing nothing: said below
+                if _all_close(arrays, candidate, case.dtype):
+                    raise Fail(message, case.text())
+            if unchanged:
+                raise Fail("the gradients are unchanged, but their global norm "
+                           f"{total:.4g} is above max_norm = {case.max_norm}: scale every array in place by "
+                           "max_norm / total_norm (`g *= scale`; `g = g * scale` makes a new array and leaves "
+                           "the gradient as it was)", case.text())
+            bad = next(i for i, (g, w) in enumerate(zip(arrays, want)) if not close(g, w, case.dtype))
+            raise Fail(f"after clipping, grads[{bad}] has the wrong values", worst_mismatch(arrays[bad], want[bad]),
+                       case.text())
+        if any(g.dtype != w.dtype for g, w in zip(arrays, want)):
+            raise Fail("the gradient arrays changed dtype", case.text())
+        if result is None:
+            raise Fail("your clip_grad_norm returned None: return the total norm before clipping (it is worth "
+                       "logging: spikes in it are exploding gradients)", case.text())
+        try:
+            got_total = float(np.asarray(result, dtype=np.float64).reshape(()))
+        except (TypeError, ValueError):
+            raise Fail(f"your clip_grad_norm returned a {type(result).__name__}; return one number, the total norm "
+                       f"before clipping", case.text()) from None
+        if close(got_total, want_total, case.dtype):
+            continue
+        named = [
+            ("the returned norm is the one after clipping; return the norm before clipping, which tells how "
+             "large the gradient really was", min(total, case.max_norm)),
+            ("the returned norm is squared: take the square root of the sum of squares", total ** 2),
+            ("the returned norm is the sum of the arrays' norms; the total norm is sqrt(sum of every squared "
+             "entry)", sum(norms)),
+            ("the returned number is max_norm; return the total norm before clipping", float(case.max_norm)),
+        ]
+        for message, value in named:
+            if close(got_total, value, case.dtype):
+                raise Fail(message, case.text())
+        raise Fail(f"the returned norm is {got_total:.6g}; the total norm before clipping is {want_total:.6g}",
+                   case.text())
+    return (f"clip_grad_norm matches the library's on {len(CLIP_CASES)} cases (above and below the limit, arrays "
+            f"each below it but above it together, float32, a single array): one global norm, scaled in place, "
+            f"and the norm before clipping returned.")
