@@ -7,14 +7,17 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-MARKED = re.compile(r"\*\*([^*\n]+)\*\*\s*\(([가-힣][가-힣 ]*)[,)]")
+# **English** (한국어) or (한국어, ...): any parenthesis right after a bold term with Hangul in it,
+# so "RNN 셀" and "절단된 BPTT" count too.
+MARKED = re.compile(r"\*\*([^*\n]+)\*\*\s*\(([^(),\n]*[가-힣][^(),\n]*)[,)]")
 
 
 def _toc_files():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [toc["root"]]
     for part in toc.get("parts", []):
-        files += [c["file"] for c in part.get("chapters", [])]
+        for chapter in part.get("chapters", []):
+            files += [chapter["file"]] + [section["file"] for section in chapter.get("sections", [])]
     return files
 
 
@@ -55,3 +58,46 @@ def test_glossary_rows_are_complete_and_sorted():
         assert len(cells) == 4 and all(cells), f"incomplete glossary row: {row}"
         korean.append(cells[0])
     assert korean == sorted(korean), "keep the glossary in the order of the Korean alphabet"
+
+
+def _labels():
+    """{page stem: its (label)= target}, for the pages in the table of contents."""
+    out = {}
+    for stem in _toc_files():
+        match = re.search(r"^\(([a-z0-9-]+)\)=", _text(stem), re.M)
+        if match:
+            out[stem] = match.group(1)
+    return out
+
+
+def _first_marked():
+    """{korean: stem of the first page, in reading order, that marks the term}."""
+    first = {}
+    for stem in _toc_files():
+        for _, korean in MARKED.findall(_text(stem)):
+            first.setdefault(korean.strip(), stem)
+    return first
+
+
+def _rows():
+    rows = [r for r in (ROOT / "book/appendix/glossary.md").read_text().splitlines()
+            if r.startswith("| ") and not r.startswith("| 한국어")]
+    return [[c.strip() for c in row.strip("|").split("|")] for row in rows]
+
+
+def test_glossary_has_at_least_30_terms_each_marked_in_the_book():
+    rows = _rows()
+    assert len(rows) >= 30, f"the glossary has {len(rows)} terms; the course promises at least 30"
+    first = _first_marked()
+    orphans = [korean for korean, *_ in rows if korean not in first]
+    assert not orphans, f"glossary terms that no page marks as **term** (한국어): {orphans}"
+
+
+def test_each_term_links_to_the_chapter_that_introduces_it():
+    first, labels = _first_marked(), _labels()
+    wrong = []
+    for korean, english, _, where in _rows():
+        want = labels.get(first.get(korean))
+        if want and f"{{ref}}`{want}`" not in where:
+            wrong.append(f"{korean} ({english}): links {where}, first marked in {{ref}}`{want}`")
+    assert not wrong, "glossary links that are not the first page to mark the term:\n" + "\n".join(wrong)
