@@ -229,9 +229,12 @@ class Vocab:
 
         Inputs:
 
-        - ids: T integer ids (a list or a 1-D array), each in 0..V-1.
+        - ids: (T,) integer ids (a list or a 1-D array), each in 0..V-1, e.g.
+          one row of an (N, T) batch.
         - skip_specials: leave out <pad>, <bos> and <eos> (<unk> is kept, so
           that unknown words stay visible).
+
+        Returns a list of T str (fewer with skip_specials).
         """
         fn = "Vocab.to_tokens"
         arr = np.asarray(ids)
@@ -250,7 +253,7 @@ class Vocab:
     def decode(self, ids, skip_specials: bool = False) -> str:
         """The text of a sequence of ids: tokens joined by spaces (words) or nothing (chars).
 
-        Inputs: as for ``to_tokens``. For a char vocabulary and text made of
+        Inputs: as for ``to_tokens``: ids (T,), skip_specials. For a char vocabulary and text made of
         known characters, ``decode(encode(text)) == text``; for words it gives
         ``" ".join(word_tokenize(text))``.
         """
@@ -324,7 +327,12 @@ class TextSplit(NamedTuple):
 
 @dataclass(frozen=True)
 class TextDataset:
-    """train/val/test TextSplits, the Vocab (built from train) and the class names."""
+    """train/val/test TextSplits, the Vocab (built from train) and the class names.
+
+    Each split holds texts (N strings), ids (N lists of T_n ids; ``pad_sequences``
+    makes them one (N, T) array and the (N,) lengths) and labels (N,) int64,
+    with its own N. ``len(vocab)`` is V; ``classes`` names the label values.
+    """
 
     train: TextSplit
     val: TextSplit
@@ -350,7 +358,11 @@ class CharCorpus:
 
 
 class ImageSplit(NamedTuple):
-    """images: (N, 8, 8) float64 in [0, 1]; labels: (N,) int64 digits 0..9."""
+    """One split of the digits.
+
+    - images: (N, 8, 8) float64 in [0, 1]
+    - labels: (N,) int64 digits 0..9
+    """
 
     images: np.ndarray
     labels: np.ndarray
@@ -358,7 +370,10 @@ class ImageSplit(NamedTuple):
 
 @dataclass(frozen=True)
 class ImageDataset:
-    """train/val/test ImageSplits; classes are the digits' English words."""
+    """train/val/test ImageSplits; classes are the digits' English words.
+
+    Each split holds images (N, 8, 8) float64 and labels (N,) int64, with its own N.
+    """
 
     train: ImageSplit
     val: ImageSplit
@@ -367,7 +382,11 @@ class ImageDataset:
 
 
 class Sunspots(NamedTuple):
-    """years: (N,) int64; counts: (N,) float64 yearly mean sunspot numbers."""
+    """A yearly series of sunspot numbers.
+
+    - years: (N,) int64
+    - counts: (N,) float64 yearly mean sunspot numbers
+    """
 
     years: np.ndarray
     counts: np.ndarray
@@ -435,8 +454,9 @@ def load_sentiment(seed: int = 0, fractions=(0.8, 0.1, 0.1), min_freq: int = 1) 
     none of val/test is a copy of a training sentence; by default N is about
     2400/300/300.
 
-    Returns a TextDataset: ``ids`` are word ids
-    (``word_tokenize``) of a Vocab built from the training split with specials
+    Returns a TextDataset whose splits hold texts (N strings), ids (N lists of
+    T_n ids; ``pad_sequences`` makes them (N, T)) and labels (N,) int64.
+    ``ids`` are word ids (``word_tokenize``) of a Vocab built from the training split with specials
     <pad> = 0 and <unk> = 1, so val/test words never seen in training are <unk>;
     labels are 0 (negative) or 1 (positive), classes ("negative", "positive").
     """
@@ -475,8 +495,9 @@ def load_spam(seed: int = 0, fractions=(0.8, 0.1, 0.1), min_freq: int = 1,
     the test set measures generalisation, not memory. Split sizes in mails
     therefore vary a little with the seed (about 4800/600/600).
 
-    Returns a TextDataset of word ids (Vocab from train: <pad> = 0, <unk> = 1),
-    labels 1 = spam, 0 = ham, classes ("ham", "spam"). Spam is about 31%.
+    Returns a TextDataset whose splits hold texts (N strings), ids (N lists of
+    T_n word ids; ``pad_sequences`` makes them (N, T)) and labels (N,) int64
+    (Vocab from train: <pad> = 0, <unk> = 1); labels 1 = spam, 0 = ham, classes ("ham", "spam"). Spam is about 31%.
     """
     fn = "load_spam"
     if not isinstance(drop_empty, bool):
@@ -508,7 +529,9 @@ def load_moby_dick(fractions=(0.9, 0.05, 0.05), n_chars: int | None = None) -> C
       put every validation character between two training ones.
     - n_chars: use only the first n_chars characters (for quick runs).
 
-    Returns a CharCorpus; its Vocab is built from the whole text used (about
+    Returns a CharCorpus: train, val and test are 1-D int64 arrays of character
+    ids, (T_train,), (T_val,) and (T_test,), each to be cut into (N, T)
+    windows for training (see ``rnn_course.tasks.charlm.windows``); its Vocab is built from the whole text used (about
     78 characters, case kept, no specials), so val and test have no unknowns.
     """
     fn = "load_moby_dick"
@@ -568,7 +591,9 @@ def load_names(sex: str | None = None, seed: int = 0, fractions=(0.8, 0.1, 0.1),
     - seed, fractions: the split, as for ``load_sentiment``.
     - lowercase: "mary" rather than "Mary".
 
-    Returns a TextDataset: ``ids`` are character ids without <bos>/<eos>
+    Returns a TextDataset whose splits hold texts (N names), ids (N lists of
+    T_n character ids; ``pad_sequences`` makes them (N, T)) and labels (N,)
+    int64. ``ids`` are character ids without <bos>/<eos>
     (add them with ``vocab.encode(name, add_bos=True, add_eos=True)`` or the
     vocab's ``bos_id``/``eos_id``); the character Vocab has specials <pad> = 0,
     <bos>, <eos> and is built from all the names (an alphabet is a closed set,
@@ -625,7 +650,7 @@ def load_cities() -> list[str]:
 
 
 def load_sunspots() -> Sunspots:
-    """Yearly sunspot numbers 1700-2008: years (309,) int64, counts (309,) float64."""
+    """Yearly sunspot numbers 1700-2008: years (N,) int64, counts (N,) float64, N = 309."""
     lines = (DATA_DIR / "sunspots.csv").read_text(encoding="ascii").split()[1:]
     table = np.array([line.split(",") for line in lines], dtype=np.float64)  # (309, 2)
     return Sunspots(table[:, 0].astype(np.int64), table[:, 1])

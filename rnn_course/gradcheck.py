@@ -23,6 +23,15 @@ _EPS = 1e-8  # floor of the denominator: entries below it are compared absolutel
 def rel_error(a, b, eps=_EPS):
     """Symmetric relative error: ``max |a - b| / max(eps, |a| + |b|)``, elementwise.
 
+    Inputs:
+
+    - a, b: arrays of the same shape, any shape (...), e.g. two (D, D)
+      gradients, the analytic and the numerical one
+    - eps: the floor of the denominator; entries where abs(a) + abs(b) is below
+      it are compared absolutely
+
+    Returns a float, the largest elementwise relative error (0.0 for empty arrays).
+
     0 means identical; around 1e-7 or below is what a correct float64 backward
     gives against central differences; 1e-2 or above means a bug.
     """
@@ -43,12 +52,13 @@ def numerical_gradient(f, x, df=None, eps=1e-5):
     - f: a function of one array shaped like x. It returns a scalar (then the
       result is d f / d x), or an array (then pass df, the upstream gradient
       of f's output, and the result is d sum(f(x) * df) / d x).
-    - x: the point, any shape. It is copied to float64 first: the caller's
-      array is never modified, not even temporarily.
-    - df: upstream gradient shaped like f(x), or None for a scalar f.
+    - x: the point, any shape (...), e.g. (N, T, d) inputs or (D, D) weights.
+      It is copied to float64 first: the caller's array is never modified,
+      not even temporarily.
+    - df: upstream gradient shaped like f(x), e.g. (N, T, D), or None for a scalar f.
     - eps: the step.
 
-    Returns an array shaped like x with the gradient.
+    Returns an array shaped like x, e.g. (N, T, d), with the gradient.
     """
     x = np.array(x, dtype=np.float64)  # a private copy, perturbed in place below
     if df is not None:
@@ -83,20 +93,28 @@ def numerical_gradient(f, x, df=None, eps=1e-5):
 
 @dataclass
 class GradCheckReport:
-    """The result of ``check_gradients``: one relative error per checked input."""
+    """The result of ``check_gradients``: one relative error per checked input.
+
+    - errors: {name: the largest relative error over that input's entries}
+    - worst: {name: (index, analytic, numerical)} of its worst entry, the
+      index a tuple into the input's shape, e.g. (n, t, i) for an (N, T, d) x
+    """
 
     errors: dict = field(default_factory=dict)  # name -> max relative error
     worst: dict = field(default_factory=dict)  # name -> (index, analytic, numeric)
 
     @property
     def max_error(self):
+        """The largest relative error over every checked input (0.0 if none was checked)."""
         return max(self.errors.values(), default=0.0)
 
     @property
     def worst_name(self):
+        """The name of the input with the largest relative error, or None if none was checked."""
         return max(self.errors, key=self.errors.get) if self.errors else None
 
     def ok(self, tol=1e-6):
+        """True if every relative error is at most ``tol`` (a float, default 1e-6)."""
         return self.max_error <= tol
 
     def __str__(self):
@@ -115,10 +133,11 @@ def check_gradients(f, inputs, analytic, df=None, eps=1e-5):
     Inputs:
 
     - f: function called as ``f(**inputs)``, returning an array (or a scalar)
-    - inputs: dict name -> array; the arrays are not modified
+    - inputs: dict name -> array, e.g. {"x": (N, T, d), "h0": (N, D), "Wh": (D, D)};
+      the arrays are not modified
     - analytic: dict name -> the analytic gradient of sum(f * df) (or of the
       scalar f) with respect to inputs[name]; only these names are checked
-    - df: the upstream gradient, shaped like f's output (None for a scalar f)
+    - df: the upstream gradient, shaped like f's output, e.g. (N, T, D) (None for a scalar f)
 
     Returns a GradCheckReport; ``report.ok(tol)`` tells whether every relative
     error is at most tol, and ``print(report)`` names the worst entry.
@@ -147,6 +166,14 @@ def check_module_gradients(module, x, seed=0, eps=1e-5):
     ``forward``/``backward``/``params``/``grads`` interface) is run in float64
     on x with a random upstream gradient for ``output``. Its parameters are
     restored exactly afterwards, and its gradients are left as the analytic ones.
+
+    Inputs:
+
+    - module: the module to check, e.g. ``RNN(d, D)``
+    - x: (N, T, d) input sequences (keep them small: every entry of every
+      parameter costs two forward passes)
+    - seed: seeds the random upstream gradient, shaped like the output (N, T, D)
+    - eps: the finite-difference step
 
     Returns a GradCheckReport with entries "x" and one per parameter name.
     """
@@ -181,7 +208,17 @@ def check_model_gradients(model, *batch, names=None, eps=1e-5):
     ``model`` is any Module with a ``loss(*batch) -> float`` method that runs
     forward and backward (every model in rnn_course.models). Each parameter
     (or just those in ``names``, dotted as in ``model.parameters()``) is
-    perturbed in turn and restored exactly. Returns a GradCheckReport.
+    perturbed in turn and restored exactly.
+
+    Inputs:
+
+    - model: e.g. a ManyToOneClassifier
+    - batch: the arguments of ``model.loss``, e.g. ids (N, T), labels (N,), lengths (N,)
+    - names: None for every parameter, or a collection of dotted names to check
+    - eps: the finite-difference step
+
+    Returns a GradCheckReport with one entry per checked parameter; the model
+    is left holding its analytic gradients.
     """
     model.zero_grad()
     loss = float(model.loss(*batch))

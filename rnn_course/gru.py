@@ -70,7 +70,15 @@ def _gate_scale(D, dtype):
 
 
 class GRUStepCache(NamedTuple):
-    """What ``gru_step_backward`` needs from ``gru_step_forward``."""
+    """What ``gru_step_backward`` needs from ``gru_step_forward``.
+
+    - x_t: (N, d) input at this step
+    - h_prev: (N, D) hidden state before the step
+    - Wx: (3D, d) input-to-hidden weights
+    - Wh: (3D, D) hidden-to-hidden weights
+    - gates: (N, 3D) the gate values r, z, n (after their sigmoid or tanh)
+    - gh_n: (N, D) h_prev W_hn^T + b_hn, what the reset gate multiplies
+    """
 
     x_t: np.ndarray  # (N, d) input at this step
     h_prev: np.ndarray  # (N, D) hidden state before the step
@@ -165,7 +173,15 @@ def gru_step_backward(dh_next, cache):
 
 
 class GRUCache(NamedTuple):
-    """What ``gru_backward`` needs from ``gru_forward``."""
+    """What ``gru_backward`` needs from ``gru_forward``.
+
+    - x: (N, T, d) the input sequence
+    - hs: (T+1, N, D) time-major hidden states; hs[0] = h0, hs[t+1] = h_t
+    - gates: (T, N, 3D) the gate values r, z, n at every step
+    - gh_n: (T, N, D) h_{t-1} W_hn^T + b_hn at every step
+    - Wx: (3D, d) input-to-hidden weights
+    - Wh: (3D, D) hidden-to-hidden weights
+    """
 
     x: np.ndarray  # (N, T, d) the input sequence
     hs: np.ndarray  # (T+1, N, D) time-major hidden states; hs[0] = h0, hs[t+1] = h_t

@@ -28,6 +28,14 @@ from .module import Module
 def one_hot(ids, V, dtype=np.float64):
     """One-hot vectors: ids of any shape (...) -> (..., V), a single 1 per vector.
 
+    Inputs:
+
+    - ids: integer ids in [0, V), any shape (...), e.g. (N, T)
+    - V: the vocabulary size, a positive int
+    - dtype: the dtype of the result
+
+    Returns (..., V), e.g. (N, T, V): out[n, t, ids[n, t]] = 1, every other entry 0.
+
     one_hot([2, 0], 3) -> [[0, 0, 1], [1, 0, 0]]
     """
     if isinstance(V, bool) or not isinstance(V, (int, np.integer)) or V < 1:
@@ -79,7 +87,12 @@ def pad_sequences(sequences, pad_value=0, max_len=None):
 def length_mask(lengths, T=None):
     """(N, T) boolean mask, True at the real (non-padding) positions of each row.
 
-    lengths: (N,) true lengths; T: the padded length, default max(lengths).
+    Inputs:
+
+    - lengths: (N,) true lengths
+    - T: the padded length, default max(lengths)
+
+    Returns (N, T) bool, mask[n, t] = t < lengths[n].
     """
     lengths = as_index_array("length_mask", "lengths", lengths, what="lengths")
     if lengths.ndim != 1:
@@ -96,6 +109,12 @@ def length_mask(lengths, T=None):
 
 
 class EmbeddingCache(NamedTuple):
+    """What ``embedding_backward`` needs from ``embedding_forward``.
+
+    - ids: (...) the ids that were looked up, usually (N, T)
+    - V: the number of rows of the table W (V, d)
+    """
+
     ids: np.ndarray  # (...) the ids that were looked up
     V: int  # number of rows of the table
 
@@ -119,7 +138,11 @@ def embedding_forward(ids, W):
 def embedding_backward(dout, cache):
     """Gradient of the table: every row gets the sum of the gradients of all its look-ups.
 
-    Inputs: dout (..., d); cache from embedding_forward.
+    Inputs:
+
+    - dout: (..., d) upstream gradient, usually (N, T, d)
+    - cache: the EmbeddingCache returned by embedding_forward
+
     Returns dW: (V, d). A token used three times gets three contributions:
     np.add.at accumulates repeated ids, where dW[ids] += dout would keep only one.
     """
@@ -147,12 +170,23 @@ class Embedding(Module):
         self._cache = None
 
     def forward(self, ids):
+        """Look up the vector of every id (also callable as ``embedding(ids)``).
+
+        Inputs: ids: integer array of any shape (...), usually (N, T), values in [0, V).
+
+        Returns (..., d), usually (N, T, d): out[n, t] = weight[ids[n, t]].
+        """
         out, self._cache = embedding_forward(ids, self.params["weight"])
         return out
 
     __call__ = forward
 
     def backward(self, dout):
+        """Add the gradient of the table to ``grads["weight"]`` (V, d); returns None.
+
+        Inputs: dout: (..., d), usually (N, T, d), the gradient of the last
+        forward's output. Ids are not differentiable, so there is no dx.
+        """
         if self._cache is None:
             raise RuntimeError("Embedding.backward: call forward before backward")
         self.grads["weight"] += embedding_backward(dout, self._cache)
@@ -168,6 +202,12 @@ class Embedding(Module):
 
 
 class LinearCache(NamedTuple):
+    """What ``linear_backward`` needs from ``linear_forward``.
+
+    - x: (..., D) the input, e.g. (N, T, D)
+    - W: (V, D) the weights
+    """
+
     x: np.ndarray  # (..., D)
     W: np.ndarray  # (V, D)
 
@@ -198,7 +238,17 @@ def linear_forward(x, W, b):
 
 
 def linear_backward(dy, cache):
-    """Inputs: dy (..., V); cache from linear_forward. Returns (dx (..., D), dW (V, D), db (V,))."""
+    """Backward pass of ``linear_forward``.
+
+    Inputs:
+
+    - dy: (..., V) upstream gradient, shaped like y
+    - cache: the LinearCache returned by linear_forward
+
+    Returns (dx, dW, db):
+
+    - dx: (..., D), dW: (V, D), db: (V,); dW and db sum over every position
+    """
     fn = "linear_backward"
     check_cache(fn, cache, LinearCache, "linear_forward")
     dy = np.asarray(dy)
@@ -229,12 +279,24 @@ class Linear(Module):
         self._cache = None
 
     def forward(self, x):
+        """y = x W^T + b at every position of x (also callable as ``linear(x)``).
+
+        Inputs: x: (..., D), e.g. (N, D) or (N, T, D).
+
+        Returns y: (..., V), e.g. (N, V) or (N, T, V).
+        """
         y, self._cache = linear_forward(x, self.params["weight"], self.params["bias"])
         return y
 
     __call__ = forward
 
     def backward(self, dy):
+        """Add dW (V, D) and db (V,) to ``grads``; return dx.
+
+        Inputs: dy: (..., V), the gradient of the last forward's output.
+
+        Returns dx: (..., D), shaped like the last forward's input.
+        """
         if self._cache is None:
             raise RuntimeError("Linear.backward: call forward before backward")
         dx, dW, db = linear_backward(dy, self._cache)
@@ -253,6 +315,12 @@ class Linear(Module):
 
 
 class LastStepCache(NamedTuple):
+    """What ``last_step_backward`` needs from ``last_step_forward``.
+
+    - lengths: (N,) the true lengths
+    - shape: the tuple (N, T, D), the shape of h
+    """
+
     lengths: np.ndarray  # (N,)
     shape: tuple  # (N, T, D)
 
@@ -282,7 +350,15 @@ def last_step_forward(h, lengths=None):
 
 
 def last_step_backward(dout, cache):
-    """Inputs: dout (N, D); cache. Returns dh (N, T, D), zero except at each last step."""
+    """Backward pass of ``last_step_forward``.
+
+    Inputs:
+
+    - dout: (N, D) upstream gradient of the picked states
+    - cache: the LastStepCache returned by last_step_forward
+
+    Returns dh: (N, T, D), zero except at each sequence's last real step.
+    """
     fn = "last_step_backward"
     check_cache(fn, cache, LastStepCache, "last_step_forward")
     N, T, D = cache.shape

@@ -31,13 +31,30 @@ def _mask(fn, mask, shape):
 
 
 def log_softmax(logits, axis=-1):
-    """Numerically stable log-softmax: the max is subtracted before exponentiating."""
+    """Numerically stable log-softmax: the max is subtracted before exponentiating.
+
+    Inputs:
+
+    - logits: scores of any shape, e.g. (N, V) or (N, T, V)
+    - axis: the axis to normalise over, default the last (the V scores)
+
+    Returns log p, shaped like logits, e.g. (N, T, V): logits minus the log of
+    the sum of their exponentials along ``axis``.
+    """
     shifted = logits - logits.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def softmax(logits, axis=-1):
-    """Numerically stable softmax along ``axis``."""
+    """Numerically stable softmax along ``axis``.
+
+    Inputs:
+
+    - logits: scores of any shape, e.g. (N, V) or (N, T, V)
+    - axis: the axis to normalise over, default the last (the V scores)
+
+    Returns probabilities shaped like logits, e.g. (N, T, V), summing to 1 along ``axis``.
+    """
     return np.exp(log_softmax(logits, axis=axis))
 
 
@@ -85,9 +102,17 @@ def softmax_cross_entropy(logits, targets, mask=None):
 def mse_loss(pred, target, mask=None):
     """Mean squared error, mean((pred - target)**2) over the counted entries.
 
-    Inputs: pred and target of the same shape; mask None or shaped like pred
-    (or like pred without its last axis, masking whole vectors).
-    Returns (loss, dpred).
+    Inputs:
+
+    - pred: predictions of any shape, e.g. (N, T, d) or (N, 1)
+    - target: the values to match, the same shape as pred
+    - mask: None, or booleans shaped like pred, or like pred without its last
+      axis, e.g. (N, T), to mask whole vectors; True where the entry counts
+
+    Returns (loss, dpred):
+
+    - loss: a float, the mean of (pred - target)**2 over the counted entries
+    - dpred: shaped like pred, e.g. (N, T, d); zero at masked-out entries
     """
     fn = "mse_loss"
     pred = as_float_array(fn, "pred", pred)

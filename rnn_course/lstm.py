@@ -73,7 +73,16 @@ def _activate(s):
 
 
 class LSTMStepCache(NamedTuple):
-    """What ``lstm_step_backward`` needs from ``lstm_step_forward``."""
+    """What ``lstm_step_backward`` needs from ``lstm_step_forward``.
+
+    - x_t: (N, d) input at this step
+    - h_prev: (N, D) hidden state before the step
+    - c_prev: (N, D) cell state before the step
+    - Wx: (4D, d) input-to-hidden weights
+    - Wh: (4D, D) hidden-to-hidden weights
+    - gates: (N, 4D) the gate values i, f, g, o (after their sigmoid or tanh)
+    - tanh_c: (N, D) tanh(c_next)
+    """
 
     x_t: np.ndarray  # (N, d) input at this step
     h_prev: np.ndarray  # (N, D) hidden state before the step
@@ -178,7 +187,16 @@ def lstm_step_backward(dh_next, dc_next, cache):
 
 
 class LSTMCache(NamedTuple):
-    """What ``lstm_backward`` needs from ``lstm_forward``."""
+    """What ``lstm_backward`` needs from ``lstm_forward``.
+
+    - x: (N, T, d) the input sequence
+    - hs: (T+1, N, D) time-major hidden states; hs[0] = h0, hs[t+1] = h_t
+    - cs: (T+1, N, D) time-major cell states; cs[0] = c0, cs[t+1] = c_t
+    - gates: (T, N, 4D) the gate values i, f, g, o at every step
+    - tanh_cs: (T, N, D) tanh(c_t) at every step
+    - Wx: (4D, d) input-to-hidden weights
+    - Wh: (4D, D) hidden-to-hidden weights
+    """
 
     x: np.ndarray  # (N, T, d) the input sequence
     hs: np.ndarray  # (T+1, N, D) time-major hidden states; hs[0] = h0, hs[t+1] = h_t

@@ -85,6 +85,14 @@ def last_window(ids, lengths, w, pad_id=0):
 
 
 class MLPCache(NamedTuple):
+    """What ``mlp_backward`` needs from ``mlp_forward``.
+
+    - first: the LinearCache of the hidden layer: x (N, F), W1 (H, F)
+    - second: the LinearCache of the output layer: h (N, H), W2 (C, H)
+    - h: (N, H) the activated hidden layer
+    - nonlinearity: "tanh" or "relu"
+    """
+
     first: tuple  # the LinearCache of the hidden layer: x (N, F), W1 (H, F)
     second: tuple  # the LinearCache of the output layer: h (N, H), W2 (C, H)
     h: np.ndarray  # (N, H) the activated hidden layer
@@ -188,7 +196,13 @@ class WindowMLP(Module):
     __call__ = forward
 
     def backward(self, dscores):
-        """Add the gradients of the last forward pass's scores into ``grads``."""
+        """Add the gradients of the last forward pass's scores into ``grads``.
+
+        Inputs: dscores: (N, C), the gradient of the scores the last forward returned.
+
+        Adds dW1 (H, w*V), db1 (H,), dW2 (C, H), db2 (C,) to ``grads``; returns
+        None (the ids are not differentiable).
+        """
         if self._cache is None:
             raise RuntimeError("WindowMLP.backward: call forward before backward")
         _, dW1, db1, dW2, db2 = mlp_backward(dscores, self._cache)
@@ -196,12 +210,25 @@ class WindowMLP(Module):
             self.grads[name] += g
 
     def loss(self, ids, lengths, labels):
-        """Mean cross-entropy of the scores against labels (N,); runs the backward pass too."""
+        """Mean cross-entropy of the scores against labels (N,); runs the backward pass too.
+
+        Inputs: ids (N, T) padded ids; lengths (N,) true lengths or None; labels
+        (N,) true classes in [0, C).
+
+        Returns the loss, a float; the gradients are added to ``grads``.
+        """
         loss, dscores = softmax_cross_entropy(self.forward(ids, lengths), labels)
         self.backward(dscores)
         return loss
 
     def predict(self, ids, lengths=None):
+        """The most likely class of every sequence.
+
+        Inputs: ids (N, T) padded ids; lengths (N,) true lengths, or None when
+        every row has length T.
+
+        Returns (N,) class ids in [0, C), the argmax of ``forward``'s (N, C) scores.
+        """
         return self.forward(ids, lengths).argmax(axis=1)
 
     def __repr__(self):
@@ -247,7 +274,8 @@ def marker_task(n, min_len=1, max_len=20, vocab_size=8, distance=None, seed=0):
       integer k: it sits exactly k steps before the last token (needs min_len > k)
     - seed: everything is drawn from np.random.default_rng(seed)
 
-    Returns a MarkerTask with ids padded to T = max_len.
+    Returns a MarkerTask of N = n sequences: ids (N, T) padded to T = max_len,
+    lengths (N,), labels (N,) and distances (N,).
     """
     fn = "marker_task"
     n = _positive_int(fn, "n", n)

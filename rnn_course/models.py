@@ -29,6 +29,18 @@ CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 def make_recurrent(cell, input_size, hidden_size, num_layers=1, bidirectional=False, seed=None, gate_bias=0.0):
     """RNN, LSTM or GRU by name.
 
+    Inputs:
+
+    - cell: "rnn", "lstm" or "gru"
+    - input_size: d, the size of each input vector
+    - hidden_size: D, the size of the hidden state
+    - num_layers, bidirectional, seed: passed on to the module
+    - gate_bias: g, a float added to a gate's bias (see below); 0 for "rnn"
+
+    Returns the module, which maps x (N, T, d) to (output (N, T, dirs*D), h_n
+    (num_layers*dirs, N, D)), dirs = 2 if bidirectional else 1; the LSTM's
+    h_n is a pair (h_n, c_n).
+
     gate_bias g starts a gated cell keeping its state: the GRU's update gate
     gets +g on its bias (``GRU(update_bias=g)``): z keeps the old state and
     1 - z lets the new one in, so one gate does both. The LSTM has two gates
@@ -98,6 +110,16 @@ class ManyToOneClassifier(Module):
         self.head = Linear(hidden_size * self.rnn.num_directions, num_classes, seed=seed + 2)
 
     def forward(self, ids, lengths):
+        """Class scores for a batch of padded sequences.
+
+        Inputs:
+
+        - ids: (N, T) token ids, padded
+        - lengths: (N,) true lengths, or None when every sequence fills all T steps
+
+        Returns logits: (N, C) unnormalised class scores, read from the top
+        layer's state after each sequence's last real token.
+        """
         _, h_n = self.rnn.forward(self.embed.forward(ids), lengths=lengths)
         dirs = self.rnn.num_directions
         last = _h(h_n)[-dirs:]  # the top layer's final state(s): (dirs, N, D)
@@ -106,6 +128,16 @@ class ManyToOneClassifier(Module):
         return self.head.forward(features)
 
     def loss(self, ids, lengths, labels):
+        """Forward and backward on one batch: returns the loss and adds every gradient to ``.grads``.
+
+        Inputs:
+
+        - ids: (N, T) token ids, padded
+        - lengths: (N,) true lengths
+        - labels: (N,) the true classes, in [0, C)
+
+        Returns the mean cross-entropy over the N sequences, a float.
+        """
         logits = self.forward(ids, lengths)
         loss, dlogits = softmax_cross_entropy(logits, labels)
         dfeat = self.head.backward(dlogits)  # (N, dirs*D)
@@ -118,6 +150,12 @@ class ManyToOneClassifier(Module):
         return loss
 
     def predict(self, ids, lengths):
+        """The most likely class of every sequence.
+
+        Inputs: ids (N, T) token ids; lengths (N,) true lengths or None.
+
+        Returns (N,) class ids in [0, C), the argmax of ``forward``'s (N, C) scores.
+        """
         return self.forward(ids, lengths).argmax(axis=1)
 
 
@@ -135,10 +173,30 @@ class SequenceTagger(Module):
         self.head = Linear(hidden_size * self.rnn.num_directions, num_tags, seed=seed + 2)
 
     def forward(self, ids, lengths):
+        """Tag scores for every token of a batch of padded sequences.
+
+        Inputs:
+
+        - ids: (N, T) token ids, padded
+        - lengths: (N,) true lengths, or None when every sequence fills all T steps
+
+        Returns logits: (N, T, C) unnormalised scores of the C tags at every
+        step; the rows at padded steps are not meaningful.
+        """
         out, _ = self.rnn.forward(self.embed.forward(ids), lengths=lengths)
         return self.head.forward(out)  # (N, T, C)
 
     def loss(self, ids, lengths, tags):
+        """Forward and backward on one batch: returns the loss and adds every gradient to ``.grads``.
+
+        Inputs:
+
+        - ids: (N, T) token ids, padded
+        - lengths: (N,) true lengths; the padded steps are masked out of the loss
+        - tags: (N, T) the true tag ids in [0, C) (any value at padded steps)
+
+        Returns the mean cross-entropy over the real tokens, a float.
+        """
         logits = self.forward(ids, lengths)
         mask = np.arange(logits.shape[1])[None, :] < np.asarray(lengths)[:, None]
         loss, dlogits = softmax_cross_entropy(logits, tags, mask)
@@ -146,6 +204,12 @@ class SequenceTagger(Module):
         return loss
 
     def predict(self, ids, lengths):
+        """The most likely tag of every token.
+
+        Inputs: ids (N, T) token ids; lengths (N,) true lengths or None.
+
+        Returns (N, T) tag ids in [0, C); entries at padded steps are not meaningful.
+        """
         return self.forward(ids, lengths).argmax(axis=-1)
 
 
@@ -230,7 +294,17 @@ class Seq2Seq(Module):
         return (h, np.zeros_like(h)) if isinstance(self.encoder, LSTM) else h
 
     def loss(self, src, src_lengths, tgt, tgt_mask):
-        """tgt (N, T') target ids ending in <eos> and padded; tgt_mask (N, T') True at real tokens."""
+        """Forward (teacher forcing) and backward on one batch; returns the loss, adds to ``.grads``.
+
+        Inputs:
+
+        - src: (N, S) source ids, padded
+        - src_lengths: (N,) true source lengths
+        - tgt: (N, T') target ids ending in <eos> and padded
+        - tgt_mask: (N, T') True at real tokens (the <eos> included)
+
+        Returns the mean cross-entropy over the real target tokens, a float.
+        """
         state = self._encode(src, src_lengths)
         context = _h(state)[0]  # (N, D)
         logits, _ = self.decoder.forward(_teacher_forcing(tgt, self.bos), state, context)
@@ -245,6 +319,17 @@ class Seq2Seq(Module):
         return loss
 
     def translate(self, src, src_lengths, max_len):
+        """Greedy decoding: encode the source, then feed back the argmax token from <bos>.
+
+        Inputs:
+
+        - src: (N, S) source ids, padded
+        - src_lengths: (N,) true source lengths
+        - max_len: the number of steps to decode, T'
+
+        Returns (N, T') int target ids; every position after a row's first <eos>
+        holds <eos> too (strip from the first <eos> to read the output).
+        """
         state = self._encode(src, src_lengths)
         return self.decoder.greedy(state, self.bos, self.eos, max_len, _h(state)[0])
 
@@ -265,6 +350,16 @@ class Captioner(Module):
         return (h0, np.zeros_like(h0)) if isinstance(self.decoder.rnn, LSTM) else h0
 
     def loss(self, images, tgt, tgt_mask):
+        """Forward (teacher forcing) and backward on one batch; returns the loss, adds to ``.grads``.
+
+        Inputs:
+
+        - images: (N, F) one feature vector per image, e.g. F = 64 pixels
+        - tgt: (N, T) caption ids ending in <eos> and padded
+        - tgt_mask: (N, T) True at real tokens (the <eos> included)
+
+        Returns the mean cross-entropy over the real caption tokens, a float.
+        """
         logits, _ = self.decoder.forward(_teacher_forcing(tgt, self.bos), self._start(images))
         loss, dlogits = softmax_cross_entropy(logits, tgt, tgt_mask)
         dh0, _, _ = self.decoder.backward(dlogits)
@@ -272,6 +367,16 @@ class Captioner(Module):
         return loss
 
     def caption(self, images, max_len):
+        """Write a caption for every image greedily, feeding back the argmax token from <bos>.
+
+        Inputs:
+
+        - images: (N, F) one feature vector per image
+        - max_len: the number of steps to decode, T
+
+        Returns (N, T) int token ids; every position after a row's first <eos>
+        holds <eos> too.
+        """
         return self.decoder.greedy(self._start(images), self.bos, self.eos, max_len)
 
 
@@ -285,19 +390,50 @@ class CharLM(Module):
         self.head = Linear(hidden_size, vocab_size, seed=seed + 2)
 
     def forward(self, ids, state=None):
+        """Next-character scores at every step; also keeps the hidden states in ``self.hidden``.
+
+        Inputs:
+
+        - ids: (N, T) character ids
+        - state: None (zeros), or the state returned by a previous call to go
+          on from there: h (L, N, D), or for the LSTM a pair (h, c) of (L, N, D)
+
+        Returns (logits, state):
+
+        - logits: (N, T, V) scores of the next character after every step
+        - state: the final state, h_n (L, N, D) or the LSTM's (h_n, c_n)
+
+        ``self.hidden`` is set to the top layer's states, (N, T, D).
+        """
         out, state = self.rnn.forward(self.embed.forward(ids), state)
         self.hidden = out  # (N, T, D), e.g. to look for interpretable units
         return self.head.forward(out), state
 
     def loss(self, inputs, targets):
-        """inputs, targets: (N, T) ids, targets = inputs shifted left by one character."""
+        """Forward and backward on one batch: returns the loss and adds every gradient to ``.grads``.
+
+        Inputs: inputs, targets: (N, T) ids, targets = inputs shifted left by one character.
+
+        Returns the mean cross-entropy over all N*T positions, a float (nats per character).
+        """
         logits, _ = self.forward(inputs)
         loss, dlogits = softmax_cross_entropy(logits, targets)
         self.embed.backward(self.rnn.backward(self.head.backward(dlogits)))
         return loss
 
     def sample(self, prefix_ids, length, temperature=1.0, seed=0):
-        """Continue prefix_ids (a list of ids) by ``length`` sampled ids; returns the new ids."""
+        """Continue prefix_ids by ``length`` sampled ids; returns the new ids.
+
+        Inputs:
+
+        - prefix_ids: a list of T ids, like a (T,) array, read first (at least one id)
+        - length: how many ids to sample
+        - temperature: as in ``sample_logits`` (0 is greedy)
+        - seed: seeds the sampling
+
+        Returns a list of ``length`` ints; each step samples from the (1, V)
+        scores of the last step and feeds the id back in.
+        """
         rng = np.random.default_rng(seed)
         logits, state = self.forward(np.asarray(prefix_ids)[None])
         out = []

@@ -34,6 +34,15 @@ def _triples(model, fn):
 def clip_grad_norm(model, max_norm):
     """Scale all gradients together so that their global L2 norm is at most max_norm.
 
+    Inputs:
+
+    - model: a module (its ``parameters()``), a list of (name, param, grad)
+      triples, a list of gradient arrays, or a dict {name: gradient}; the
+      gradients may have any shapes, e.g. (D, d), (D, D) and (D,)
+    - max_norm: a positive float, the largest global norm allowed
+
+    Returns the global norm before clipping, a float.
+
     The global norm is sqrt(sum of every squared gradient entry), over all
     parameters at once, so the direction of the update is kept. Gradients are
     scaled in place. Returns the norm before clipping (as torch does), which
@@ -60,6 +69,14 @@ def clip_grad_norm(model, max_norm):
 
 
 class Optimizer:
+    """Base class of the optimisers: holds the model, the learning rate and per-parameter state.
+
+    Optimizer(model, lr): ``model`` is a module or a list of (name, param, grad)
+    triples, where param and grad have the same shape, e.g. (D, D); ``lr`` is a
+    positive float. Subclasses define how one parameter is updated from its
+    gradient; ``step()`` applies that to every parameter, in place.
+    """
+
     def __init__(self, model, lr):
         if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0:
             raise ValueError(f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
@@ -69,10 +86,20 @@ class Optimizer:
         _triples(model, type(self).__name__)
 
     def zero_grad(self):
+        """Set every gradient of the model to zero, in place (shapes kept, e.g. (D, D)).
+
+        The same as ``model.zero_grad()``; also works for a list of triples.
+        """
         for _, _, g in _triples(self.model, type(self).__name__):
             g[...] = 0
 
     def step(self):
+        """Update every parameter in place from its gradient, e.g. p -= lr * g for plain SGD.
+
+        Each param and its grad have the same shape, e.g. (D, D) for
+        ``weight_hh_l0``; the arrays are changed in place, never replaced, so a
+        model's references to them stay valid. Returns None.
+        """
         for name, p, g in _triples(self.model, type(self).__name__):
             self._update(name, p, g)
 
@@ -120,6 +147,11 @@ class Adam(Optimizer):
         self.betas, self.eps, self.t = (float(b1), float(b2)), float(eps), 0
 
     def step(self):
+        """One Adam update of every parameter, in place, after counting the step t (for the bias correction).
+
+        Each param, its grad and its moment estimates m and v have the same
+        shape, e.g. (D, D) for ``weight_hh_l0``. Returns None.
+        """
         self.t += 1
         super().step()
 

@@ -38,7 +38,15 @@ _STEP_HINT = "one time step of a batch (for one vector use x_t[None])"
 
 
 class RNNStepCache(NamedTuple):
-    """What ``rnn_step_backward`` needs from ``rnn_step_forward``."""
+    """What ``rnn_step_backward`` needs from ``rnn_step_forward``.
+
+    - x_t: (N, d) input at this step
+    - h_prev: (N, D) hidden state before the step
+    - Wx: (D, d) input-to-hidden weights
+    - Wh: (D, D) hidden-to-hidden weights
+    - h_next: (N, D) hidden state after the step
+    - nonlinearity: "tanh" or "relu"
+    """
 
     x_t: np.ndarray  # (N, d) input at this step
     h_prev: np.ndarray  # (N, D) hidden state before the step
@@ -121,7 +129,14 @@ def _activation_grad(h, nonlinearity):
 
 
 class RNNCache(NamedTuple):
-    """What ``rnn_backward`` needs from ``rnn_forward``."""
+    """What ``rnn_backward`` needs from ``rnn_forward``.
+
+    - x: (N, T, d) the input sequence
+    - hs: (T+1, N, D) time-major hidden states; hs[0] = h0, hs[t+1] = h_t
+    - Wx: (D, d) input-to-hidden weights
+    - Wh: (D, D) hidden-to-hidden weights
+    - nonlinearity: "tanh" or "relu"
+    """
 
     x: np.ndarray  # (N, T, d) the input sequence
     hs: np.ndarray  # (T+1, N, D) time-major hidden states; hs[0] = h0, hs[t+1] = h_t

@@ -224,7 +224,8 @@ def make_ner(n: int, seed: int = 0, people=None, places=None) -> TaggedSentences
       (default: all bundled cities). ``load_ner`` passes disjoint pools per
       split, so that test entities are unseen in training.
 
-    Returns TaggedSentences(sentences, tags, templates).
+    Returns TaggedSentences(sentences, tags, templates): N token lists, N tag
+    lists of the same lengths T_n, and templates (N,) int64.
     """
     fn = "make_ner"
     n = _check_int(fn, "n", n, 0)
@@ -279,6 +280,10 @@ def entity_spans(tags) -> list[tuple[int, int, str]]:
     """The entities of one tag sequence: (start, end, type) for every maximal
     run of one non-O tag, end exclusive.
 
+    Inputs: tags: the T tag strings of one sentence, a list like a (T,) array.
+
+    Returns a list of (start, end, type) tuples, 0 <= start < end <= T.
+
     >>> entity_spans(["PER", "PER", "O", "LOC", "DATE"])
     [(0, 2, 'PER'), (3, 4, 'LOC'), (4, 5, 'DATE')]
     """
@@ -312,7 +317,12 @@ class NERSplit(NamedTuple):
 
 @dataclass(frozen=True)
 class NERDataset:
-    """train/val/test NERSplits, the word Vocab (from train) and the tag Vocab."""
+    """train/val/test NERSplits, the word ``vocab`` (from train) and the ``tag_vocab``.
+
+    Each split holds ids (N, T), lengths (N,) and tag_ids (N, T), with its own
+    N and T, besides the raw sentences and tags; ``len(vocab)`` is V and the
+    tag Vocab has C = 4 tags.
+    """
 
     train: NERSplit
     val: NERSplit
@@ -342,7 +352,8 @@ def load_ner(seed: int = 0, n=(4000, 500, 1000), min_freq: int = 2,
       2, most training names are seen once and so are <unk>, as at test time)
     - entity_fractions: (train, val, test) shares of the entity pools
 
-    Returns an NERDataset. The word Vocab is built from the training split,
+    Returns an NERDataset whose splits hold ids (N, T) int64 word ids, lengths
+    (N,) and tag_ids (N, T), padded to the split's longest sentence. The word Vocab is built from the training split,
     with specials <pad> = 0 and <unk> = 1; words are kept as written (case
     included). The tag Vocab has no specials: O = 0, PER = 1, LOC = 2, DATE = 3.
     Words are the unit: an unseen name is <unk>, however name-like its letters
@@ -449,7 +460,9 @@ def make_dates(n: int, seed: int = 0) -> DatePairs:
     "2/15/2039"), and the target is the same day as ``date.isoformat()``,
     "2039-02-15".
 
-    Inputs: n (N), seed (seeds ``np.random.default_rng``). Returns DatePairs.
+    Inputs: n (N), seed (seeds ``np.random.default_rng``).
+
+    Returns DatePairs: four lists of N entries each (sources, targets, formats, dates).
     """
     fn = "make_dates"
     span = LAST_DATE.toordinal() - FIRST_DATE.toordinal() + 1
@@ -486,7 +499,11 @@ class DateSplit(NamedTuple):
 
 @dataclass(frozen=True)
 class DateDataset:
-    """train/val/test DateSplits and the source and target character Vocabs."""
+    """train/val/test DateSplits and the source and target character Vocabs, ``src_vocab`` and ``tgt_vocab``.
+
+    Each split holds src (N, S), src_lengths (N,), tgt (N, T') and tgt_mask
+    (N, T'), with T' = 11, besides the raw strings and dates.
+    """
 
     train: DateSplit
     val: DateSplit
@@ -506,7 +523,9 @@ def load_dates(seed: int = 0, n=(8000, 1000, 1000)) -> DateDataset:
     - seed: fixes the days, their formats and so the split
     - n: (train, val, test) numbers of pairs
 
-    Returns a DateDataset. Both Vocabs are character-level with specials
+    Returns a DateDataset whose splits hold src (N, S) int64 source ids padded to
+    the split's longest source, src_lengths (N,), tgt (N, T') int64 target ids
+    with T' = 11 (ten ISO characters and <eos>) and tgt_mask (N, T'). Both Vocabs are character-level with specials
     <pad> = 0, <bos>, <eos>, and no <unk>: the source Vocab holds every
     character any format can write (letters of the month and weekday names,
     digits, " ,./-"), the target Vocab the digits and "-".

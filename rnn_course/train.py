@@ -41,26 +41,40 @@ class History:
 
 
 def batches(n, batch_size, rng):
-    """Index arrays of a shuffled pass over n examples (the last batch may be smaller)."""
+    """Index arrays of a shuffled pass over n examples (the last batch may be smaller).
+
+    Inputs:
+
+    - n: the number of examples
+    - batch_size: N, the number of examples per batch
+    - rng: a numpy Generator, e.g. np.random.default_rng(0), that does the shuffling
+
+    Returns a list of ceil(n / N) int arrays of shape (N,) (the last may be
+    shorter) that together hold every index in range(n) once; ``ids[idx]``
+    is then one (N, T) batch of an (n, T) array.
+    """
     order = rng.permutation(n)
     return [order[i:i + batch_size] for i in range(0, n, batch_size)]
 
 
 def fit(model, data, epochs=1, batch_size=32, lr=1e-2, optimizer="adam", clip=5.0, seed=0,
-        evaluate=None, quiet=False, log_every=None):
+        evaluate=None, quiet=False):
     """Train ``model`` on ``data`` and return a History.
 
     Inputs:
 
     - model: a Module with ``loss(*batch) -> float`` (forward + backward)
-    - data: a tuple of arrays that share their first axis N, e.g. (ids, lengths,
-      labels); each batch passes the same slice of every array to model.loss
+    - data: a tuple of arrays that share their first axis, one row per example,
+      e.g. (ids (n, T), lengths (n,), labels (n,)); each batch passes the same
+      N rows of every array to model.loss, e.g. ids (N, T)
     - epochs, batch_size, lr: the usual
     - optimizer: "adam", "sgd" (momentum 0.9), or an optimizer object
     - clip: max global gradient norm (None: no clipping)
     - seed: seeds the shuffling
     - evaluate: None or a function model -> dict of metrics, called after each epoch
     - quiet: no progress bar
+
+    Returns a History: the loss and gradient norm of every step and a record per epoch.
     """
     fn = "fit"
     if not isinstance(data, (tuple, list)) or not data:
@@ -152,6 +166,7 @@ class Progress:
         return f"[{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total} · {text} · {elapsed:.1f} s"
 
     def update(self, text, every=0.1):
+        """Count one step done and redraw the bar with ``text`` (at most every ``every`` seconds)."""
         self.done += 1
         if self.quiet:
             return
@@ -166,6 +181,7 @@ class Progress:
             self.stream.flush()
 
     def epoch_done(self, summary):
+        """Print ``summary``, one line about the finished epoch, and keep it above the bar."""
         if self.quiet:
             return
         self.summaries.append(summary)
@@ -185,6 +201,7 @@ class Progress:
             self.handle.update(obj)
 
     def close(self):
+        """Finish: in Jupyter, leave only the epoch summaries in the output (the bar goes)."""
         if self.jupyter and self.handle is not None:
             self._show("\n".join(self.summaries))
 
@@ -200,7 +217,16 @@ class _Text:
 
 
 def accuracy(pred, target, mask=None):
-    """Fraction of equal entries (over the masked-in positions)."""
+    """Fraction of equal entries (over the masked-in positions).
+
+    Inputs:
+
+    - pred: predicted ids, e.g. (N,) classes or (N, T) tags
+    - target: the true ids, the same shape as pred
+    - mask: None, or booleans the same shape, e.g. (N, T), True where the entry counts
+
+    Returns a float in [0, 1].
+    """
     pred, target = np.asarray(pred), np.asarray(target)
     if pred.shape != target.shape:
         raise ValueError(f"accuracy: pred has shape {pred.shape} but target has shape {target.shape}")

@@ -19,6 +19,7 @@ _STYLE = {
 class CheckResult:
     """The verdict of ``rnn_course.exercises.check``.
 
+    - name, title: the exercise's registry name and the title the box shows
     - passed: True when the answer is right
     - status: "passed", "failed" or "not attempted"
     - message: one paragraph for the learner, in the book's notation
@@ -33,6 +34,7 @@ class CheckResult:
 
     @property
     def passed(self) -> bool:
+        """True when the answer is right, i.e. status is "passed"; also the result's truth value."""
         return self.status == PASSED
 
     def __bool__(self):

@@ -31,7 +31,12 @@ def _op(ax, x, y, text):
 def shapes(d=3, D=5):
     """The note's image 28, redrawn: every shape in h_t = f(W_x x_t + W_h h_{t-1} + b).
 
-    d: input size, D: hidden size (different, so the picture shows which is which).
+    Inputs: d: input size, D: hidden size (different, so the picture shows
+    which is which).
+
+    Draws one sequence's column vectors at one step: W_x (D, d), x_t (d,),
+    W_h (D, D), h_{t-1} (D,), b (D,) and h_t (D,), each labelled with its
+    shape. Returns the Figure.
     """
     use_style()
     fig, ax = plt.subplots(figsize=(10, 3.0))
@@ -57,7 +62,19 @@ def shapes(d=3, D=5):
 
 def worked_example(Wx, x_t, Wh, h_prev, b, nonlinearity="tanh"):
     """The note's image 29, redrawn with its actual numbers (batch 1, d = D = 4):
-    W_x x_t + W_h h_{t-1} + b = a, then h_t = f(a), every entry printed."""
+    W_x x_t + W_h h_{t-1} + b = a, then h_t = f(a), every entry printed.
+
+    Inputs:
+
+    - Wx: (D, d) input-to-hidden weights
+    - x_t: (d,) the input (or (1, d), a batch of one)
+    - Wh: (D, D) hidden-to-hidden weights
+    - h_prev: (D,) the previous hidden state (or (1, D))
+    - b: (D,) bias
+    - nonlinearity: "tanh" or "relu", the f that turns a into h_t
+
+    Returns the Figure; the note's numbers fit with d = D = 4, larger sizes get crowded.
+    """
     use_style()
     Wx, Wh = np.asarray(Wx), np.asarray(Wh)
     x_t, h_prev, b = (np.asarray(v).reshape(-1) for v in (x_t, h_prev, b))
@@ -93,7 +110,14 @@ def worked_example(Wx, x_t, Wh, h_prev, b, nonlinearity="tanh"):
 def gradient_norms(curves, title=None):
     """||dh_T/dh_t|| (or any per-step norm) against the distance T - t, log scale.
 
-    curves: {label: (K,) norms at distances 0 ... K-1}.
+    Inputs:
+
+    - curves: {label: (K,) norms at distances 0 ... K-1}, e.g. (T+1,) for
+      the distances 0 ... T of a sequence of T steps, as
+      ``rnn_course.gradflow.jacobian_norms`` returns
+    - title: optional title
+
+    Returns the Figure.
     """
     use_style()
     fig, ax = plt.subplots(figsize=(8, 3.4))

@@ -193,7 +193,8 @@ def stacked_weights(cell="lstm", d=3, D=2):
     their rows in blocks of D, one block per gate (G = 4 for the LSTM in the
     order i, f, g, o; G = 3 for the GRU in the order r, z, n).
 
-    cell: "lstm" or "gru"; d: input size; D: hidden size (small, so every entry is a square).
+    Inputs: cell: "lstm" or "gru"; d: input size; D: hidden size (small, so
+    every entry is a square). Returns the Figure.
     """
     if cell not in GATES:
         raise ValueError(f"cell must be 'lstm' or 'gru'; got {cell!r}")
@@ -240,6 +241,8 @@ def memory_gradients(curves, title=None):
     curves: {label: (K,) norms at distances 0 ... K-1}, e.g. ||dc_T/dc_t|| of an
     LSTM and ||dh_T/dh_t|| of a plain RNN. Labels that start with "RNN" are drawn
     dashed, so the plain RNN stands apart from the gated cells. Log scale.
+    For a sequence of T steps the curves are (T+1,), distances 0 ... T.
+    title: optional title. Returns the Figure.
     """
     if not isinstance(curves, dict) or not curves:
         raise TypeError("curves must be a non-empty dict {label: (K,) array of norms}")

@@ -35,8 +35,8 @@ def jacobian_norms(curves, rates=None, title=None):
 
     Inputs:
 
-    - curves: {label: (K,) norms at distances k = 0 .. K-1}, e.g. from
-      ``rnn_course.gradflow.jacobian_norms``
+    - curves: {label: (K,) norms at distances k = 0 .. K-1}, e.g. the (T+1,)
+      norms of ``rnn_course.gradflow.jacobian_norms`` for T steps
     - rates: optional {label: rho}: for each, the guide rho^k is drawn as a
       thin dashed line in the curve's colour (what a linear RNN with spectral
       radius rho would give)
@@ -80,7 +80,7 @@ def tanh_saturation(scales, fractions, threshold=0.05):
 
     - scales: (K,) weight scales (the x axis of the right panel)
     - fractions: (K,) fraction of saturated hidden units at each scale, e.g.
-      from ``rnn_course.gradflow.saturation``
+      ``rnn_course.gradflow.saturation(h)`` of the states h (N, T, D) of a run
     - threshold: the derivative below which a unit counts as saturated; the
       band abs(a) > atanh(sqrt(1 - threshold)) is shaded on the left panel
 
@@ -162,7 +162,7 @@ def truncation(windows, errors, memory=None):
     Inputs:
 
     - windows: (K,) window lengths k
-    - errors: {label: (K,) relative errors of dW_h against full BPTT}, one
+    - errors: {label: (K,) relative errors of dW_h (D, D) against full BPTT}, one
       curve per setting (e.g. per spectral radius)
     - memory: optional (K,) steps of activations held at once, drawn on a second axis
 

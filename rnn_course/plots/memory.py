@@ -64,7 +64,14 @@ def unrolled_rnn(T=4):
 def hidden_state_heatmap(tokens, h, title=None):
     """A hidden state evolving over a sentence: h (T, D), one column per token.
 
-    tokens: the T tokens read; h: the hidden state after each of them.
+    Inputs:
+
+    - tokens: the T tokens read (strings)
+    - h: (T, D) the hidden state after each of them, e.g. ``h[0]`` of an
+      (N, T, D) batch from ``rnn_forward``
+    - title: optional title
+
+    Returns the Figure.
     """
     use_style()
     h = np.asarray(h)
@@ -88,7 +95,12 @@ def hidden_state_heatmap(tokens, h, title=None):
 def influence_over_time(curves, tokens=None):
     """How far a change in the first input travels: ||h_t - h'_t|| against t.
 
-    curves: {label: (T,) array of distances}; tokens: optional x tick labels.
+    Inputs:
+
+    - curves: {label: (T,) array of distances ||h_t - h'_t||, one per step}
+    - tokens: optional T x tick labels
+
+    Returns the Figure.
     """
     use_style()
     fig, ax = plt.subplots(figsize=(8, 3.3))

@@ -72,7 +72,8 @@ def sentence_to_batch(sentences, vocab, max_tokens=8):
 def one_hot_vs_embedding(ids, V, E):
     """Two ways to turn ids into vectors, side by side: one-hot (T, V) and embedded (T, d).
 
-    ids: (T,) ids of one sentence; V: vocabulary size; E: (V, d) an embedding table.
+    Inputs: ids: (T,) ids of one sentence; V: vocabulary size; E: (V, d) an
+    embedding table. Returns the Figure.
     """
     from ..layers import one_hot
 

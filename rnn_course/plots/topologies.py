@@ -87,7 +87,13 @@ def tagged_sentences(examples, max_sentences=4):
 def captioned_digits(images, captions, truth, n=12):
     """One-to-many in pictures: 8x8 digit images with the caption the model wrote.
 
-    images: (M, 8, 8) in [0, 1]; captions, truth: M strings. Wrong captions are red.
+    Inputs:
+
+    - images: (N, 8, 8) in [0, 1], e.g. ``load_digits().test.images[:12]``
+    - captions, truth: N strings each, the model's caption and the true one
+    - n: draw at most the first n images
+
+    Wrong captions are red. Returns the Figure.
     """
     use_style()
     n = min(n, len(images))

@@ -35,6 +35,7 @@ TASKS = {
 class TaskResult:
     """What a task's run() returns.
 
+    - task: the task's name, e.g. "sentiment"
     - metric: the held-out metric's name, e.g. "test accuracy"
     - value: its value on the test split
     - model, history: the trained model and fit's History
@@ -51,6 +52,7 @@ class TaskResult:
     extras: dict = field(default_factory=dict)
 
     def summary(self):
+        """The held-out result as one short line, e.g. "test accuracy 0.812" (value to 3 decimals)."""
         return f"{self.metric} {self.value:.3f}"
 
 

@@ -126,6 +126,16 @@ def caption_vocab():
 def side_by_side(images, labels, n, rng):
     """n two-digit images from one split: (n, 8, 16) images and their numbers 10..99 (n,).
 
+    Inputs:
+
+    - images: (N, 8, 8) one split's digit images, e.g. ``load_digits().train.images``
+    - labels: (N,) their digits 0..9
+    - n: how many two-digit images to make
+    - rng: a numpy Generator that draws the pairs
+
+    Returns (pairs, numbers): pairs (n, 8, 16), a left and a right image side
+    by side, and numbers (n,) int, 10 * left digit + right digit.
+
     The left digit is drawn from the images of 1..9 (no leading zero), the
     right one from all; both with ``rng``.
     """
@@ -136,7 +146,18 @@ def side_by_side(images, labels, n, rng):
 
 
 def caption(model, images, vocab, max_len=MAX_LEN):
-    """Greedy captions of images (N, F) (or (N, 8, 8)): a list of N strings, <eos> and after dropped."""
+    """Greedy captions of images (N, F) (or (N, 8, 8)): a list of N strings, <eos> and after dropped.
+
+    Inputs:
+
+    - model: a trained Captioner
+    - images: (N, F) feature vectors, or (N, 8, W) images, flattened to F = 8*W
+    - vocab: the caption Vocab (``caption_vocab()``)
+    - max_len: the most characters to write, T
+
+    Returns a list of N strings, e.g. "forty-two": the (N, T) ids of
+    ``model.caption`` decoded, each cut at its first <eos>.
+    """
     images = np.asarray(images, dtype=np.float64)
     ids = model.caption(images.reshape(len(images), -1), max_len)  # (N, max_len)
     out = []
@@ -147,7 +168,10 @@ def caption(model, images, vocab, max_len=MAX_LEN):
 
 
 def exact_match(predicted, truth):
-    """Fraction of captions that are exactly right, letter for letter."""
+    """Fraction of captions that are exactly right, letter for letter.
+
+    Inputs: predicted, truth: two lists of N strings. Returns a float in [0, 1].
+    """
     if len(predicted) != len(truth):
         raise ValueError(f"exact_match: {len(predicted)} predicted captions but {len(truth)} true ones")
     return float(np.mean([p == t for p, t in zip(predicted, truth)]))

@@ -141,6 +141,9 @@ def _result(model, history, corpus, cfg, seed, seconds):
 def windows(ids, T):
     """Cut a text's ids (L,) into non-overlapping windows: inputs (N, T), targets (N, T).
 
+    Inputs: ids: (L,) character ids of one text, e.g. ``load_moby_dick().train``;
+    T: the window length. N = (L - 1) // T.
+
     targets[n, t] is the character after inputs[n, t]; the last L - 1 - N*T characters are dropped.
     """
     ids = np.asarray(ids)
@@ -153,6 +156,11 @@ def windows(ids, T):
 def unigram_log_probs(ids, V):
     """log p(character) from the training text's frequencies: (V,).
 
+    Inputs: ids: (L,) character ids of the training text; V: the vocabulary size.
+
+    Returns (V,) log-probabilities (they exponentiate to a sum of 1), the loss
+    of a model that ignores context.
+
     Each character gets one extra count (add-one smoothing), so a character
     that never occurs in training still has a finite loss.
     """
@@ -163,7 +171,10 @@ def unigram_log_probs(ids, V):
 def text_loss(model, inputs, targets):
     """Mean cross-entropy (nats per character) of a CharLM on inputs/targets (N, T).
 
-    Each window starts from a zero hidden state.
+    Inputs: model: a CharLM; inputs, targets: (N, T) ids, as from ``windows``.
+
+    Returns a float, the mean of -log p(target) over all N*T positions. Each
+    window starts from a zero hidden state. Nothing is backpropagated.
     """
     logits, _ = model.forward(inputs)  # (N, T, V)
     logp = log_softmax(logits)
@@ -249,6 +260,17 @@ def save_checkpoint(result, path):
     The weights are stored in their own dtype (float64 for run()'s models), so
     load_checkpoint rebuilds exactly the trained model. Everything else is
     stored as plain arrays and a JSON string: the file loads without pickle.
+
+    Inputs:
+
+    - result: the TaskResult of ``run()``
+    - path: the .npz file to write
+
+    The file holds every parameter under its ``state_dict()`` name in its own
+    shape, e.g. ``embed.weight`` (V, d), ``rnn.weight_hh_l0`` (3D, D) for a GRU,
+    ``head.weight`` (V, D); the loss and gradient norm of every training step
+    as two 1-D arrays; and the settings, epochs, vocabulary and snapshots as
+    JSON. Returns None.
     """
     if not isinstance(result, TaskResult) or result.task != "charlm":
         raise TypeError(f"save_checkpoint: result must be the TaskResult of charlm.run(), got "
@@ -272,6 +294,11 @@ def load_checkpoint(path) -> TaskResult:
     (so they are the numbers of this very model). ``history`` is the saved
     training history, extras["snapshots"] the saved snapshots (if any) and
     ``seconds`` the saved training time.
+
+    Inputs: path: a .npz file written by ``save_checkpoint``.
+
+    Returns a TaskResult whose model is a CharLM with every parameter in its
+    saved shape, e.g. ``head.weight`` (V, D).
     """
     with np.load(path, allow_pickle=False) as f:
         if "_meta" not in f.files:
@@ -299,8 +326,13 @@ def load_checkpoint(path) -> TaskResult:
 def hidden_states(model, ids):
     """The top layer's hidden state after each character of one long text: (L, D).
 
-    ids: (L,) character ids, read in one pass from a zero state (as sampling
-    does), so state t has read characters 0..t.
+    Inputs:
+
+    - model: a CharLM
+    - ids: (L,) character ids, read in one pass from a zero state (as sampling
+      does), so state t has read characters 0..t
+
+    Returns (L, D): row t is the top layer's state after character t.
     """
     ids = np.asarray(ids)
     if ids.ndim != 1 or len(ids) == 0 or not np.issubdtype(ids.dtype, np.integer):
@@ -312,6 +344,10 @@ def hidden_states(model, ids):
 
 def char_features(text):
     """Simple properties of every character of ``text``, each an (L,) float array.
+
+    Inputs: text: a non-empty str of L characters. Returns {name: (L,) array},
+    one value per character, to correlate with the (L, D) states of
+    ``hidden_states`` in ``unit_correlations``.
 
     The value at t describes the text read so far, up to and including character t:
 
@@ -350,8 +386,13 @@ def char_features(text):
 def unit_correlations(activations, features):
     """Pearson correlation of every hidden unit with every feature: {name: (D,)}.
 
-    activations: (L, D) from hidden_states; features: {name: (L,)} as from
-    char_features. A unit or feature that never changes gets correlation 0.
+    Inputs:
+
+    - activations: (L, D) from hidden_states
+    - features: {name: (L,)} as from char_features
+
+    Returns {name: (D,)}, entry i the correlation of unit i with that feature,
+    in [-1, 1]. A unit or feature that never changes gets correlation 0.
     """
     acts = np.asarray(activations, dtype=np.float64)
     if acts.ndim != 2:
@@ -377,9 +418,12 @@ def unit_correlations(activations, features):
 def name_stream(names, vocab):
     """Names as one stream of character ids, each name followed by <eos>: (L,) int64.
 
-    names: a list of str (e.g. load_names().train.texts); vocab: the names'
-    character Vocab (with <eos>). Cut the stream with windows() to train a
-    CharLM; it learns where names end as the character after which <eos> comes.
+    Inputs: names: a list of str (e.g. load_names().train.texts); vocab: the names'
+    character Vocab (with <eos>).
+
+    Returns (L,) int64, L = the names' characters plus one <eos> per name. Cut
+    the stream into (N, T) windows with windows() to train a CharLM; it learns
+    where names end as the character after which <eos> comes.
     """
     if vocab.eos_id is None:
         raise ValueError("name_stream: the vocab needs an <eos> token to mark the end of each name")
@@ -397,6 +441,17 @@ def generate_names(model, vocab, n, temperature=1.0, seed=0, max_len=20):
     Each name starts after an <eos> (the end of the previous name) and stops
     at the next <eos>, or after max_len characters. Name i uses seed + i, so
     the list is reproducible.
+
+    Inputs:
+
+    - model: a CharLM trained on ``name_stream``
+    - vocab: its character Vocab (with <eos>)
+    - n: how many names
+    - temperature: as in ``sample_logits`` (0 is greedy)
+    - seed: name i is sampled with seed + i
+    - max_len: the most characters of one name
+
+    Returns a list of n str, specials dropped.
     """
     names = []
     for i in range(n):

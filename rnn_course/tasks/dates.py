@@ -89,7 +89,20 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
 
 
 def build_model(data, hidden=DEFAULTS["hidden"], cell=DEFAULTS["cell"], seed=0):
-    """The untrained float32 Seq2Seq that run() trains, for a DateDataset."""
+    """The untrained float32 Seq2Seq that run() trains, for a DateDataset.
+
+    Inputs:
+
+    - data: a DateDataset (its Vocabs fix the source and target sizes)
+    - hidden: D, the hidden size of encoder and decoder
+    - cell: "rnn", "lstm" or "gru"
+    - seed: seeds the initial weights
+
+    Returns a Seq2Seq that reads src (N, S) with src_lengths (N,) and writes
+    (N, T') target ids; its parameters are float32, e.g. the encoder's
+    weight_hh_l0 (3D, D) for a GRU, and a gated encoder starts with a
+    positive bias on the gate that keeps its state.
+    """
     tv = data.tgt_vocab
     model = Seq2Seq(len(data.src_vocab), len(tv), EMBED_DIM, hidden, bos=tv.bos_id, eos=tv.eos_id,
                     cell=cell, seed=seed)
@@ -100,7 +113,18 @@ def build_model(data, hidden=DEFAULTS["hidden"], cell=DEFAULTS["cell"], seed=0):
 
 
 def save_checkpoint(result, path):
-    """Save a run()'s trained weights and the settings needed to rebuild it, as one .npz file."""
+    """Save a run()'s trained weights and the settings needed to rebuild it, as one .npz file.
+
+    Inputs:
+
+    - result: the TaskResult of ``run()``
+    - path: the .npz file to write
+
+    The file holds every parameter under its ``state_dict()`` name in its own
+    shape and dtype (float32), e.g. ``encoder.weight_hh_l0`` (3D, D) for a GRU
+    and ``decoder.head.weight`` (V, D), plus the hidden size, cell, seed and
+    split sizes. Returns None.
+    """
     s = result.extras["settings"]
     np.savez_compressed(path, **result.model.state_dict(), _hidden=s["hidden"], _cell=s["cell"],
                         _seed=s["seed"], _n=np.array(s["n"]))
@@ -108,7 +132,14 @@ def save_checkpoint(result, path):
 
 def load_checkpoint(path):
     """(model, data) from a file written by save_checkpoint: the same data split
-    (rebuilt from its seed) and the trained weights, ready to translate."""
+    (rebuilt from its seed) and the trained weights, ready to translate.
+
+    Inputs: path: a .npz file written by ``save_checkpoint``.
+
+    Returns (model, data): the trained Seq2Seq, every parameter in its saved
+    shape (e.g. ``encoder.weight_hh_l0`` (3D, D) for a GRU), and the DateDataset,
+    whose splits hold src (N, S) and tgt (N, T').
+    """
     with np.load(path) as f:
         state = {k: f[k] for k in f.files if not k.startswith("_")}
         hidden, cell, seed, n = int(f["_hidden"]), str(f["_cell"]), int(f["_seed"]), tuple(f["_n"].tolist())
@@ -120,7 +151,13 @@ def load_checkpoint(path):
 
 def char_accuracy(pred, targets) -> float:
     """Share of target characters predicted right, position by position.
-    pred: N strings, or one string used for every target; targets: N strings."""
+
+    Inputs: pred: N strings, or one string used for every target; targets: N
+    strings. A prediction shorter than its target counts the missing
+    characters as wrong; characters beyond the target's length are ignored.
+
+    Returns a float in [0, 1]: the mean over every target character.
+    """
     if isinstance(pred, str):
         pred = [pred] * len(targets)
     return float(np.mean([[a == b for a, b in zip(p.ljust(len(t)), t)] for p, t in zip(pred, targets)]))
@@ -134,7 +171,17 @@ def _majority_target(targets) -> str:
 
 
 def translate(model, split, tgt_vocab) -> list[str]:
-    """Greedy decoding of every source of a DateSplit: N strings, each cut at the first <eos>."""
+    """Greedy decoding of every source of a DateSplit: N strings, each cut at the first <eos>.
+
+    Inputs:
+
+    - model: a trained Seq2Seq
+    - split: a DateSplit; its src (N, S) and src_lengths (N,) are read
+    - tgt_vocab: the target Vocab, to turn ids into characters
+
+    Returns a list of N strings, e.g. "2039-02-15": the (N, T') ids of
+    ``model.translate`` decoded, each cut at its first <eos>.
+    """
     out = model.translate(split.src, split.src_lengths, max_len=TARGET_LEN)  # (N, T')
     texts = []
     for row in out:

@@ -51,7 +51,12 @@ _TEST_SEED = 2**31 - 1  # the test split's seed, far from any training seed (100
 
 
 class RecallData(NamedTuple):
-    """Delayed-recall sequences: n of them, each delay + 1 tokens long."""
+    """Delayed-recall sequences: n of them, each delay + 1 tokens long.
+
+    - ids: (N, T) int token ids, T = delay + 1; ids[:, 0] is the symbol to recall
+    - lengths: (N,) every sequence's length, T
+    - labels: (N,) the symbol to recall, equal to ids[:, 0]
+    """
 
     ids: np.ndarray  # (N, T) int token ids, T = delay + 1; ids[:, 0] is the symbol to recall
     lengths: np.ndarray  # (N,) every sequence's length, T
@@ -155,7 +160,11 @@ def sweep(cells=("rnn",), delays=(5, 10, 20, 30, 40), seeds=(0,), **run_options)
 
 
 class Sweep(NamedTuple):
-    """What ``load_sweep`` returns: unpack it as ``results, delays = load_sweep(path)``."""
+    """What ``load_sweep`` returns: unpack it as ``results, delays = load_sweep(path)``.
+
+    - results: {cell: (S, K) test accuracies}, row s for seed s, column k for delays[k]
+    - delays: the K delays
+    """
 
     results: dict  # {cell: (S, K) test accuracies}
     delays: list  # the K delays

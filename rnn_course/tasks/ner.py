@@ -88,7 +88,10 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
 
 
 def compare_directions(**options) -> tuple[TaskResult, TaskResult]:
-    """run() twice with the same options, bidirectional=False then True; returns (uni, bi)."""
+    """run() twice with the same options, bidirectional=False then True; returns (uni, bi).
+
+    Inputs: options: run()'s options except bidirectional. Returns two TaskResults.
+    """
     if options.get("bidirectional") is not None:
         raise ValueError("compare_directions: do not pass bidirectional; it runs both directions")
     return run(**options, bidirectional=False), run(**options, bidirectional=True)
@@ -114,14 +117,33 @@ def _word_dropout(ids, lengths, unk_id, rate, seed):
 
 
 def predict_tags(model, split) -> list[list[str]]:
-    """The model's tags for every sentence of an NERSplit: N lists of T_n tags."""
+    """The model's tags for every sentence of an NERSplit: N lists of T_n tags.
+
+    Inputs:
+
+    - model: a trained SequenceTagger
+    - split: an NERSplit; its ids (N, T) and lengths (N,) are read
+
+    Returns N lists of tag strings, list n the first T_n = lengths[n] of the
+    (N, T) tag ids ``model.predict`` gives, as names from TAGS.
+    """
     pred = model.predict(split.ids, split.lengths)  # (N, T)
     return [[TAGS[k] for k in row[:length]] for row, length in zip(pred, split.lengths)]
 
 
 def most_frequent_tag(data, split) -> list[list[str]]:
     """A baseline without context: each word gets the tag it had most often in
-    training (an <unk> the tag <unk> had most often: PER), whatever surrounds it."""
+    training (an <unk> the tag <unk> had most often: PER), whatever surrounds it.
+
+    Inputs:
+
+    - data: the NERDataset; the (V, C) table of word-tag counts is taken from
+      its training split's ids (N, T) and tag_ids (N, T)
+    - split: the NERSplit to tag; its ids (N, T) and lengths (N,) are read
+
+    Returns N lists of T_n tag strings, like ``predict_tags``. A word never
+    seen in training gets O.
+    """
     counts = np.zeros((len(data.vocab), len(TAGS)), dtype=np.int64)  # (V, C)
     tr = data.train
     real = np.arange(tr.ids.shape[1])[None, :] < tr.lengths[:, None]
@@ -132,7 +154,15 @@ def most_frequent_tag(data, split) -> list[list[str]]:
 
 def entity_f1(gold, pred) -> float:
     """Entity F1 over N sentences: an entity (``entity_spans``) is right only if its
-    start, end and type all match. gold, pred: N lists of T_n tags."""
+    start, end and type all match.
+
+    Inputs: gold, pred: N lists of T_n tag strings, the true and the predicted
+    tags of each sentence (what an (N, T) array of tags holds without the
+    padding; ``predict_tags`` returns this form).
+
+    Returns a float in [0, 1]: 2 * right / (gold entities + predicted entities),
+    1.0 when neither has an entity.
+    """
     g = {(n, *s) for n, tags in enumerate(gold) for s in entity_spans(tags)}
     p = {(n, *s) for n, tags in enumerate(pred) for s in entity_spans(tags)}
     tp = len(g & p)
@@ -142,7 +172,13 @@ def entity_f1(gold, pred) -> float:
 def token_f1(gold, pred) -> float:
     """Micro F1 over entity tokens: a token whose gold tag is not O is a true
     positive if predicted right, a false negative otherwise; a predicted non-O
-    tag that is wrong is a false positive."""
+    tag that is wrong is a false positive.
+
+    Inputs: gold, pred: N lists of T_n tag strings (an (N, T) tag array
+    without its padding), compared token by token.
+
+    Returns a float in [0, 1], 1.0 when no token is or is predicted an entity.
+    """
     g, p = np.concatenate([np.asarray(t) for t in gold]), np.concatenate([np.asarray(t) for t in pred])
     tp = np.sum((g == p) & (g != "O"))
     fp = np.sum((p != "O") & (g != p))
@@ -151,6 +187,12 @@ def token_f1(gold, pred) -> float:
 
 
 def per_tag_accuracy(gold, pred) -> dict[str, float]:
-    """{tag: share of the tokens with this gold tag that were predicted right}."""
+    """{tag: share of the tokens with this gold tag that were predicted right}.
+
+    Inputs: gold, pred: N lists of T_n tag strings (an (N, T) tag array
+    without its padding).
+
+    Returns {tag: a float in [0, 1]} for every tag of TAGS that occurs in gold.
+    """
     g, p = np.concatenate([np.asarray(t) for t in gold]), np.concatenate([np.asarray(t) for t in pred])
     return {tag: float(np.mean(p[g == tag] == tag)) for tag in TAGS if np.any(g == tag)}
