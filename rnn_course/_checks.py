@@ -185,3 +185,18 @@ def as_index_array(fn: str, name: str, value, upper: int | None = None, what: st
         raise ValueError(f"{fn}: {name} contains {arr.max()}, but there are only {upper} "
                          f"(valid {what}: 0 to {upper - 1})")
     return arr
+
+
+def check_int(fn: str, name: str, value, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{fn}: {name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise ValueError(f"{fn}: {name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def check_one_of(fn: str, name: str, value, choices):
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{fn}: {name} must be one of {options}; got {value!r}")
+    return value

@@ -1,4 +1,4 @@
-"""The course's bundled data sets, a vocabulary, and two tokenizers.
+"""The course's bundled data sets.
 
 Everything here reads small files shipped inside the package (``rnn_course/data``,
 described with their sources and licences in ``rnn_course/data/README.md``);
@@ -8,7 +8,7 @@ nothing is ever downloaded. The files are rebuilt from their source packages by
 Letters, as everywhere in the book: N number of examples, T time steps (tokens
 of one sequence; T_n for example n when lengths differ), V vocabulary size.
 
-Tokenizers and vocabulary:
+Tokenizers and vocabulary (defined in ``rnn_course.text``, importable from here too):
     word_tokenize, char_tokenize, Vocab
 Labelled sentences (many-to-one), split into train/val/test by a seed:
     load_sentiment, load_spam                 -> TextDataset
@@ -27,26 +27,25 @@ Splitting: split_indices
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, NamedTuple, Sequence
+from typing import NamedTuple
 
 import numpy as np
+
+from ._checks import check_int, check_one_of
+# Re-exported: chapters and users reach the tokenizers and Vocab as datasets.word_tokenize etc.
+from .text import BOS, EOS, PAD, UNK, _TOKENIZERS, Vocab, char_tokenize, word_tokenize  # noqa: F401
 
 #: The folder of the bundled data files, ``rnn_course/data`` inside the installed package.
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
-#: The special tokens for padding (id 0 of every Vocab), an unknown word, and the begin and end of a sequence.
-PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 #: The English words of the digits 0-9, the class names and caption words of the digits data.
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 __all__ = [
-    "DATA_DIR", "PAD", "UNK", "BOS", "EOS", "DIGIT_WORDS",
-    "word_tokenize", "char_tokenize", "Vocab", "split_indices",
+    "DATA_DIR", "DIGIT_WORDS", "split_indices",
     "TextSplit", "TextDataset", "CharCorpus", "ImageSplit", "ImageDataset", "Sunspots",
     "load_sentiment", "load_spam", "load_moby_dick", "load_names", "load_digits",
     "load_cities", "load_sunspots",
@@ -55,21 +54,6 @@ __all__ = [
 
 
 # ----------------------------------------------------------------- validation
-def _check_int(fn: str, name: str, value, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{fn}: {name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{fn}: {name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
-def _check_choice(fn: str, name: str, value, choices: Sequence):
-    if value not in choices:
-        options = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{fn}: {name} must be one of {options}; got {value!r}")
-    return value
-
-
 def _check_fractions(fn: str, fractions) -> tuple[float, float, float]:
     try:
         fr = tuple(float(f) for f in fractions)
@@ -80,184 +64,6 @@ def _check_fractions(fn: str, fractions) -> tuple[float, float, float]:
         raise ValueError(f"{fn}: fractions must be three non-negative numbers (train, val, test) "
                          f"with train > 0 that add up to 1, got {fractions!r}")
     return fr
-
-
-# ----------------------------------------------------------------- tokenizers
-# A word is a run of letters/digits/underscores, with inner apostrophes kept
-# ("don't", "ishmael's"); every other non-space character is a token of its own.
-_WORD_RE = re.compile(r"\w+(?:'\w+)*|[^\w\s]")
-
-
-def word_tokenize(text: str) -> list[str]:
-    """Split text into lowercase word and punctuation tokens.
-
-    The rule, in full: lowercase the text, turn curly apostrophes (’) into
-    straight ones, then take every run of letters and digits (with apostrophes
-    inside a word kept, as in "don't") as one token and every other non-space
-    character (punctuation, symbols) as a token of its own. Whitespace only
-    separates tokens.
-
-    >>> word_tokenize("Wow... Loved this place!")
-    ['wow', '.', '.', '.', 'loved', 'this', 'place', '!']
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"word_tokenize: text must be a str, got {type(text).__name__}")
-    return _WORD_RE.findall(text.lower().replace("\u2019", "'"))
-
-
-def char_tokenize(text: str) -> list[str]:
-    """Split text into its characters, unchanged (case, spaces and newlines kept).
-
-    >>> char_tokenize("Call me")
-    ['C', 'a', 'l', 'l', ' ', 'm', 'e']
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"char_tokenize: text must be a str, got {type(text).__name__}")
-    return list(text)
-
-
-_TOKENIZERS = {"word": word_tokenize, "char": char_tokenize}
-_JOINERS = {"word": " ", "char": ""}
-
-
-# ----------------------------------------------------------------- vocabulary
-class Vocab:
-    """A two-way map between tokens and integer ids 0..V-1.
-
-    Ids are given to the specials first, in the order given (so ``<pad>``, if
-    present, must come first and gets id 0, the value padding writes), then to
-    the other tokens from the most to the least frequent (ties alphabetically).
-
-    Inputs:
-
-    - tokens: the training tokens to count, e.g. ``word_tokenize(text)``, a
-      list of token lists (one per sentence), or, for level="char", a plain str.
-    - specials: special tokens, usually some of "<pad>", "<unk>", "<bos>", "<eos>".
-      With "<unk>" present, unknown tokens encode to its id; without it they
-      raise ``ValueError``.
-    - min_freq: tokens seen fewer times are left out (and become <unk>).
-    - max_size: keep at most this many non-special tokens (the most frequent).
-    - level: "word" or "char": how ``encode`` splits a str and ``decode`` joins.
-
-    Attributes: ``itos`` (list, id -> token), ``stoi`` (dict, token -> id),
-    ``specials``, ``level``, and ``pad_id``, ``unk_id``, ``bos_id``, ``eos_id``
-    (None when that special is absent). ``len(vocab)`` is V.
-    """
-
-    def __init__(self, tokens: Iterable, specials: Sequence[str] = (PAD, UNK),
-                 min_freq: int = 1, max_size: int | None = None, level: str = "word"):
-        fn = "Vocab"
-        _check_choice(fn, "level", level, tuple(_TOKENIZERS))
-        min_freq = _check_int(fn, "min_freq", min_freq, 1)
-        if max_size is not None:
-            max_size = _check_int(fn, "max_size", max_size, 0)
-        if isinstance(specials, str) or not all(isinstance(s, str) for s in specials):
-            raise TypeError(f"{fn}: specials must be a sequence of strings such as ('<pad>', '<unk>'), "
-                            f"got {specials!r}")
-        specials = tuple(specials)
-        if len(set(specials)) != len(specials):
-            raise ValueError(f"{fn}: specials contains a duplicate: {specials!r}")
-        if PAD in specials and specials[0] != PAD:
-            raise ValueError(f"{fn}: '<pad>' must be the first special so that its id is 0, "
-                             f"got specials={specials!r}")
-        if isinstance(tokens, str) and level == "word":
-            raise TypeError(f"{fn}: tokens is a str; for level='word' pass a list of tokens, "
-                            "e.g. word_tokenize(text)")
-        counts: Counter = Counter()
-        for item in tokens:
-            if isinstance(item, str):
-                counts[item] += 1
-            elif isinstance(item, (list, tuple)) and all(isinstance(t, str) for t in item):
-                counts.update(item)
-            else:
-                raise TypeError(f"{fn}: tokens must be strings or lists of strings, "
-                                f"found {type(item).__name__} {item!r}")
-        ranked = sorted((t for t, c in counts.items() if c >= min_freq and t not in specials),
-                        key=lambda t: (-counts[t], t))
-        if max_size is not None:
-            ranked = ranked[:max_size]
-        self.level = level
-        self.specials = specials
-        self.itos: list[str] = list(specials) + ranked
-        self.stoi: dict[str, int] = {t: i for i, t in enumerate(self.itos)}
-        self.pad_id, self.unk_id, self.bos_id, self.eos_id = (self.stoi.get(s) for s in (PAD, UNK, BOS, EOS))
-
-    def __len__(self) -> int:
-        return len(self.itos)
-
-    def __contains__(self, token) -> bool:
-        return token in self.stoi
-
-    def __repr__(self) -> str:
-        return f"Vocab(V={len(self)}, level={self.level!r}, specials={self.specials!r})"
-
-    def encode(self, tokens, add_bos: bool = False, add_eos: bool = False) -> list[int]:
-        """Token ids of a text or a token list.
-
-        Inputs:
-
-        - tokens: a str (split with this vocabulary's tokenizer: words or
-          characters) or a list of T tokens.
-        - add_bos, add_eos: put the <bos> id first / the <eos> id last.
-
-        Returns a list of T ints (T+1 or T+2 with add_bos/add_eos). A token not
-        in the vocabulary becomes <unk>, or raises ``ValueError`` without one.
-        """
-        fn = "Vocab.encode"
-        if isinstance(tokens, str):
-            tokens = _TOKENIZERS[self.level](tokens)
-        elif not isinstance(tokens, (list, tuple)) or not all(isinstance(t, str) for t in tokens):
-            raise TypeError(f"{fn}: tokens must be a str or a list of str tokens, "
-                            f"got {type(tokens).__name__}")
-        for flag, tok, tid in (("add_bos", BOS, self.bos_id), ("add_eos", EOS, self.eos_id)):
-            if (add_bos if flag == "add_bos" else add_eos) and tid is None:
-                raise ValueError(f"{fn}: {flag}=True but this vocabulary has no {tok!r} "
-                                 f"(its specials are {self.specials!r})")
-        ids = [self.bos_id] if add_bos else []
-        for t in tokens:
-            i = self.stoi.get(t, self.unk_id)
-            if i is None:
-                raise ValueError(f"{fn}: token {t!r} is not in the vocabulary and there is no "
-                                 "'<unk>' to map it to; build the Vocab with specials including '<unk>'")
-            ids.append(i)
-        if add_eos:
-            ids.append(self.eos_id)
-        return ids
-
-    def to_tokens(self, ids, skip_specials: bool = False) -> list[str]:
-        """The tokens of a sequence of ids.
-
-        Inputs:
-
-        - ids: (T,) integer ids (a list or a 1-D array), each in 0..V-1, e.g.
-          one row of an (N, T) batch.
-        - skip_specials: leave out <pad>, <bos> and <eos> (<unk> is kept, so
-          that unknown words stay visible).
-
-        Returns a list of T str (fewer with skip_specials).
-        """
-        fn = "Vocab.to_tokens"
-        arr = np.asarray(ids)
-        if arr.ndim != 1:
-            raise ValueError(f"{fn}: ids has shape {arr.shape}; expected (T,), one sequence of ids")
-        if arr.size and not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(f"{fn}: ids must be integers, got dtype {arr.dtype}")
-        bad = np.flatnonzero((arr < 0) | (arr >= len(self)))
-        if bad.size:
-            k = int(bad[0])
-            raise ValueError(f"{fn}: ids[{k}] = {int(arr[k])} is outside 0..V-1 for this vocabulary "
-                             f"of V = {len(self)}")
-        skip = {self.pad_id, self.bos_id, self.eos_id} - {None} if skip_specials else set()
-        return [self.itos[i] for i in arr.tolist() if i not in skip]
-
-    def decode(self, ids, skip_specials: bool = False) -> str:
-        """The text of a sequence of ids: tokens joined by spaces (words) or nothing (chars).
-
-        Inputs: as for ``to_tokens``: ids (T,), skip_specials. For a char vocabulary and text made of
-        known characters, ``decode(encode(text)) == text``; for words it gives
-        ``" ".join(word_tokenize(text))``.
-        """
-        return _JOINERS[self.level].join(self.to_tokens(ids, skip_specials=skip_specials))
 
 
 # ----------------------------------------------------------------- splitting
@@ -283,9 +89,9 @@ def split_indices(n: int, fractions=(0.8, 0.1, 0.1), seed: int = 0, groups=None)
 
 
 def _split(fn: str, n, fractions, seed, groups=None):
-    n = _check_int(fn, "n", n, 1)
+    n = check_int(fn, "n", n, 1)
     fr = _check_fractions(fn, fractions)
-    seed = _check_int(fn, "seed", seed, 0)
+    seed = check_int(fn, "seed", seed, 0)
     if groups is None:
         members = [[i] for i in range(n)]
     else:
@@ -409,7 +215,7 @@ def _text_dataset(fn, texts, labels, classes, seed, fractions, min_freq, special
     """Split (equal texts stay together), tokenize, build the Vocab (from train
     unless vocab_from_all) and encode."""
     train_i, val_i, test_i = _split(fn, len(texts), fractions, seed, groups=texts)
-    min_freq = _check_int(fn, "min_freq", min_freq, 1)
+    min_freq = check_int(fn, "min_freq", min_freq, 1)
     tokenize = _TOKENIZERS[level]
     tokens = [tokenize(t) for t in texts]
     counted = tokens if vocab_from_all else [tokens[i] for i in train_i]
@@ -434,9 +240,9 @@ def sentiment_sentences(label: int | None = None, source: str | None = None) -> 
     """
     fn = "sentiment_sentences"
     if label is not None:
-        _check_choice(fn, "label", label, (0, 1))
+        check_one_of(fn, "label", label, (0, 1))
     if source is not None:
-        _check_choice(fn, "source", source, SENTIMENT_SOURCES)
+        check_one_of(fn, "source", source, SENTIMENT_SOURCES)
     return [t for s, y, t in _read_tsv("sentiment.tsv")
             if (label is None or int(y) == label) and (source is None or s == source)]
 
@@ -475,7 +281,7 @@ def spam_subjects(label: int | None = None) -> list[str]:
     subject was nothing but tags).
     """
     if label is not None:
-        _check_choice("spam_subjects", "label", label, (0, 1))
+        check_one_of("spam_subjects", "label", label, (0, 1))
     return [s for y, _group, s in _read_tsv("spam_subjects.tsv") if label is None or int(y) == label]
 
 
@@ -538,7 +344,7 @@ def load_moby_dick(fractions=(0.9, 0.05, 0.05), n_chars: int | None = None) -> C
     fr = _check_fractions(fn, fractions)
     text = _moby()
     if n_chars is not None:
-        text = text[:_check_int(fn, "n_chars", n_chars, 3)]
+        text = text[:check_int(fn, "n_chars", n_chars, 3)]
     vocab = Vocab(text, specials=(), level="char")
     ids = np.array(vocab.encode(text), dtype=np.int64)  # (T,)
     n_val, n_test = round(len(ids) * fr[1]), round(len(ids) * fr[2])
@@ -566,7 +372,7 @@ def first_names(sex: str | None = None) -> list[str]:
       both lists appear once).
     """
     if sex is not None:
-        _check_choice("first_names", "sex", sex, _SEXES)
+        check_one_of("first_names", "sex", sex, _SEXES)
     return [n for n, _ in _name_percent(sex)]
 
 
@@ -577,7 +383,7 @@ def name_frequencies(sex: str | None = None) -> dict[str, float]:
       larger of its two percentages. Useful for sampling realistic names.
     """
     if sex is not None:
-        _check_choice("name_frequencies", "sex", sex, _SEXES)
+        check_one_of("name_frequencies", "sex", sex, _SEXES)
     return dict(_name_percent(sex))
 
 
@@ -603,7 +409,7 @@ def load_names(sex: str | None = None, seed: int = 0, fractions=(0.8, 0.1, 0.1),
     """
     fn = "load_names"
     if sex is not None:
-        _check_choice(fn, "sex", sex, _SEXES)
+        check_one_of(fn, "sex", sex, _SEXES)
     if not isinstance(lowercase, bool):
         raise TypeError(f"{fn}: lowercase must be True or False, got {lowercase!r}")
     female, male = name_frequencies("female"), name_frequencies("male")

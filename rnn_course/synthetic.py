@@ -29,7 +29,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .datasets import BOS, EOS, PAD, UNK, Vocab, _check_int, first_names, load_cities
+from ._checks import check_int
+from .datasets import first_names, load_cities
+from .text import BOS, EOS, PAD, UNK, Vocab
 from .layers import pad_sequences
 
 __all__ = [
@@ -47,7 +49,7 @@ FIRST_DATE, LAST_DATE = dt.date(1950, 1, 1), dt.date(2049, 12, 31)
 
 
 def _check_seed(fn, seed):
-    return _check_int(fn, "seed", seed, 0)
+    return check_int(fn, "seed", seed, 0)
 
 
 def _random_dates(rng, n, distinct=False):
@@ -228,7 +230,7 @@ def make_ner(n: int, seed: int = 0, people=None, places=None) -> TaggedSentences
     lists of the same lengths T_n, and templates (N,) int64.
     """
     fn = "make_ner"
-    n = _check_int(fn, "n", n, 0)
+    n = check_int(fn, "n", n, 0)
     rng = np.random.default_rng(_check_seed(fn, seed))
     return _make_ner(fn, n, rng, people, places)
 
@@ -363,8 +365,8 @@ def load_ner(seed: int = 0, n=(4000, 500, 1000), min_freq: int = 2,
     seed = _check_seed(fn, seed)
     if len(n) != 3:
         raise ValueError(f"{fn}: n must be three sizes (train, val, test), got {n!r}")
-    sizes = [_check_int(fn, f"n[{i}]", v, 1) for i, v in enumerate(n)]
-    min_freq = _check_int(fn, "min_freq", min_freq, 1)
+    sizes = [check_int(fn, f"n[{i}]", v, 1) for i, v in enumerate(n)]
+    min_freq = check_int(fn, "min_freq", min_freq, 1)
     fr = np.asarray(entity_fractions, dtype=np.float64)
     if fr.shape != (3,) or fr.min() <= 0 or abs(fr.sum() - 1) > 1e-9:
         raise ValueError(f"{fn}: entity_fractions must be three positive shares adding up to 1, "
@@ -466,7 +468,7 @@ def make_dates(n: int, seed: int = 0) -> DatePairs:
     """
     fn = "make_dates"
     span = LAST_DATE.toordinal() - FIRST_DATE.toordinal() + 1
-    n = _check_int(fn, "n", n, 0)
+    n = check_int(fn, "n", n, 0)
     if n > span:
         raise ValueError(f"{fn}: n must be at most {span:,}, the number of days in 1950-2049, got {n}")
     rng = np.random.default_rng(_check_seed(fn, seed))
@@ -534,7 +536,7 @@ def load_dates(seed: int = 0, n=(8000, 1000, 1000)) -> DateDataset:
     seed = _check_seed(fn, seed)
     if len(n) != 3:
         raise ValueError(f"{fn}: n must be three sizes (train, val, test), got {n!r}")
-    sizes = [_check_int(fn, f"n[{i}]", v, 1) for i, v in enumerate(n)]
+    sizes = [check_int(fn, f"n[{i}]", v, 1) for i, v in enumerate(n)]
     src_vocab = Vocab(_source_alphabet(), specials=(PAD, BOS, EOS), level="char")
     tgt_vocab = Vocab("0123456789-", specials=(PAD, BOS, EOS), level="char")
     pairs = make_dates(sum(sizes), seed)

@@ -315,8 +315,8 @@ SHAPE_MODULES = ("rnn_course.rnn", "rnn_course.lstm", "rnn_course.gru", "rnn_cou
 # arrays have no dimension the book names. Each entry says why.
 SHAPELESS = {
     # No arrays: the tokenizers and Vocab.encode turn strings into lists of tokens or ids.
-    "rnn_course.datasets.word_tokenize", "rnn_course.datasets.char_tokenize",
-    "rnn_course.datasets.Vocab.encode",
+    "rnn_course.text.word_tokenize", "rnn_course.text.char_tokenize",
+    "rnn_course.text.Vocab.encode",
     # Raw data as Python lists and dicts of strings (the loaders that make arrays are checked).
     "rnn_course.datasets.sentiment_sentences", "rnn_course.datasets.spam_subjects",
     "rnn_course.datasets.moby_dick_text", "rnn_course.datasets.first_names",
