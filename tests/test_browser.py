@@ -61,7 +61,7 @@ SCREENSHOT_PAGES = {"intro": "book/intro", "notation": MATH_PAGE,
                     "ch5-topologies": "book/architectures/05_topologies",
                     "ch8-lstm-gru": "book/beyond/08_lstm_gru",
                     "ch9-char-lm": "book/beyond/09_char_lm",
-                    "api": "book/appendix/api"}
+                    "glossary": "book/appendix/glossary"}
 
 # Alt text that is just a file name, which is what a figure gets when none is given.
 IMAGE_PATH = re.compile(r"\.(png|svg|jpe?g|gif|webp)$", re.IGNORECASE)
