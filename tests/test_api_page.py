@@ -324,8 +324,8 @@ SHAPELESS = {
     # One index array per split over n examples: no batch, time or feature axis.
     "rnn_course.datasets.split_indices",
     # Synthetic data as lists of strings and dates, and a year helper.
-    "rnn_course.synthetic.DatePairs", "rnn_course.synthetic.make_dates",
-    "rnn_course.synthetic.parse_two_digit_year",
+    "rnn_course.synthetic.dates.DatePairs", "rnn_course.synthetic.dates.make_dates",
+    "rnn_course.synthetic.dates.parse_two_digit_year",
     # Bookkeeping of training: numbers, text lines and a progress bar.
     "rnn_course.train.History.last", "rnn_course.train.Progress.update",
     "rnn_course.train.Progress.epoch_done", "rnn_course.train.Progress.close",

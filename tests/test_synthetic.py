@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from rnn_course import synthetic as S
+from rnn_course.synthetic.ner import _SLOT_TAG
 from rnn_course.datasets import first_names, load_cities
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -104,7 +105,7 @@ def test_entity_spans():
 
 # ------------------------------------------------------------------ NER: templates
 def _slot_tags(text):
-    return [S._SLOT_TAG[w[1:-1]] if w.startswith("{") else None for w in text.split()]
+    return [_SLOT_TAG[w[1:-1]] if w.startswith("{") else None for w in text.split()]
 
 
 def test_templates_are_many_and_never_put_two_entities_of_one_type_side_by_side():
@@ -130,10 +131,10 @@ def test_context_flags_mark_exactly_the_templates_that_need_the_words_after():
                 continue
             if i == 0:
                 return True
-            mine = S._SLOT_TAG[w[1:-1]]
+            mine = _SLOT_TAG[w[1:-1]]
             for j, other in enumerate(split):
                 if j != k and len(other) > i and other[:i] == words[:i] and other[i].startswith("{") \
-                        and S._SLOT_TAG[other[i][1:-1]] != mine:
+                        and _SLOT_TAG[other[i][1:-1]] != mine:
                     return True
         return False
 
