@@ -1,6 +1,7 @@
 """One model per RNN topology, each built from the library's layers.
 
     ManyToOneClassifier   many-to-one    a sequence in, one label out (sentiment, spam)
+    SequenceRegressor     many-to-one    a sequence of numbers in, k numbers out (sunspots)
     SequenceTagger        many-to-many   one tag per token, aligned (named entities)
     Seq2Seq               many-to-many   encoder-decoder, lengths may differ (dates -> ISO)
     Captioner             one-to-many    one vector in (an image), a sequence out
@@ -9,7 +10,8 @@
 Every model is a Module: ``parameters()`` for the optimisers, and a
 ``loss(*batch) -> float`` that runs forward and backward, for ``fit``.
 ``cell`` is "rnn", "lstm" or "gru". Notation: N batch, T time steps, d
-embedding size, D hidden size, V vocabulary, C classes.
+embedding size (or input size, for the regressor's real-valued inputs), D
+hidden size, V vocabulary, C classes, k predicted numbers.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import numpy as np
 
 from .gru import GRU
 from .layers import Embedding, Linear
-from .losses import log_softmax, softmax_cross_entropy
+from .losses import log_softmax, mse_loss, softmax_cross_entropy
 from .lstm import LSTM
 from .module import Module
 from .rnn import RNN
@@ -157,6 +159,87 @@ class ManyToOneClassifier(Module):
         Returns (N,) class ids in [0, C), the argmax of ``forward``'s (N, C) scores.
         """
         return self.forward(ids, lengths).argmax(axis=1)
+
+
+class SequenceRegressor(Module):
+    """Real-valued inputs x (N, T, d) -> k numbers (N, k): many-to-one regression.
+
+    The many-to-one shape of ``ManyToOneClassifier`` for numbers instead of
+    tokens: no embedding (each step's input is already a vector of d numbers,
+    e.g. d = 1 for one value of a time series), a (stacked, optionally
+    bidirectional) RNN/LSTM/GRU, the top layer's state after each sequence's
+    last real step (both directions' final states when bidirectional), and a
+    linear layer to k outputs with no squashing, trained with the mean squared
+    error. gate_bias: see ``make_recurrent``.
+    """
+
+    def __init__(self, input_size, hidden_size, output_size=1, cell="gru", num_layers=1, bidirectional=False,
+                 seed=0, gate_bias=0.0):
+        super().__init__()
+        if isinstance(output_size, bool) or not isinstance(output_size, (int, np.integer)) or output_size < 1:
+            raise ValueError(f"SequenceRegressor: output_size must be a positive integer k, got {output_size!r}")
+        self.input_size, self.output_size = int(input_size), int(output_size)
+        self.rnn = make_recurrent(cell, input_size, hidden_size, num_layers, bidirectional, seed=seed + 1,
+                                  gate_bias=gate_bias)
+        self.head = Linear(hidden_size * self.rnn.num_directions, output_size, seed=seed + 2)
+
+    def _check_x(self, fn, x):
+        x = np.asarray(x)
+        if x.dtype.kind not in "f":
+            raise TypeError(f"{fn}: x has dtype {x.dtype}; expected real values (floats), shape (N, T, d)")
+        if x.ndim != 3 or x.shape[2] != self.input_size:
+            raise ValueError(f"{fn}: x has shape {x.shape}; expected (N, T, d) with d = {self.input_size}, "
+                             f"e.g. series[:, :, None] for one number per step")
+        return x
+
+    def forward(self, x, lengths=None):
+        """Predictions for a batch of real-valued sequences.
+
+        Inputs:
+
+        - x: (N, T, d) real values, e.g. d = 1 for one number per year
+        - lengths: (N,) true lengths of padded sequences, or None when every
+          sequence fills all T steps
+
+        Returns (N, k) predictions, read from the top layer's state after each
+        sequence's last real step.
+        """
+        x = self._check_x("SequenceRegressor.forward", x)
+        _, h_n = self.rnn.forward(x, lengths=lengths)
+        dirs = self.rnn.num_directions
+        last = _h(h_n)[-dirs:]  # the top layer's final state(s): (dirs, N, D)
+        self._last_shape = _h(h_n).shape
+        features = np.concatenate(list(last), axis=1)  # (N, dirs*D)
+        return self.head.forward(features)  # (N, k)
+
+    def loss(self, x, y, lengths=None):
+        """Forward and backward on one batch: returns the loss and adds every gradient to ``.grads``.
+
+        Inputs:
+
+        - x: (N, T, d) real values
+        - y: (N, k) the true numbers
+        - lengths: (N,) true lengths, or None when every sequence fills all T steps
+
+        Returns the mean squared error over the N*k predictions, a float.
+        """
+        fn = "SequenceRegressor.loss"
+        x = self._check_x(fn, x)
+        y = np.asarray(y)
+        if y.shape != (len(x), self.output_size):
+            raise ValueError(f"{fn}: y has shape {y.shape}; expected (N, k) = ({len(x)}, {self.output_size})")
+        loss, dpred = mse_loss(self.forward(x, lengths), y)
+        dfeat = self.head.backward(dpred)  # (N, dirs*D)
+        dirs, D = self.rnn.num_directions, self.rnn.hidden_size
+        dh_n = np.zeros(self._last_shape)
+        dh_n[-dirs:] = dfeat.reshape(len(dfeat), dirs, D).transpose(1, 0, 2)
+        N, T, _ = x.shape
+        self.rnn.backward(np.zeros((N, T, dirs * D)), _dstate(self.rnn, dh_n))
+        return loss
+
+    def predict(self, x, lengths=None):
+        """The predicted numbers: ``forward``'s (N, k) output for x (N, T, d) and lengths (N,) or None."""
+        return self.forward(x, lengths)
 
 
 class SequenceTagger(Module):

@@ -11,7 +11,7 @@ output. One module per chapter or topic, used as ``plots.memory.unrolled_rnn()``
     recurrence  chapter 2: feedforward_vs_recurrent, accuracy_by_distance, shared_vs_separate_weights
     memory      chapter 3: unrolled_rnn, hidden_state_heatmap, influence_over_time
     equations   chapter 4: shapes, worked_example, gradient_norms
-    topologies  chapter 5: shapes, tagged_sentences, captioned_digits
+    topologies  chapter 5: shapes, tagged_sentences, captioned_digits, series_forecast
     deep        chapter 6: stacked_rnn, bidirectional_rnn
     gradients   chapter 7: jacobian_norms, tanh_saturation, clipping_runs, truncation
     gates       chapter 8: lstm_cell, gru_cell, stacked_weights, memory_gradients

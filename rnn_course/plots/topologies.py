@@ -1,9 +1,11 @@
-"""Figures of chapter 5 (Topologies): the shapes of RNN models, and a
-sentence coloured by its predicted tags."""
+"""Figures of chapter 5 (Topologies): the shapes of RNN models, a
+sentence coloured by its predicted tags, digits with their captions, and a
+time series with its forecasts."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.patches import Patch
 
 from ._style import COLORS, box, finish, use_style
@@ -108,5 +110,86 @@ def captioned_digits(images, captions, truth, n=12):
         right = captions[k] == truth[k]
         ax.set_title(f"“{captions[k]}”" + ("" if right else f"\n(true: {truth[k]})"), fontsize=9.5,
                      color=COLORS["text"] if right else COLORS["accent"])
+    fig.tight_layout()
+    return finish(fig)
+
+
+# Line styles of series_forecast's forecasts, in order: the model, then the baselines.
+_FORECAST_STYLES = [dict(color=COLORS["output"], lw=2.0, marker="o", ms=3.5),
+                    dict(color=COLORS["extra"], lw=1.6, ls="--"),
+                    dict(color=COLORS["hidden"], lw=1.4, ls=":"),
+                    dict(color=COLORS["accent"], lw=1.4, ls="-.")]
+_SPLIT_NAMES = ("train", "validation", "test")
+
+
+def series_forecast(years, values, predicted=None, split_year=None, title=None, ylabel="sunspot number"):
+    """A yearly series as a line, optionally with forecasts of it and the split boundaries.
+
+    Inputs:
+
+    - years: (T,) the years, one per time step (any increasing numbers)
+    - values: (T,) the true values, drawn as a dark line
+    - predicted: None, a (T,) array of forecasts for the same years (labelled
+      "forecast"), or a dict {label: (T,) array}, drawn in order in green,
+      then purple dashed, orange dotted, red dash-dotted; at most 4
+    - split_year: None, a year, or a few increasing years where a new split
+      of the data begins (e.g. (1940, 1974) for validation and test): each
+      gets a vertical line, and the spans are labelled "train",
+      "validation", "test" (or "train", "test" for one year)
+    - title: an optional title; ylabel: the y-axis label
+
+    Returns the Figure.
+    """
+    fn = "series_forecast"
+    years = np.asarray(years, dtype=float)
+    values = np.asarray(values, dtype=float)
+    if years.ndim != 1 or values.shape != years.shape or len(years) < 2:
+        raise ValueError(f"{fn}: years and values must be two (T,) arrays of the same length T >= 2, got shapes "
+                         f"{years.shape} and {values.shape}")
+    if np.any(np.diff(years) <= 0):
+        raise ValueError(f"{fn}: years must increase")
+    if predicted is None:
+        predicted = {}
+    elif not isinstance(predicted, dict):
+        predicted = {"forecast": predicted}
+    if len(predicted) > len(_FORECAST_STYLES):
+        raise ValueError(f"{fn}: at most {len(_FORECAST_STYLES)} forecasts fit one figure, got {len(predicted)}")
+    lines = {}
+    for label, p in predicted.items():
+        p = np.asarray(p, dtype=float)
+        if p.shape != years.shape:
+            raise ValueError(f"{fn}: predicted[{label!r}] has shape {p.shape}; expected (T,) = {years.shape}, "
+                             f"one forecast per year")
+        lines[str(label)] = p
+    splits = [] if split_year is None else [float(y) for y in np.atleast_1d(split_year)]
+    if len(splits) > 2 or np.any(np.diff(splits) <= 0) or any(not years[0] < y <= years[-1] for y in splits):
+        raise ValueError(f"{fn}: split_year must be one year or two increasing years inside "
+                         f"({years[0]:g}, {years[-1]:g}], got {split_year!r}")
+
+    use_style()
+    fig, ax = plt.subplots(figsize=(10, 3.4))
+    ax.plot(years, values, color=COLORS["text"], lw=1.3 if lines else 1.1, label="true" if lines else None)
+    for (label, p), style in zip(lines.items(), _FORECAST_STYLES):
+        ax.plot(years, p, label=label, **style)
+    if splits:
+        names = _SPLIT_NAMES if len(splits) == 2 else ("train", "test")
+        edges = [years[0], *splits, years[-1]]
+        for k, y in enumerate(splits):
+            ax.axvline(y - 0.5, color="#868e96", lw=1.0, ls="--")
+            if k == len(splits) - 1:
+                ax.axvspan(y - 0.5, years[-1] + 0.5, color=COLORS["light"], zorder=0)
+        top = np.max(values) * 1.08
+        for name, a, b in zip(names, edges[:-1], edges[1:]):
+            ax.text((a + b) / 2, top, name, ha="center", va="bottom", fontsize=9, color="#495057")
+        ax.set_ylim(top=np.max(values) * 1.2)
+    ax.set_xlim(years[0] - 0.5, years[-1] + 0.5)
+    ax.set_xlabel("year")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if lines:
+        if not splits:  # room for the legend above the highest line
+            ax.set_ylim(top=max(np.max(values), *(np.max(p) for p in lines.values())) * 1.18)
+        ax.legend(frameon=False, fontsize=8.5, ncol=len(lines) + 1, loc="upper right")
     fig.tight_layout()
     return finish(fig)

@@ -11,6 +11,7 @@ settings whose held-out numbers the README reports.
     captions    one-to-many    8x8 digit images -> the number spelled out
     charlm      many-to-many   Moby-Dick characters -> the next character
     memory      many-to-one    delayed recall: a symbol, then distractors -> the symbol
+    sunspots    many-to-one    the previous 20 years' sunspot numbers -> next year's (regression)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ TASKS = {
     "captions": ("captions", "digit images spelled out, one-to-many"),
     "charlm": ("charlm", "Moby-Dick character language model"),
     "memory": ("memory", "delayed recall after 20 distractors, many-to-one"),
+    "sunspots": ("sunspots", "yearly sunspot forecasting, many-to-one regression"),
 }
 
 
