@@ -61,6 +61,17 @@ def _frame(ax, x0, x1, y0, y1, title):
 
 
 
+
+def _cell_canvas():
+    """The shared blank canvas of the two cell diagrams: equal aspect, no axes."""
+    use_style()
+    fig, ax = plt.subplots(figsize=(9.5, 4.6))
+    ax.axis("off")
+    ax.set_xlim(-0.3, 10.4)
+    ax.set_ylim(-0.35, 4.95)
+    ax.set_aspect("equal")
+    return fig, ax
+
 def _state_path(ax, y, start, end, mul_x, add_x, color):
     """The state's road along the top of a cell: start -> (x) at mul_x -> (+) at add_x -> end."""
     ax.text(0.15, y, start, ha="right", va="center", fontsize=13, color=color)
@@ -79,12 +90,7 @@ def lstm_cell():
     [h_{t-1}, x_t] from the bus at the bottom; h_t = o * tanh(c_t) leaves at
     the bottom right. Takes no arguments; returns the Figure.
     """
-    use_style()
-    fig, ax = plt.subplots(figsize=(9.5, 4.6))
-    ax.axis("off")
-    ax.set_xlim(-0.3, 10.4)
-    ax.set_ylim(-0.35, 4.95)
-    ax.set_aspect("equal")
+    fig, ax = _cell_canvas()
     top, bus, gy, mid = 3.95, 0.75, 1.6, 2.7
     _frame(ax, 0.6, 9.0, 0.3, 4.7, "one LSTM step")
 
@@ -134,12 +140,7 @@ def gru_cell():
     reset gate r multiply the hidden projection *after* its bias, as PyTorch
     does. Takes no arguments; returns the Figure.
     """
-    use_style()
-    fig, ax = plt.subplots(figsize=(9.5, 4.6))
-    ax.axis("off")
-    ax.set_xlim(-0.3, 10.4)
-    ax.set_ylim(-0.35, 4.95)
-    ax.set_aspect("equal")
+    fig, ax = _cell_canvas()
     top, bus, gy, mid, lane = 3.95, 0.75, 1.6, 2.45, 3.2
     _frame(ax, 0.6, 9.0, 0.3, 4.7, "one GRU step")
     zx, rx, hnx, sx, nx, mx, jx = 1.9, 3.0, 4.4, 5.9, 7.0, 8.2, 6.5
