@@ -71,15 +71,26 @@ def hidden_state_heatmap(tokens, h, title=None):
       (N, T, D) batch from ``rnn_forward``
     - title: optional title
 
+    h must lie in [-1, 1] (a tanh state), the range of the colour scale.
+    Every unit is a row of the image; the y axis labels every unit when D <= 16
+    and every (D // 8)-th unit beyond that.
+
     Returns the Figure.
     """
     use_style()
     h = np.asarray(h)
+    if h.ndim != 2:
+        raise ValueError(f"hidden_state_heatmap: h has shape {h.shape}; expected (T, D)")
     T, D = h.shape
+    if len(tokens) != T:
+        raise ValueError(f"hidden_state_heatmap: {len(tokens)} tokens for T = {T} states; expected one per step")
+    if np.any(np.abs(h) > 1):
+        raise ValueError("hidden_state_heatmap: h has values outside [-1, 1]; the colour scale is a tanh "
+                         "state's and would clip them")
     fig, ax = plt.subplots(figsize=(min(11, 1.2 + 0.62 * T), 0.6 + 0.19 * D + 0.9))
     im = ax.imshow(h.T, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", interpolation="nearest")
-    ax.set_xticks(range(T), tokens, rotation=40, ha="right")
-    ax.set_yticks(range(0, D, max(1, D // 8)))
+    ax.set_xticks(range(T), [f"{t}: {tok}" for t, tok in enumerate(tokens, start=1)], rotation=40, ha="right")
+    ax.set_yticks(range(0, D, 1 if D <= 16 else D // 8))
     ax.set_ylabel("hidden unit (D = %d)" % D)
     ax.set_xlabel("time step t: the token just read")
     if title:
@@ -97,22 +108,35 @@ def influence_over_time(curves, tokens=None):
 
     Inputs:
 
-    - curves: {label: (T,) array of distances ||h_t - h'_t||, one per step}
+    - curves: {label: (T,) array of distances ||h_t - h'_t||, one per step},
+      all of the same length T and positive (the y axis is logarithmic)
     - tokens: optional T x tick labels
 
-    Returns the Figure.
+    Every curve is drawn, whatever their number. Returns the Figure.
     """
     use_style()
+    curves = {label: np.asarray(values, dtype=float) for label, values in curves.items()}
+    lengths = {v.shape for v in curves.values()}
+    if not curves or len(lengths) != 1 or len(next(iter(lengths))) != 1:
+        raise ValueError(f"influence_over_time: curves must be (T,) arrays of one length; got shapes {lengths}")
+    (T,), = lengths
+    if tokens is not None and len(tokens) != T:
+        raise ValueError(f"influence_over_time: {len(tokens)} tokens for curves of T = {T} steps")
+    if any(np.any(~(np.isfinite(v) & (v > 0))) for v in curves.values()):
+        raise ValueError("influence_over_time: every distance must be positive and finite to show on a log "
+                         "scale; a zero would silently vanish from the plot")
     fig, ax = plt.subplots(figsize=(8, 3.3))
-    colors = [COLORS["hidden"], COLORS["input"], COLORS["accent"], COLORS["extra"]]
-    for (label, values), color in zip(curves.items(), colors):
-        values = np.asarray(values)
-        ax.plot(np.arange(1, len(values) + 1), values, marker="o", ms=4, lw=2, label=label, color=color)
+    palette = [COLORS["hidden"], COLORS["input"], COLORS["accent"], COLORS["extra"], COLORS["output"]]
+    for i, (label, values) in enumerate(curves.items()):
+        ax.plot(np.arange(1, T + 1), values, marker="o", ms=4, lw=2, label=label,
+                color=palette[i % len(palette)], ls="-" if i < len(palette) else "--")
     ax.set_yscale("log")
     ax.set_xlabel("time step t")
     ax.set_ylabel(r"$\|h_t - h'_t\|$")
     if tokens is not None:
-        ax.set_xticks(np.arange(1, len(tokens) + 1), tokens, rotation=40, ha="right")
+        ax.set_xticks(np.arange(1, T + 1), [f"{t}: {tok}" for t, tok in enumerate(tokens, start=1)],
+                      rotation=40, ha="right")
+        ax.set_xlabel("time step t: the token just read")
     ax.legend(frameon=False, fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()

@@ -103,37 +103,52 @@ def accuracy_by_distance(distances, curves, windows=(), train_max_len=None, chan
 
     - distances: (K,) the distances in time, in steps, that were tested
     - curves: {label: (K,) accuracies}, one line per model, drawn in order
-    - windows: window sizes w of the feed-forward models; a dotted line marks
-      the last distance each one can see, w - 1
+    - windows: window sizes w of the feed-forward models, in the order of
+      their curves (the first window belongs to the first curve); a dotted
+      line in that curve's colour marks the last distance each one can see, w - 1
     - train_max_len: if given, distances of train_max_len or more (the signal
       lies further back than the longest training sequence) are shaded
     - chance: the accuracy of guessing, drawn as a dashed line
+
+    Every curve is drawn, whatever their number, and the y axis reaches down to
+    the lowest accuracy. Returns the Figure.
     """
     use_style()
     distances = np.asarray(distances)
+    if distances.ndim != 1 or distances.size == 0:
+        raise ValueError(f"accuracy_by_distance: distances has shape {distances.shape}; expected (K,), K >= 1")
+    curves = {label: np.asarray(acc, dtype=float) for label, acc in curves.items()}
+    for label, acc in curves.items():
+        if acc.shape != distances.shape:
+            raise ValueError(f"accuracy_by_distance: curve {label!r} has shape {acc.shape}; expected (K,) = "
+                             f"{distances.shape}, one accuracy per distance")
+    if len(windows) > len(curves):
+        raise ValueError(f"accuracy_by_distance: {len(windows)} windows for {len(curves)} curves")
     fig, ax = plt.subplots(figsize=(9, 3.9))
     lo, hi = distances.min() - 0.5, distances.max() + 0.5
+    bottom = min([0.3] + [float(acc.min()) - 0.05 for acc in curves.values()])
     if train_max_len is not None:
         ax.axvspan(train_max_len - 0.5, hi, color=COLORS["light"], zorder=0)
-        ax.text(train_max_len, 0.33, "further back than the longest\ntraining sequence", fontsize=8.5,
+        ax.text(train_max_len, bottom + 0.03, "further back than the longest\ntraining sequence", fontsize=8.5,
                 color="#868e96", va="bottom")
     ax.axhline(chance, color="#868e96", lw=1, ls="--", zorder=1)
     ax.text(min(windows, default=lo) + 1.5, chance - 0.025, "chance: a coin flip", va="top", fontsize=8.5,
             color="#868e96")
-    colors = [COLORS["input"], COLORS["extra"], COLORS["hidden"], COLORS["output"], COLORS["accent"]]
-    markers = ["s", "D", "o", "^", "v"]
+    palette = [COLORS["input"], COLORS["extra"], COLORS["hidden"], COLORS["output"], COLORS["accent"]]
+    shapes = ["s", "D", "o", "^", "v"]
+    colors = [palette[i % len(palette)] for i in range(len(curves))]
     n = len(curves)
     # Where curves coincide (every model right), the later ones are drawn
     # wider and underneath, so each stays visible.
-    for i, ((label, acc), color, marker) in enumerate(zip(curves.items(), colors, markers)):
-        ax.plot(distances, np.asarray(acc), color=color, marker=marker, ms=4 + 1.2 * i, lw=1.8 + 1.6 * i,
-                label=label, zorder=3 + n - i, alpha=1.0 if i == 0 else 0.85)
+    for i, (label, acc) in enumerate(curves.items()):
+        ax.plot(distances, acc, color=colors[i], marker=shapes[i % len(shapes)], ms=4 + 1.2 * min(i, 4),
+                lw=1.8 + 1.6 * min(i, 4), label=label, zorder=3 + n - i, alpha=1.0 if i == 0 else 0.85)
     for w, color in zip(windows, colors):
         ax.axvline(w - 0.5, color=color, lw=1.2, ls=":", zorder=2)
         ax.text(w - 0.35, 1.035, f"window $w = {w}$ ends", fontsize=8.5, color=color, va="bottom")
     ax.set_xlim(lo, hi)
-    ax.set_ylim(0.3, 1.1)
-    ax.set_yticks([0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+    ax.set_ylim(bottom, 1.1)
+    ax.set_yticks([y / 10 for y in range(int(np.ceil(bottom * 10 + 1e-9)), 11)])
     ax.set_xlabel("distance in time: steps from the marker to the last token")
     ax.set_ylabel("test accuracy")
     ax.legend(loc="center right", frameon=True, framealpha=0.95, edgecolor="none", fontsize=9)

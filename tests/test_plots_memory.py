@@ -1,0 +1,86 @@
+"""rnn_course.plots.memory: chapter 3's figures draw what they are given, all of it."""
+
+import numpy as np
+import pytest
+
+from rnn_course.plots import memory
+
+
+def _texts(ax):
+    return [t.get_text() for t in ax.texts]
+
+
+@pytest.mark.parametrize("T", [2, 4, 6])
+def test_unrolled_rnn_draws_T_copies_of_one_cell(T):
+    ax = memory.unrolled_rnn(T=T).axes[0]
+    texts = _texts(ax)
+    assert texts.count("RNN\ncell") == T + 1                     # the folded cell and T copies
+    steps = [str(t) for t in range(1, T)] + ["T"]
+    for letter in "xy":
+        assert [f"${letter}_{{{s}}}$" in texts for s in steps] == [True] * T
+    # the arrows between copies carry h_1, h_2, ...; from T = 4 on, the last arrow, marked with dots,
+    # stands for the steps between T - 1 and T
+    assert "$h_0$" in texts and "$h_{t-1}$" in texts
+    last = T - 1 if T > 3 else T
+    assert [f"$h_{{{t}}}$" in texts for t in range(1, last)] == [True] * (last - 1)
+    assert ("$\\cdots$" in texts) == (T > 3)
+    assert any("the same weights" in s for s in texts)
+
+
+def test_hidden_state_heatmap_shows_every_step_and_unit():
+    rng = np.random.default_rng(0)
+    T, D = 9, 12
+    h = np.tanh(rng.normal(size=(T, D)))
+    tokens = [f"tok{t}" for t in range(T)]
+    fig = memory.hidden_state_heatmap(tokens, h, title="a title")
+    ax = fig.axes[0]
+    image = ax.get_images()[0]
+    assert np.array_equal(image.get_array(), h.T)                # units are rows, steps are columns
+    assert image.get_clim() == (-1, 1)
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{t}: tok{t - 1}" for t in range(1, T + 1)]
+    assert list(ax.get_yticks()) == list(range(D))               # every unit labelled when D <= 16
+    assert ax.get_ylabel() == f"hidden unit (D = {D})"
+    assert ax.get_title(loc="left") == "a title"
+
+
+def test_hidden_state_heatmap_labels_a_subset_of_many_units_but_draws_them_all():
+    h = np.zeros((3, 64))
+    ax = memory.hidden_state_heatmap(["a", "b", "c"], h).axes[0]
+    assert ax.get_images()[0].get_array().shape == (64, 3)
+    assert list(ax.get_yticks()) == list(range(0, 64, 8))
+
+
+def test_hidden_state_heatmap_errors():
+    with pytest.raises(ValueError, match="2 tokens for T = 3 states"):
+        memory.hidden_state_heatmap(["a", "b"], np.zeros((3, 4)))
+    with pytest.raises(ValueError, match=r"expected \(T, D\)"):
+        memory.hidden_state_heatmap(["a"], np.zeros(4))
+    with pytest.raises(ValueError, match=r"outside \[-1, 1\]"):
+        memory.hidden_state_heatmap(["a"], np.full((1, 2), 1.5))
+
+
+def test_influence_over_time_draws_every_curve_with_its_data():
+    T = 9
+    curves = {f"W_h scaled to spectral radius {s}": 3.0 * s ** np.arange(T) for s in (0.25, 0.5, 1.0, 1.5, 2.0, 3.0)}
+    tokens = [f"w{t}" for t in range(T)]
+    ax = memory.influence_over_time(curves, tokens=tokens).axes[0]
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == list(curves)     # six curves: none dropped
+    for ln, values in zip(lines, curves.values()):
+        assert np.array_equal(ln.get_xdata(), np.arange(1, T + 1)) and np.allclose(ln.get_ydata(), values)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(curves)
+    assert [t.get_text() for t in ax.get_xticklabels()] == [f"{t}: w{t - 1}" for t in range(1, T + 1)]
+    assert ax.get_yscale() == "log"
+    lo, hi = ax.get_ylim()
+    values = np.concatenate(list(curves.values()))
+    assert lo <= values.min() and hi >= values.max()              # nothing outside the axes
+    assert len({(ln.get_color(), ln.get_linestyle()) for ln in lines}) == len(curves)
+
+
+def test_influence_over_time_errors():
+    with pytest.raises(ValueError, match="one length"):
+        memory.influence_over_time({"a": [1.0, 0.5], "b": [1.0, 0.5, 0.25]})
+    with pytest.raises(ValueError, match="3 tokens for curves of T = 2"):
+        memory.influence_over_time({"a": [1.0, 0.5]}, tokens=["x", "y", "z"])
+    with pytest.raises(ValueError, match="positive and finite"):
+        memory.influence_over_time({"a": [1.0, 0.0]})
