@@ -448,7 +448,7 @@ def test_backward_faults_are_named(kind, fragment):
     ("rnn_param_count", 45, [np.int64(45)],
      {50: "two bias vectors", 40: "forgets the bias", 30: "D x D = 25", 12: "add up the entries"}),
     ("spectral_radius", "vanishes", ["shrinks", "Vanishes", "goes to zero"],
-     {"explodes": "above 1", "grows": "above 1", "stays the same": "cannot stay"}),
+     {"explodes": "not for ever", "grows": "needs ρ above 1", "stays the same": "cannot stay"}),
     ("hidden_states_shape", (8, 12, 32), [[8, 12, 32], np.array([8, 12, 32])],
      {(8, 12, 50): "shape of x", (12, 8, 32): "batch comes first", (8, 32): "one step", (8, 13, 32): "not h_0",
       (32, 32): "W_h", (4, 4): "axis by axis"}),
@@ -490,12 +490,19 @@ def test_topologies():
 
 def test_worked_example():
     ex = WORKED_EXAMPLE
-    a = ex["Wx"] @ ex["x_t"][0] + ex["Wh"] @ ex["h_prev"][0] + ex["b"]
-    assert_passes(check("worked_example", np.tanh(a)))
+    x, h, Wx, Wh, bh = ex["x_t"][0], ex["h_prev"][0], ex["Wx"], ex["Wh"], ex["bh"]
+    assert not np.allclose(Wx, Wx.T)  # so that a transposed W_x gives a different answer
+    a = Wx @ x + Wh @ h + bh
+    np.testing.assert_allclose(a, [0.6, 0.7, -0.3, 0.8])  # the numbers of the hints and the solution
+    result = check("worked_example", np.tanh(a))
+    assert_passes(result)
+    assert "[0.6, 0.7, -0.3, 0.8]" in result.message  # the right answer shows its pre-activation
     assert_passes(check("worked_example", np.round(np.tanh(a), 3).reshape(1, 4)))  # by hand, 3 decimals
     assert_fails(check("worked_example", a), "pre-activation")
-    assert_fails(check("worked_example", np.tanh(ex["Wx"] @ ex["x_t"][0] + ex["b"])), "W_h h_{t-1} is missing")
-    assert_fails(check("worked_example", np.tanh(a - ex["b"])), "bias b is missing")
+    assert_fails(check("worked_example", np.tanh(Wx.T @ x + Wh @ h + bh)), "W_x looks transposed")
+    assert_fails(check("worked_example", np.tanh(Wx @ x + bh)), "W_h h_(t-1) is missing")
+    assert_fails(check("worked_example", np.tanh(a - bh)), "bias b_h is missing")
+    assert_fails(check("worked_example", np.tanh(Wx @ x + Wh.T @ h + bh)), "W_h looks transposed")
     assert_fails(check("worked_example", np.maximum(a, 0)), "ReLU")
     assert_fails(check("worked_example", [0.5, 0.2, -0.3]), "D = 4 numbers")
     wrong = np.tanh(a)

@@ -147,18 +147,21 @@ _REGISTRY = [
          "Only one of the four allows it, and it is the one with `.append`."),
         ["list"], concepts.check_mutable_sequences),
     Exercise(
-        "spectral_radius", "What happens to ‖∂h_T/∂h_t‖ when W_h's spectral radius is below 1?",
+        "spectral_radius",
+        "A linear RNN with spectral radius below 1: what does ‖∂h_T/∂h_t‖ do for large T - t?",
         "The math of an RNN", "concept",
-        ("∂h_T/∂h_t is a product of T - t Jacobians, one per step.",
-         "Each Jacobian is diag(f'(a)) W_h, and |tanh'| ≤ 1.",
-         "A product of many factors that each shrink vectors ... does what as T - t grows?"),
+        ("For a linear RNN (f(a) = a) every Jacobian is W_h itself, so ∂h_T/∂h_t = W_h^k with k = T - t.",
+         "Take an eigenvector v of W_h with eigenvalue λ: W_h^k v = λ^k v. Gelfand's formula says the same "
+         "holds for the norm in the long run: the k-th root of ‖W_h^k‖ tends to the spectral radius ρ.",
+         "So ‖W_h^k‖ behaves like ρ^k for large k, with ρ < 1. What does ρ^k do as k grows?"),
         "vanishes", concepts.check_spectral_radius),
     Exercise(
         "worked_example", "The note's d = D = 4 example, by hand", "The math of an RNN", "concept",
-        ("Compute the pre-activation a = W_x x_t + W_h h_{t-1} + b first, one row at a time.",
-         "W_x is 0.5 times the identity, so W_x x_t is just x_t / 2; row i of W_h dotted with h_{t-1} "
-         "gives entry i of W_h h_{t-1}.",
-         "a = [0.6, 0.2, -0.3, 1.3]; now take tanh of each entry."),
+        ("Compute the pre-activation a = W_x x_t + W_h h_{t-1} + b_h first, one entry at a time: entry i is "
+         "row i of W_x dotted with x_t, plus row i of W_h dotted with h_{t-1}, plus entry i of b_h.",
+         "W_x x_t = [0.5, 0.5, -0.5, 0.5] and W_h h_{t-1} = [0.1, 0.1, 0.3, 0.1]; add them, then add "
+         "b_h = [0, 0.1, -0.1, 0.2].",
+         "a = [0.6, 0.7, -0.3, 0.8]; now take tanh of each entry."),
         None, concepts.check_worked_example),
     Exercise(
         "stacked_rnn_forward", "A deep RNN: layers stacked in time", "Deep and bidirectional RNNs",

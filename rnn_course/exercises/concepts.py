@@ -163,37 +163,46 @@ def check_mutable_sequences(answer):
 
 
 def check_spectral_radius(answer):
+    """The long-run behaviour of ||dh_T/dh_t|| = ||W_h^(T-t)|| for a linear RNN with spectral radius < 1."""
     options = {
         "vanishes": ["shrinks", "goes to zero", "decays", "vanish", "shrink", "smaller"],
         "explodes": ["grows", "blows up", "explode", "grow", "larger"],
         "stays the same": ["constant", "unchanged", "same"],
     }
     why = {
-        "vanishes": "∂h_T/∂h_t is a product of T - t Jacobians diag(f')·W_h; with |f'| ≤ 1 and the "
-                    "spectral radius of W_h below 1, its norm shrinks roughly geometrically with the "
-                    "distance T - t, so early inputs barely affect the gradient",
-        "explodes": "growth needs a spectral radius above 1 (and f' not too small); below 1 every "
-                    "factor shrinks the product",
-        "stays the same": "each of the T - t factors diag(f')·W_h shrinks vectors when the spectral "
-                          "radius is below 1, so the product cannot stay the same size",
+        "vanishes": "for a linear RNN ∂h_T/∂h_t = W_h^k with k = T - t, and the k-th root of ‖W_h^k‖ tends "
+                    "to the spectral radius ρ as k grows (Gelfand's formula), so with ρ < 1 the norm tends "
+                    "to zero. Not necessarily at every step: when the largest singular value of W_h is above "
+                    "1, the norm can first grow, as the chapter's ρ = 0.9 curve does",
+        "explodes": "it can grow for a while, when W_h's largest singular value is above 1, but not for "
+                    "ever: the k-th root of ‖W_h^k‖ tends to the spectral radius ρ < 1, so the norm tends "
+                    "to zero; growth for large T - t needs ρ above 1",
+        "stays the same": "the k-th root of ‖W_h^k‖ tends to the spectral radius ρ < 1 (Gelfand's formula), "
+                          "so the norm tends to zero and cannot stay the same size",
     }
     return check_choice(answer, "vanishes", options, why)
 
 
-# The note's worked example: batch 1, d = D = 4, tanh. Small round numbers, so
-# the pre-activation can be computed by hand; the chapter prints these arrays.
+# The note's worked example: batch 1, d = D = 4, tanh, and an output layer
+# with C = 3 classes. Small round numbers, so every product can be done by
+# hand; the chapter prints these arrays. W_x is not symmetric, so using its
+# columns instead of its rows (a transposed W_x) gives a different answer.
 WORKED_EXAMPLE = dict(
     x_t=np.array([[1.0, 0.0, -1.0, 2.0]]),
     h_prev=np.array([[0.5, -0.5, 1.0, 0.0]]),
     Wx=np.array([[0.5, 0.0, 0.0, 0.0],
-                 [0.0, 0.5, 0.0, 0.0],
-                 [0.0, 0.0, 0.5, 0.0],
-                 [0.0, 0.0, 0.0, 0.5]]),
+                 [0.5, 0.5, 0.0, 0.0],
+                 [0.0, 0.5, 0.5, 0.0],
+                 [0.0, 0.0, 0.5, 0.5]]),
     Wh=np.array([[0.1, 0.1, 0.1, 0.1],
                  [0.2, 0.0, 0.0, 0.0],
                  [0.0, 0.0, 0.3, 0.0],
                  [0.0, -0.2, 0.0, 0.0]]),
-    b=np.array([0.0, 0.1, -0.1, 0.2]),
+    bh=np.array([0.0, 0.1, -0.1, 0.2]),
+    Wy=np.array([[1.0, 0.0, 0.0, 1.0],
+                 [0.0, 1.0, -1.0, 0.0],
+                 [-1.0, 0.0, 0.0, 0.0]]),
+    by=np.array([0.0, 0.0, 0.5]),
 )
 
 
@@ -206,25 +215,28 @@ def check_worked_example(answer):
         raise Fail(f"give h_t as 4 numbers, e.g. [0.1, 0.2, 0.3, 0.4]; got {answer!r}") from None
     if got.size != 4:
         raise Fail(f"h_t has D = 4 numbers; you gave {got.size}")
-    a = (ex["Wx"] @ ex["x_t"][0] + ex["Wh"] @ ex["h_prev"][0] + ex["b"])
+    x, h, Wx, Wh, bh = ex["x_t"][0], ex["h_prev"][0], ex["Wx"], ex["Wh"], ex["bh"]
+    a = Wx @ x + Wh @ h + bh
     right = np.tanh(a)
     tol = 2e-3
     if np.allclose(got, right, atol=tol):
-        return f"Right: h_t = tanh({np.round(a, 3).tolist()}) = {np.round(right, 3).tolist()}."
+        return (f"Right: a = W_x x_t + W_h h_(t-1) + b_h = {np.round(Wx @ x, 3).tolist()} + "
+                f"{np.round(Wh @ h, 3).tolist()} + {bh.tolist()} = {np.round(a, 3).tolist()}, and "
+                f"h_t = tanh(a) = {np.round(right, 3).tolist()}.")
     wrong = [
-        ("that is the pre-activation a = W_x x_t + W_h h_{t-1} + b; apply tanh to every entry", a),
-        ("W_h h_{t-1} is missing: the previous hidden state contributes too",
-         np.tanh(ex["Wx"] @ ex["x_t"][0] + ex["b"])),
-        ("the bias b is missing", np.tanh(ex["Wx"] @ ex["x_t"][0] + ex["Wh"] @ ex["h_prev"][0])),
-        ("W_h looks transposed: row i of W_h gives entry i of W_h h_{t-1}",
-         np.tanh(ex["Wx"] @ ex["x_t"][0] + ex["Wh"].T @ ex["h_prev"][0] + ex["b"])),
+        ("that is the pre-activation a = W_x x_t + W_h h_(t-1) + b_h; apply tanh to every entry", a),
+        ("W_x looks transposed: entry i of W_x x_t is row i of W_x (D rows, d columns) dotted with x_t, "
+         "not column i", np.tanh(Wx.T @ x + Wh @ h + bh)),
+        ("W_h h_(t-1) is missing: the previous hidden state contributes too", np.tanh(Wx @ x + bh)),
+        ("the bias b_h is missing", np.tanh(Wx @ x + Wh @ h)),
+        ("W_h looks transposed: row i of W_h gives entry i of W_h h_(t-1)", np.tanh(Wx @ x + Wh.T @ h + bh)),
         ("that is ReLU; this example uses tanh", np.maximum(a, 0)),
     ]
     for why, value in wrong:
         if np.allclose(got, value, atol=tol):
             raise Fail(f"not quite: {why}")
     k = int(np.argmax(np.abs(got - right)))
-    raise Fail(f"entry {k} is off: you have {got[k]:.3f}; recompute row {k} of W_x x_t + W_h h_(t-1) + b "
+    raise Fail(f"entry {k} is off: you have {got[k]:.3f}; recompute row {k} of W_x x_t + W_h h_(t-1) + b_h "
                f"and take its tanh")
 
 
