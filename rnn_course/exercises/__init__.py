@@ -153,7 +153,8 @@ _REGISTRY = [
         ("For a linear RNN (f(a) = a) every Jacobian is W_h itself, so ∂h_T/∂h_t = W_h^k with k = T - t.",
          "Take an eigenvector v of W_h with eigenvalue λ: W_h^k v = λ^k v. Gelfand's formula says the same "
          "holds for the norm in the long run: the k-th root of ‖W_h^k‖ tends to the spectral radius ρ.",
-         "So ‖W_h^k‖ behaves like ρ^k for large k, with ρ < 1. What does ρ^k do as k grows?"),
+         "So for any ε > 0, ‖W_h^k‖ ≤ (ρ + ε)^k once k is large enough. Pick ε with ρ + ε < 1: what does "
+         "(ρ + ε)^k do as k grows?"),
         "vanishes", concepts.check_spectral_radius),
     Exercise(
         "worked_example", "The note's d = D = 4 example, by hand", "The math of an RNN", "concept",

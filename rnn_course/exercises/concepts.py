@@ -170,7 +170,7 @@ def check_spectral_radius(answer):
         "stays the same": ["constant", "unchanged", "same"],
     }
     why = {
-        "vanishes": "for a linear RNN ∂h_T/∂h_t = W_h^k with k = T - t, and the k-th root of ‖W_h^k‖ tends "
+        "vanishes": "For a linear RNN ∂h_T/∂h_t = W_h^k with k = T - t, and the k-th root of ‖W_h^k‖ tends "
                     "to the spectral radius ρ as k grows (Gelfand's formula), so with ρ < 1 the norm tends "
                     "to zero. Not necessarily at every step: when the largest singular value of W_h is above "
                     "1, the norm can first grow, as the chapter's ρ = 0.9 curve does",
