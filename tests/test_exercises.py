@@ -448,7 +448,7 @@ def test_backward_faults_are_named(kind, fragment):
     ("rnn_param_count", 45, [np.int64(45)],
      {50: "two bias vectors", 40: "forgets the bias", 30: "D x D = 25", 12: "add up the entries"}),
     ("spectral_radius", "vanishes", ["shrinks", "Vanishes", "goes to zero"],
-     {"explodes": "not for ever", "grows": "needs ρ above 1", "stays the same": "cannot stay"}),
+     {"explodes": "not for ever", "grows": "needs ρ of at least 1", "stays the same": "cannot stay"}),
     ("hidden_states_shape", (8, 12, 32), [[8, 12, 32], np.array([8, 12, 32])],
      {(8, 12, 50): "shape of x", (12, 8, 32): "batch comes first", (8, 32): "one step", (8, 13, 32): "not h_0",
       (32, 32): "W_h", (4, 4): "axis by axis"}),

@@ -176,7 +176,7 @@ def check_spectral_radius(answer):
                     "1, the norm can first grow, as the chapter's ρ = 0.9 curve does",
         "explodes": "it can grow for a while, when W_h's largest singular value is above 1, but not for "
                     "ever: the k-th root of ‖W_h^k‖ tends to the spectral radius ρ < 1, so the norm tends "
-                    "to zero; growth for large T - t needs ρ above 1",
+                    "to zero; growth for large T - t needs ρ of at least 1",
         "stays the same": "the k-th root of ‖W_h^k‖ tends to the spectral radius ρ < 1 (Gelfand's formula), "
                           "so the norm tends to zero and cannot stay the same size",
     }
