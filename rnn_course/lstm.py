@@ -363,8 +363,9 @@ class LSTM(RecurrentModule):
       ``bias_hh`` after PyTorch's uniform init, so the cell starts by keeping
       its memory: sigmoid(1) = 0.73 per step, sigmoid(3) = 0.95. 0 (the
       default) is PyTorch's init; Jozefowicz et al. (2015) recommend 1, and
-      longer memories need more (Tallec & Ollivier's "chrono" init, 2018, uses
-      up to log of the longest delay).
+      longer memories need more (Tallec & Ollivier's "chrono" init, 2018,
+      draws each unit's bias as log(u), u ~ U(1, T_max - 1), for delays up to
+      T_max; a single number here is a constant, not that draw).
     - ``input_bias``: the same for the input gate's rows (0:D); chrono init
       sets it to -forget_bias, so that the cell also writes little at each
       step and keeps what it stored from being washed out.

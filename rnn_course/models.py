@@ -47,9 +47,10 @@ def make_recurrent(cell, input_size, hidden_size, num_layers=1, bidirectional=Fa
     gets +g on its bias (``GRU(update_bias=g)``): z keeps the old state and
     1 - z lets the new one in, so one gate does both. The LSTM has two gates
     for the two jobs, so its forget gate gets +g and its input gate -g
-    (``LSTM(forget_bias=g, input_bias=-g)``, Tallec & Ollivier's "chrono"
-    init, 2018). 0 is PyTorch's init. The plain RNN has no gate, so g must be
-    0 for cell "rnn".
+    (``LSTM(forget_bias=g, input_bias=-g)``): one large constant for every
+    unit. (Tallec & Ollivier's "chrono" init, 2018, has the same signs but
+    draws each unit's forget bias as log(u), u ~ U(1, T_max - 1).) 0 is
+    PyTorch's init. The plain RNN has no gate, so g must be 0 for cell "rnn".
     """
     if cell not in CELLS:
         raise ValueError(f"cell must be 'rnn', 'lstm' or 'gru', got {cell!r}")

@@ -114,3 +114,41 @@ def test_memory_gradients_rejects_bad_curves():
         gates.memory_gradients([1.0, 0.5])
     with pytest.raises(ValueError, match=r"expected \(K,\)"):
         gates.memory_gradients({"LSTM": np.ones((2, 3))})
+
+
+def test_accuracy_by_init_draws_every_init_in_its_panel_with_the_seed_means():
+    delays = [5, 10, 20]
+    rng = np.random.default_rng(0)
+    groups = {"RNN": {"PyTorch init": rng.uniform(size=(3, 3)), "orthogonal": rng.uniform(size=(3, 3))},
+              "LSTM": {"PyTorch init": rng.uniform(size=(3, 3)), "forget bias 1": rng.uniform(size=(3, 3)),
+                       "±3": rng.uniform(size=(3, 3))},
+              "GRU": {"one seed": rng.uniform(size=3)}}
+    fig = gates.accuracy_by_init(groups, delays, chance=0.125)
+    assert len(fig.axes) == 3
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["RNN", "LSTM", "GRU"]
+    for ax, inits in zip(fig.axes, groups.values()):
+        solid = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-"]
+        assert len(solid) == len(inits)  # no init dropped
+        for line, acc in zip(solid, inits.values()):
+            assert np.allclose(line.get_xdata(), delays)
+            assert np.allclose(line.get_ydata(), np.atleast_2d(acc).mean(axis=0))
+        dots = sum(len(c.get_offsets()) for c in ax.collections)
+        assert dots == sum(np.atleast_2d(a).size for a in inits.values() if np.atleast_2d(a).shape[0] > 1)
+        dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+        assert len(dashed) == 1 and np.allclose(dashed[0].get_ydata(), 0.125)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == list(inits) + ["chance (0.125)"]
+        assert [float(t) for t in ax.get_xticks()] == delays
+    assert "mean over seeds" in fig.axes[0].get_ylabel()  # 3 seeds in some panels, 1 in another
+
+
+def test_accuracy_by_init_names_the_seed_count_and_rejects_bad_input():
+    fig = gates.accuracy_by_init({"LSTM": {"a": np.ones((5, 2))}}, [10, 20])
+    assert "mean of 5 seeds" in fig.axes[0].get_ylabel()
+    assert not [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == "--"]
+    with pytest.raises(ValueError, match=r"has shape \(1, 3\); expected \(S, K\) with K = 2"):
+        gates.accuracy_by_init({"LSTM": {"a": [1.0, 0.5, 0.2]}}, [10, 20])
+    with pytest.raises(TypeError, match="non-empty dict"):
+        gates.accuracy_by_init({"LSTM": {}}, [10, 20])
+    with pytest.raises(ValueError, match="at most"):
+        gates.accuracy_by_init({"LSTM": {str(k): np.ones(2) for k in range(7)}}, [10, 20])

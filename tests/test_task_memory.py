@@ -94,7 +94,7 @@ def test_classifier_passes_the_gate_bias_on():
     base = ManyToOneClassifier(8, 4, 6, 8, cell="lstm", seed=0)
     diff = model.rnn.params["bias_hh_l0"] - base.rnn.params["bias_hh_l0"]
     assert np.allclose(diff[6:12], 3.0)  # forget gate opened
-    assert np.allclose(diff[:6], -3.0)  # input gate closed (chrono-style)
+    assert np.allclose(diff[:6], -3.0)  # input gate closed by the same constant
     assert np.allclose(diff[12:], 0)
 
 
@@ -154,6 +154,46 @@ def test_sweep_shape_and_order():
 def test_sweep_rejects_a_single_delay_option():
     with pytest.raises(ValueError, match="give delays"):
         memory.sweep(delay=3)
+
+
+def test_run_defaults_are_unchanged_by_the_init_options():
+    # input_bias=None means -gate_bias for the LSTM and orthogonal=False keeps PyTorch's draw.
+    for cell in ("rnn", "lstm", "gru"):
+        a = memory.run(cell, delay=3, epochs=1, n_train=100, seed=2)
+        b = memory.run(cell, delay=3, epochs=1, n_train=100, seed=2, orthogonal=False,
+                       **({"input_bias": -memory.SETTINGS["gate_bias"]["lstm"]} if cell == "lstm" else {}))
+        assert a.value == b.value, cell
+    assert a.extras["settings"]["orthogonal"] is False and a.extras["settings"]["input_bias"] is None
+
+
+def _initial_model(cell, **options):
+    """The model run() trains, as built: one epoch on a tiny set at lr 1e-30 moves no weight measurably."""
+    return memory.run(cell, delay=2, epochs=1, n_train=32, seed=1, lr=1e-30, optimizer="sgd", **options).model
+
+
+def test_run_input_bias_sets_only_the_lstm_input_gate():
+    D = 32
+    base = _initial_model("lstm", gate_bias=0.0).rnn.params["bias_hh_l0"]
+    forget1 = _initial_model("lstm", gate_bias=1.0, input_bias=0.0).rnn.params["bias_hh_l0"]
+    large = _initial_model("lstm").rnn.params["bias_hh_l0"]  # the default: +3 forget, -3 input
+    assert np.allclose(forget1 - base, np.r_[np.zeros(D), np.ones(D), np.zeros(2 * D)])
+    assert np.allclose(large - base, np.r_[-3 * np.ones(D), 3 * np.ones(D), np.zeros(2 * D)])
+    with pytest.raises(ValueError, match="input gate; cell 'gru' has none"):
+        memory.run("gru", delay=2, epochs=1, n_train=32, input_bias=0.0)
+
+
+@pytest.mark.parametrize("cell, G", [("rnn", 1), ("lstm", 4), ("gru", 3)])
+def test_run_orthogonal_starts_every_recurrent_block_orthogonal(cell, G):
+    D = 32
+    W = _initial_model(cell, orthogonal=True).rnn.params["weight_hh_l0"]
+    assert W.shape == (G * D, D)
+    for g in range(G):
+        block = W[g * D:(g + 1) * D]
+        assert np.allclose(block.T @ block, np.eye(D), atol=1e-10)
+    plain = _initial_model(cell).rnn.params["weight_hh_l0"]
+    assert not np.allclose(plain[:D].T @ plain[:D], np.eye(D), atol=0.1)
+    with pytest.raises(ValueError, match="orthogonal must be True or False"):
+        memory.run(cell, delay=2, epochs=1, n_train=32, orthogonal="yes")
 
 
 def test_save_and_load_sweep_round_trip(tmp_path):

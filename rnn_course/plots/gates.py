@@ -1,7 +1,8 @@
 """Figures of chapter 8 (Gated memory cells: LSTM and GRU): the LSTM cell and
 the GRU cell drawn gate by gate, in PyTorch's form; how their weights are
 stacked in ``weight_ih_l0`` and ``weight_hh_l0``; and gradient norms along a
-cell's memory path compared with a plain RNN's.
+cell's memory path compared with a plain RNN's; and test accuracy on the
+memory task against the delay, one panel per cell, one line per initialisation.
 
 Notation: d input size, D hidden size. Colours follow the book's palette:
 inputs blue, hidden state orange, cell state purple, sigmoid gates red.
@@ -263,5 +264,59 @@ def memory_gradients(curves, title=None):
         ax.set_title(title, loc="left", fontsize=10.5)
     ax.legend(frameon=False, fontsize=9, loc="lower left")
     ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return finish(fig)
+
+
+def accuracy_by_init(groups, delays, chance=None):
+    """Test accuracy against the delay, one panel per cell, one line per initialisation.
+
+    groups: {panel title: {init label: (S, K) accuracies}}, e.g.
+    {"LSTM": {"PyTorch init": acc, "forget bias 1": acc, ...}, ...}, S seeds
+    (rows) and K delays (columns), as ``rnn_course.tasks.memory.sweep``
+    returns for one cell. delays: the K delays (the x axis, shared).
+    chance: the accuracy of guessing, drawn dashed in every panel; None: no line.
+
+    Each line is the mean over seeds, each seed a light dot; every init is
+    drawn (no entry is dropped) and named in its panel's legend, in the
+    order given. Returns the Figure.
+    """
+    delays = np.asarray(delays, dtype=float)
+    if delays.ndim != 1 or delays.size == 0:
+        raise ValueError(f"accuracy_by_init: delays must be a non-empty 1-D list of K delays, got shape "
+                         f"{delays.shape}")
+    if not isinstance(groups, dict) or not groups or not all(isinstance(g, dict) and g for g in groups.values()):
+        raise TypeError("accuracy_by_init: groups must be a non-empty dict {panel: {init label: (S, K) "
+                        "accuracies}}, each panel with at least one init")
+    use_style()
+    colors = [_GREY, COLORS["input"], COLORS["accent"], COLORS["output"], _CELL, COLORS["hidden"]]
+    fig, axes = plt.subplots(1, len(groups), figsize=(3.3 * len(groups) + 0.6, 3.6), sharey=True,
+                             squeeze=False)
+    seeds = set()
+    for ax, (title, inits) in zip(axes[0], groups.items()):
+        if len(inits) > len(colors):
+            raise ValueError(f"accuracy_by_init: panel {title!r} has {len(inits)} inits; at most "
+                             f"{len(colors)} can be told apart")
+        for (label, acc), color in zip(inits.items(), colors):
+            acc = np.atleast_2d(np.asarray(acc, dtype=float))  # (S, K)
+            if acc.ndim != 2 or acc.shape[1] != delays.size:
+                raise ValueError(f"accuracy_by_init: groups[{title!r}][{label!r}] has shape {acc.shape}; "
+                                 f"expected (S, K) with K = {delays.size} delays")
+            S = acc.shape[0]
+            seeds.add(S)
+            if S > 1:
+                ax.scatter(np.repeat(delays[None], S, axis=0).ravel(), acc.ravel(), s=12, color=color,
+                           alpha=0.4, lw=0, zorder=2)
+            ax.plot(delays, acc.mean(axis=0), "-o", color=color, lw=2, ms=4, label=label, zorder=3)
+        if chance is not None:
+            ax.axhline(chance, color="#868e96", ls="--", lw=1.1, label=f"chance ({chance:.3g})")
+        ax.set_title(str(title), loc="left", fontsize=11)
+        ax.set_xticks(delays)
+        ax.set_xlabel("delay")
+        ax.set_ylim(-0.03, 1.05)
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1)
+    what = f"mean of {seeds.pop()} seeds" if len(seeds) == 1 else "mean over seeds"
+    axes[0, 0].set_ylabel(f"test accuracy\n(line: {what}; dots: each)")
     fig.tight_layout()
     return finish(fig)

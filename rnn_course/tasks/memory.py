@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import gradflow
 from ..models import ManyToOneClassifier
 from ..train import accuracy, fit
 from . import TaskResult, check_options
@@ -86,13 +87,18 @@ def make_recall(n, delay, symbols=8, seed=0) -> RecallData:
 
 
 def run(cell="rnn", delay=20, hidden=32, epochs=None, seed=0, quiet=True, *, layers=None, bidirectional=None,
-        gate_bias=None, lr=None, n_train=None, optimizer=None) -> TaskResult:
+        gate_bias=None, input_bias=None, orthogonal=False, lr=None, n_train=None, optimizer=None) -> TaskResult:
     """Train a ManyToOneClassifier to recall the first of delay + 1 tokens; metric "test accuracy".
 
     Options (None = the default in ``SETTINGS``): cell ("rnn", "lstm",
     "gru"), delay (distractors after the symbol), hidden (D), epochs, seed,
     quiet (no progress bar), layers, gate_bias (added to the bias of the
-    LSTM's forget gate or the GRU's update gate; must be 0 for the RNN), lr,
+    LSTM's forget gate or the GRU's update gate; must be 0 for the RNN),
+    input_bias (LSTM only: added to the input gate's bias; None = -gate_bias,
+    so gate_bias=1, input_bias=0 is the plain "forget bias 1" init),
+    orthogonal (True: every (D, D) gate block of the first layer's recurrent
+    weights ``weight_hh_l0`` starts as a random orthogonal matrix,
+    ``rnn_course.gradflow.orthogonal``, instead of PyTorch's uniform draw), lr,
     n_train (training sequences), optimizer ("adam" or "sgd", as for ``fit``). A bidirectional encoder would read the
     symbol last and make the task trivial, so bidirectional must be False (or
     None).
@@ -117,12 +123,25 @@ def run(cell="rnn", delay=20, hidden=32, epochs=None, seed=0, quiet=True, *, lay
     cfg.update({k: v for k, v in dict(hidden=hidden, epochs=epochs, layers=layers, lr=lr,
                                       n_train=n_train, optimizer=optimizer).items() if v is not None})
     cfg["gate_bias"] = float(SETTINGS["gate_bias"][cell] if gate_bias is None else gate_bias)
+    if input_bias is not None and cell != "lstm":
+        raise ValueError(f"{task}: input_bias={input_bias!r} is the LSTM's input gate; cell {cell!r} has none")
+    cfg["input_bias"] = -cfg["gate_bias"] if cell == "lstm" and input_bias is None else input_bias
+    if not isinstance(orthogonal, bool):
+        raise ValueError(f"{task}: orthogonal must be True or False, got {orthogonal!r}")
+    cfg["orthogonal"] = orthogonal
     cfg.update(cell=cell, delay=int(delay), seed=int(seed))
 
     train = make_recall(int(cfg["n_train"]), delay, cfg["symbols"], seed=1000 + seed)
     test = make_recall(cfg["n_test"], delay, cfg["symbols"], seed=_TEST_SEED)
     model = ManyToOneClassifier(cfg["symbols"], cfg["embed"], int(cfg["hidden"]), cfg["symbols"], cell=cell,
                                 num_layers=int(cfg["layers"]), seed=seed, gate_bias=cfg["gate_bias"])
+    if cell == "lstm" and cfg["input_bias"] != -cfg["gate_bias"]:
+        model.rnn.params["bias_hh_l0"][:model.rnn.hidden_size] += cfg["input_bias"] + cfg["gate_bias"]  # block i
+        model.rnn.input_bias = cfg["input_bias"]
+    if orthogonal:
+        D, W = model.rnn.hidden_size, model.rnn.params["weight_hh_l0"]  # (G*D, D), G blocks of D rows
+        for g in range(W.shape[0] // D):
+            W[g * D:(g + 1) * D] = gradflow.orthogonal(D, seed=10_000 + 10 * seed + g)
     history = fit(model, tuple(train), epochs=int(cfg["epochs"]), batch_size=cfg["batch_size"], lr=cfg["lr"],
                   optimizer=cfg["optimizer"], seed=seed, quiet=quiet)
     extras = {
