@@ -8,6 +8,8 @@ choose the recurrent weights so that it goes well (chapter 7)::
     orthogonal(D, seed, gain)         a random orthogonal matrix (Saxe et al., 2014)
     truncated_rnn_backward(x, h0, Wx, Wh, b, dh, k)
                                       BPTT cut into windows of k steps (truncated BPTT)
+    geometric_rate(k, values)         r of a least-squares fit values ~ A r^k (a decay per step)
+    power_law_exponent(k, values)     p of a least-squares fit values ~ A k^p
 
 Everything is measured with the library's own forward and backward passes
 (``rnn_forward``, ``rnn_step_backward``, ``rnn_backward``). Notation: N batch,
@@ -167,3 +169,43 @@ def truncated_rnn_backward(x, h0, Wx, Wh, b, dh, k, nonlinearity="tanh"):
         db += db_w
         h = out[:, -1]  # carried forward as a constant
     return dx, dWx, dWh, db
+
+
+def _fit_inputs(fn, k, values):
+    k, values = np.asarray(k, dtype=float), np.asarray(values, dtype=float)
+    if k.ndim != 1 or k.shape != values.shape or k.size < 2:
+        raise ValueError(f"{fn}: k {k.shape} and values {values.shape} must be two (K,) arrays of the same "
+                         f"length, K >= 2")
+    if not np.isfinite(values).all() or (values <= 0).any():
+        raise ValueError(f"{fn}: values must be positive and finite (their logarithm is fitted)")
+    if np.ptp(k) == 0:
+        raise ValueError(f"{fn}: k must hold at least two different values")
+    return k, values
+
+
+def geometric_rate(k, values):
+    """The factor r per step of a geometric fit values ~ A r^k, a float.
+
+    A least-squares line through (k, log values); r = exp(slope). For the
+    (T+1,) norms of ``jacobian_norms``, r < 1 is the fitted decay per step
+    back in time over the chosen k.
+
+    Inputs: k (K,) distances, values (K,) positive numbers, K >= 2.
+    """
+    k, values = _fit_inputs("geometric_rate", k, values)
+    slope = np.polyfit(k, np.log(values), 1)[0]
+    return float(np.exp(slope))
+
+
+def power_law_exponent(k, values):
+    """The exponent p of a power-law fit values ~ A k^p, a float.
+
+    A least-squares line through (log k, log values); p is its slope (p = -1
+    means "like 1/k", p = -0.5 "like 1/sqrt(k)").
+
+    Inputs: k (K,) positive numbers, values (K,) positive numbers, K >= 2.
+    """
+    k, values = _fit_inputs("power_law_exponent", k, values)
+    if (k <= 0).any():
+        raise ValueError("power_law_exponent: k must be positive (its logarithm is fitted)")
+    return float(np.polyfit(np.log(k), np.log(values), 1)[0])

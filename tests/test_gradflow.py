@@ -130,3 +130,29 @@ def test_truncated_bptt_errors():
         gradflow.truncated_rnn_backward(np.ones((1, 4, 3)), None, Wx, Wh, b, np.ones((1, 4, 6)), 0)
     with pytest.raises(ValueError, match="dh has shape"):
         gradflow.truncated_rnn_backward(np.ones((1, 4, 3)), None, Wx, Wh, b, np.ones((1, 5, 6)), 2)
+
+
+def test_geometric_rate_recovers_the_factor_per_step():
+    k = np.arange(20, 101)
+    assert np.isclose(gradflow.geometric_rate(k, 3.0 * 0.87 ** k), 0.87)
+    assert np.isclose(gradflow.geometric_rate(k, 1.5 ** k), 1.5)
+    rng = np.random.default_rng(0)
+    noisy = 0.6 ** k * np.exp(0.1 * rng.standard_normal(k.size))
+    assert abs(gradflow.geometric_rate(k, noisy) - 0.6) < 0.01
+
+
+def test_power_law_exponent_recovers_the_slope():
+    k = np.array([1, 2, 5, 10, 20, 50, 100])
+    assert np.isclose(gradflow.power_law_exponent(k, 0.4 / k), -1.0)
+    assert np.isclose(gradflow.power_law_exponent(k, 2.0 / np.sqrt(k)), -0.5)
+
+
+def test_rate_fits_errors():
+    with pytest.raises(ValueError, match="same length"):
+        gradflow.geometric_rate([1, 2, 3], [1.0, 0.5])
+    with pytest.raises(ValueError, match="positive and finite"):
+        gradflow.geometric_rate([1, 2], [1.0, 0.0])
+    with pytest.raises(ValueError, match="two different values"):
+        gradflow.geometric_rate([2, 2], [1.0, 0.5])
+    with pytest.raises(ValueError, match="k must be positive"):
+        gradflow.power_law_exponent([0, 1], [1.0, 0.5])

@@ -116,3 +116,44 @@ def test_truncation_errors():
         gradients.truncation([1, 2, 3], {"a": [0.1, 0.2]})
     with pytest.raises(ValueError, match="memory has shape"):
         gradients.truncation([1, 2], {"a": [0.1, 0.2]}, memory=[1, 2, 3])
+
+
+def test_clipping_runs_draws_every_run_and_one_threshold_per_clipped_run():
+    runs = {f"run {i}": _history([2, 1.5, 1.0], [3 + i, 2, 1]) for i in range(6)}  # more runs than colours
+    fig = gradients.clipping_runs(runs, max_norm={"run 1": 10.0, "run 2": 1.0}, smooth=1)
+    left, right = fig.axes
+    assert [ln.get_label() for ln in left.get_lines()] == list(runs)
+    solid = [ln for ln in right.get_lines() if ln.get_linestyle() == "-"]
+    assert [ln.get_ydata()[0] for ln in solid] == [3, 4, 5, 6, 7, 8]
+    dashed = [ln for ln in right.get_lines() if ln.get_linestyle() == "--"]
+    assert [ln.get_label() for ln in dashed] == ["max_norm = 10", "max_norm = 1"]
+    assert [ln.get_ydata()[0] for ln in dashed] == [10.0, 1.0]
+    assert dashed[0].get_color() == solid[1].get_color() and dashed[1].get_color() == solid[2].get_color()
+    assert [t.get_text() for t in left.get_legend().get_texts()] == list(runs)
+    assert [t.get_text() for t in right.get_legend().get_texts()] == ["max_norm = 10", "max_norm = 1"]
+    with pytest.raises(ValueError, match="max_norm has labels that are not runs"):
+        gradients.clipping_runs(runs, max_norm={"other": 1.0})
+
+
+def test_jacobian_norms_and_truncation_draw_every_curve():
+    curves = {f"c{i}": np.linspace(1, 0.1, 5) * (i + 1) for i in range(8)}  # more curves than colours
+    ax = gradients.jacobian_norms(curves).axes[0]
+    assert [ln.get_label() for ln in ax.get_lines()] == list(curves)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(curves)
+    assert ax.get_xlabel().startswith("distance back in time")
+    windows = [1, 2, 5, 10, 20]
+    errors = {f"e{i}": np.linspace(0.5, 0.05, 5) / (i + 1) for i in range(8)}
+    ax = gradients.truncation(windows, errors).axes[0]
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == list(errors)
+    assert all(np.allclose(ln.get_xdata(), windows) for ln in lines)
+    assert np.allclose(lines[-1].get_ydata(), errors["e7"])
+
+
+def test_tanh_saturation_band_edge_follows_the_threshold():
+    fig = gradients.tanh_saturation([1, 2], [0.1, 0.3], threshold=0.2)
+    left, right = fig.axes
+    edge = np.arctanh(np.sqrt(0.8))
+    assert np.isclose(left.patches[1].get_x(), edge)
+    assert any("0.2" in t.get_text() for t in left.get_legend().get_texts())
+    assert right.get_xlabel() == "weight scale"

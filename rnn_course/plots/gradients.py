@@ -9,6 +9,8 @@ time, why tanh saturates, and what gradient clipping does to a training run.
 
 from __future__ import annotations
 
+from itertools import cycle
+
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -52,7 +54,7 @@ def jacobian_norms(curves, rates=None, title=None):
     use_style()
     fig, ax = plt.subplots(figsize=(8, 3.6))
     lowest, highest = np.inf, 0.0
-    for (label, values), color in zip(curves.items(), _LINE_COLORS * 3):
+    for (label, values), color in zip(curves.items(), cycle(_LINE_COLORS)):
         k = np.arange(values.size)
         positive = values[values > 0]
         lowest, highest = min(lowest, positive.min()), max(highest, positive.max())
@@ -121,17 +123,24 @@ def clipping_runs(histories, max_norm=None, smooth=5):
     - histories: {label: History} from ``rnn_course.train.fit``; a run's
       ``grad_norms`` are the norms before clipping (run fit with
       ``clip=float("inf")`` to record them without clipping)
-    - max_norm: the clipping threshold, drawn as a dashed line on the right panel
+    - max_norm: the clipping threshold, drawn as a dashed line on the right
+      panel: one number (one grey line), or {label: threshold} for the runs
+      that were clipped (one line per run, in the run's colour)
     - smooth: moving-average width for the loss (1: raw)
 
-    Returns the Figure.
+    Every run is drawn (colours repeat after four) and named in the left
+    panel's legend; the right panel's legend names the thresholds. Returns the Figure.
     """
     if not isinstance(histories, dict) or not histories:
         raise TypeError("clipping_runs: histories must be a dict {label: History}")
+    if isinstance(max_norm, dict):
+        unknown = set(max_norm) - set(histories)
+        if unknown:
+            raise ValueError(f"clipping_runs: max_norm has labels that are not runs: {sorted(unknown)}")
     use_style()
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.4))
-    for (label, h), color in zip(histories.items(), [COLORS["accent"], COLORS["output"], COLORS["input"],
-                                                     COLORS["extra"]]):
+    colors = [COLORS["accent"], COLORS["output"], COLORS["input"], COLORS["extra"]]
+    for (label, h), color in zip(histories.items(), cycle(colors)):
         losses = np.asarray(h.losses, dtype=float)
         norms = np.asarray(h.grad_norms, dtype=float)
         if losses.size == 0:
@@ -140,18 +149,21 @@ def clipping_runs(histories, max_norm=None, smooth=5):
         left.plot(np.arange(k, losses.size + 1), np.convolve(losses, np.ones(k) / k, mode="valid"),
                   lw=2, color=color, label=label)
         if np.isfinite(norms).any():
-            right.plot(np.arange(1, norms.size + 1), norms, lw=1.3, color=color, label=label)
-    if max_norm is not None:
+            right.plot(np.arange(1, norms.size + 1), norms, lw=1.3, color=color)  # named in the left legend
+        if isinstance(max_norm, dict) and label in max_norm:
+            right.axhline(max_norm[label], color=color, ls="--", lw=1.2, label=f"max_norm = {max_norm[label]:g}")
+    if max_norm is not None and not isinstance(max_norm, dict):
         right.axhline(max_norm, color="#868e96", ls="--", lw=1.2, label=f"max_norm = {max_norm:g}")
     left.set_xlabel("training step (batch)")
     left.set_ylabel("loss" + (f" (moving average of {smooth})" if smooth > 1 else ""))
     right.set_xlabel("training step (batch)")
     right.set_ylabel("global gradient norm (before clipping)")
     right.set_yscale("log")
-    for ax in (left, right):
-        ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(frameon=False, fontsize=8.5)
+    left.grid(alpha=0.3)
+    left.legend(frameon=False, fontsize=8.5)
+    right.grid(alpha=0.3)
+    if right.get_legend_handles_labels()[0]:  # the thresholds, beside the panel: the norms fill it
+        right.legend(frameon=False, fontsize=8.5, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     return finish(fig)
 
@@ -174,7 +186,7 @@ def truncation(windows, errors, memory=None):
         raise ValueError(f"truncation: every curve must have one value per window, K = {windows.size}")
     use_style()
     fig, ax = plt.subplots(figsize=(7.5, 3.4))
-    for (label, values), color in zip(errors.items(), _LINE_COLORS):
+    for (label, values), color in zip(errors.items(), cycle(_LINE_COLORS)):
         shown = np.where(values > 0, values, np.nan)  # an exact 0 (k >= T) has no place on a log scale
         ax.plot(windows, shown, "-o", lw=2, ms=4, color=color, label=label)
     ax.set_yscale("log")
