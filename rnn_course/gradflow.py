@@ -201,7 +201,9 @@ def power_law_exponent(k, values):
     """The exponent p of a power-law fit values ~ A k^p, a float.
 
     A least-squares line through (log k, log values); p is its slope (p = -1
-    means "like 1/k", p = -0.5 "like 1/sqrt(k)").
+    means "like 1/k", p = -0.5 "like 1/sqrt(k)"), e.g. for the relative
+    errors of the (D, D) gradient dWh of ``truncated_rnn_backward`` against
+    the window k.
 
     Inputs: k (K,) positive numbers, values (K,) positive numbers, K >= 2.
     """
