@@ -337,11 +337,16 @@ SHAPELESS = {
     "rnn_course.tasks.classify.run_sentiment", "rnn_course.tasks.classify.run_spam",
     "rnn_course.tasks.classify.run_classifier", "rnn_course.tasks.ner.run",
     "rnn_course.tasks.ner.compare_directions", "rnn_course.tasks.captions.run",
-    "rnn_course.tasks.dates.run", "rnn_course.tasks.memory.run", "rnn_course.tasks.charlm.run",
+    "rnn_course.tasks.dates.run", "rnn_course.tasks.charlm.run",
     # Strings in, strings or a number out.
     "rnn_course.tasks.captions.spell", "rnn_course.tasks.captions.caption_vocab",
     "rnn_course.tasks.captions.exact_match", "rnn_course.tasks.dates.char_accuracy",
-    "rnn_course.tasks.charlm.generate_names",
+    "rnn_course.tasks.charlm.generate_names", "rnn_course.tasks.dates.mistake_kind",
+    "rnn_course.tasks.dates.mistakes_by_kind",
+    # Tag strings in, three counts out.
+    "rnn_course.tasks.ner.entity_counts",
+    # A learning-rate schedule: sets a float, then the (checked) Adam update.
+    "rnn_course.tasks.dates.CosineAdam.step",
     # The memory sweep: accuracies over (S, K) seeds x delays, letters the book does not use.
     "rnn_course.tasks.memory.sweep", "rnn_course.tasks.memory.Sweep",
     "rnn_course.tasks.memory.save_sweep", "rnn_course.tasks.memory.load_sweep",
@@ -357,7 +362,7 @@ SHAPELESS = {
     # lists), per tested distance or delay (K), per seed (S).
     "rnn_course.plots.training.loss_curves", "rnn_course.plots.training.accuracy_vs_delay",
     "rnn_course.plots.gradients.clipping_runs", "rnn_course.plots.language.learning_curve",
-    "rnn_course.plots.recurrence.accuracy_by_distance",
+    "rnn_course.plots.recurrence.accuracy_by_distance", "rnn_course.plots.gates.accuracy_by_init",
 }
 
 
