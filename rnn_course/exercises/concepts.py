@@ -173,7 +173,7 @@ def check_spectral_radius(answer):
         "vanishes": "For a linear RNN ∂h_T/∂h_t = W_h^k with k = T - t, and the k-th root of ‖W_h^k‖ tends "
                     "to the spectral radius ρ as k grows (Gelfand's formula), so with ρ < 1 the norm tends "
                     "to zero. Not necessarily at every step: when the largest singular value of W_h is above "
-                    "1, the norm can first grow, as the chapter's ρ = 0.9 curve does",
+                    "1, the norm can first grow, as it does for the chapter's linear RNN at ρ = 0.9.",
         "explodes": "it can grow for a while, when W_h's largest singular value is above 1, but not for "
                     "ever: the k-th root of ‖W_h^k‖ tends to the spectral radius ρ < 1, so the norm tends "
                     "to zero; growth for large T - t needs ρ of at least 1",
