@@ -166,8 +166,8 @@ LONGER_OPTIONS = {
 }
 LONGER_WHY = {
     "rnn": "the RNN runs the same cell with the same weights once per token, 50 times, and its hidden state "
-           "can carry the marker from the first step to the last; nothing in it depends on the training "
-           "length",
+           "can carry the marker from the first step to the last; no weight in it is tied to a position "
+           "or a length (whether it still works at 50 is what the chapter measures)",
     "mlp": "the MLP with w = 20 sees only the last 20 tokens; the marker, 49 steps before the end, is "
            "outside its window, so its output cannot depend on it",
     "both": "the MLP with w = 20 sees only the last 20 tokens, and the marker is 49 steps before the end, "
