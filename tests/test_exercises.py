@@ -424,7 +424,7 @@ def _bptt_fault(kind):
 
 
 @pytest.mark.parametrize("kind,fragment", [
-    ("no carry", "no accumulation over time"),
+    ("no carry", "the gradient from h_{t+1} is missing"),
     ("overwrite", "only one step's contribution"),
     ("WhT", "flows back through Wh transposed"),
     ("time-major", "dx is time-major"),

@@ -87,7 +87,7 @@ _REGISTRY = [
         _rnn.rnn_step_backward, rnn_exercises.check_rnn_step_backward),
     Exercise(
         "rnn_backward", "Backpropagation through time", "The math of an RNN", "implementation",
-        ("Walk the sequence backwards, t = T-1 down to 0, and remember that h_t feeds two things: the "
+        ("Walk the sequence backwards, t = T, ..., 1 (in code, t = T-1 down to 0), and remember that h_t feeds two things: the "
          "loss at step t and the next step h_{t+1}.",
          "Keep a running `dh_next` (zeros at the start): the gradient at h_t is `dh[:, t] + dh_next`. "
          "Run the step backward on it; its dh_prev becomes the new `dh_next`.",

@@ -405,8 +405,8 @@ def _bptt_variants(dh, cache):
         return dict(zip(_SEQ_GRAD_NAMES, (dx, carry, dWx, dWh, db)))
 
     return {
-        "no accumulation over time: the gradient reaching h_t is dh[:, t] plus the gradient flowing "
-        "back from h_{t+1} (carry it through the loop as dh_prev)": run(carry_on=False),
+        "the gradient from h_{t+1} is missing: the gradient reaching h_t is dh[:, t] plus the gradient "
+        "flowing back from h_{t+1} (carry it through the loop as dh_prev)": run(carry_on=False),
         "the weight gradients hold only one step's contribution: dWx, dWh and db must sum over all T "
         "steps (`dWh += ...`, not `dWh = ...`)": run(accumulate=False),
         "the gradient flows back through Wh transposed: the forward pass has h_{t-1} @ Wh.T, so the "
