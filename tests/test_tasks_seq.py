@@ -48,6 +48,8 @@ def test_ner_result_carries_tagged_examples_and_history(ner_runs):
         assert len(tokens) == len(gold) == len(pred) and set(pred) <= set(TAGS)
     assert set(bi.extras["per-tag accuracy"]) == set(TAGS)
     assert 0 <= bi.extras["token F1"] <= 1
+    counts = bi.extras["entity counts"]
+    assert bi.value == pytest.approx(2 * counts["right"] / (counts["gold"] + counts["predicted"]))
     assert len(bi.history.epochs) == SMALL_NER["epochs"]
     assert bi.history.epochs[-1]["loss"] < bi.history.epochs[0]["loss"]
     assert "val entity F1" in bi.history.epochs[-1]
@@ -59,6 +61,9 @@ def test_ner_metrics_on_a_hand_made_example():
     pred = [["PER", "O", "O", "LOC"], ["DATE", "LOC"]]
     # entities: gold {PER 0-2, LOC 3-4, DATE 0-1}; pred {PER 0-1, LOC 3-4, DATE 0-1, LOC 1-2}
     assert ner.entity_f1(gold, pred) == pytest.approx(2 * 2 / (3 + 4))
+    assert ner.entity_counts(gold, pred) == (2, 3, 4)       # right, gold, predicted
+    # no BIO tags: two neighbouring names are one PER entity, and a split one is two
+    assert ner.entity_counts([["PER", "PER"]], [["PER", "O"]]) == (0, 1, 1)
     # entity tokens: tp 3 (LOC, DATE, first PER), fp 1 (the LOC at O), fn 1 (second PER)
     assert ner.token_f1(gold, pred) == pytest.approx(2 * 3 / (2 * 3 + 1 + 1))
     assert ner.per_tag_accuracy(gold, pred) == {"O": 0.5, "PER": 0.5, "LOC": 1.0, "DATE": 1.0}
@@ -111,6 +116,38 @@ def test_dates_helpers():
     assert dates.char_accuracy(["2039-02-15", "1999"], ["2039-02-15", "1999-12-31"]) == pytest.approx(14 / 20)
     assert dates.char_accuracy("1999-12-31", ["1999-12-31", "2000-01-01"]) == pytest.approx(13 / 20)
     assert dates._majority_target(["1990-01-01", "1990-02-02", "2000-01-03"]) == "1990-01-01"
+
+
+def test_dates_mistake_kinds():
+    kind = dates.mistake_kind
+    assert kind("2039-02-15", "2039-02-15") is None
+    assert kind("1999-04-05", "1999-05-04") == "day and month swapped"
+    assert kind("1999-05-14", "1999-05-04") == "day only"
+    assert kind("1999-06-04", "1999-05-04") == "month only"
+    assert kind("1976-06-14", "1979-06-14") == "year only"
+    assert kind("2009-11-03", "2009-10-13") == "two or three fields"
+    assert kind("2000-05-04", "1999-04-05") == "two or three fields"   # swapped, but the year wrong too
+    assert kind("1999-0504", "1999-05-04") == kind("", "1999-05-04") == "not a date"
+    groups = dates.mistakes_by_kind(["a", "b", "c", "d"], ["1999-04-05", "x", "1999-05-04", "1999-05-05"],
+                                    ["1999-05-04", "1999-05-04", "1999-05-04", "1999-05-04"])
+    assert list(groups) == ["day and month swapped", "day only", "not a date"]   # MISTAKE_KINDS order
+    assert groups["not a date"] == [("b", "x", "1999-05-04")]
+    with pytest.raises(ValueError, match="got 1 sources, 2 guesses and 2 truths"):
+        dates.mistakes_by_kind(["a"], ["x", "y"], ["x", "y"])
+
+
+def test_dates_learning_rate_falls_along_a_cosine_to_zero():
+    from rnn_course.models import Seq2Seq
+    model = Seq2Seq(5, 5, 2, 3, bos=1, eos=2)
+    opt = dates.CosineAdam(model, lr=0.01, total_steps=4)
+    rates = []
+    for _ in range(4):
+        opt.step()
+        rates.append(opt.lr)
+    np.testing.assert_allclose(rates, [0.01, 0.01 * (1 + np.cos(np.pi / 4)) / 2, 0.005,
+                                       0.01 * (1 + np.cos(3 * np.pi / 4)) / 2])
+    with pytest.raises(ValueError, match="total_steps must be a positive integer"):
+        dates.CosineAdam(model, lr=0.01, total_steps=0)
 
 
 @pytest.mark.parametrize("options, message", [

@@ -26,6 +26,8 @@ def test_sentiment_small_beats_the_majority_class():
     assert r.extras["settings"]["hidden"] == 16 and r.extras["settings"]["epochs"] == 2
     assert [e["epoch"] for e in r.history.epochs] == [1, 2]
     assert all(0 <= e["val accuracy"] <= 1 for e in r.history.epochs)
+    assert r.extras["split sizes"] == (2403, 299, 298)          # UCI: 3,000 sentences in all
+    assert 0.5 < r.extras["train accuracy"] <= 1
 
     ex = r.extras["examples"][0]
     assert set(ex) == {"text", "label", "predicted", "p"} and ex["label"] in r.extras["classes"]

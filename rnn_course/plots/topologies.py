@@ -52,14 +52,32 @@ def shapes():
     return finish(fig)
 
 
-def tagged_sentences(examples, max_sentences=4):
+def tagged_sentences(examples, max_sentences=None):
     """Sentences coloured by tag (the note's image 26, redrawn with real predictions).
 
-    examples: a list of (tokens, gold tags, predicted tags); a token whose
-    prediction is wrong is outlined in red with the gold tag under it.
+    Inputs:
+
+    - examples: a list of (tokens, gold tags, predicted tags), three lists of
+      the same length T_n per sentence
+    - max_sentences: draw only the first this many (None: all of them)
+
+    Each token is a box coloured by its *predicted* tag, which is written
+    above it unless it is O; a token whose prediction is wrong is outlined in
+    red with "gold <tag>" under it. Returns the Figure.
     """
+    fn = "tagged_sentences"
+    examples = list(examples)
+    if max_sentences is not None:
+        if isinstance(max_sentences, bool) or not isinstance(max_sentences, (int, np.integer)) or max_sentences < 1:
+            raise ValueError(f"{fn}: max_sentences must be a positive integer or None, got {max_sentences!r}")
+        examples = examples[:max_sentences]
+    if not examples:
+        raise ValueError(f"{fn}: examples is empty; pass at least one (tokens, gold, predicted)")
+    for n, (tokens, gold, pred) in enumerate(examples):
+        if not len(tokens) == len(gold) == len(pred):
+            raise ValueError(f"{fn}: sentence {n} has {len(tokens)} tokens, {len(gold)} gold tags and "
+                             f"{len(pred)} predicted tags; expected one tag of each per token")
     use_style()
-    examples = list(examples)[:max_sentences]
     fig, ax = plt.subplots(figsize=(11, 0.85 * len(examples) + 0.7))
     ax.axis("off")
     y = 0.0
@@ -86,19 +104,30 @@ def tagged_sentences(examples, max_sentences=4):
     return finish(fig)
 
 
-def captioned_digits(images, captions, truth, n=12):
+def captioned_digits(images, captions, truth, n=None):
     """One-to-many in pictures: 8x8 digit images with the caption the model wrote.
 
     Inputs:
 
     - images: (N, 8, 8) in [0, 1], e.g. ``load_digits().test.images[:12]``
     - captions, truth: N strings each, the model's caption and the true one
-    - n: draw at most the first n images
+    - n: draw only the first n images (None: all N), six to a row
 
-    Wrong captions are red. Returns the Figure.
+    Each image is titled with its caption in quotes; a wrong caption is red,
+    with "(true: <word>)" under it. Returns the Figure.
     """
+    fn = "captioned_digits"
+    images = np.asarray(images)
+    if images.ndim != 3 or len(images) == 0:
+        raise ValueError(f"{fn}: images has shape {images.shape}; expected (N, H, W) with N >= 1")
+    if not len(captions) == len(truth) == len(images):
+        raise ValueError(f"{fn}: got {len(images)} images, {len(captions)} captions and {len(truth)} true "
+                         f"words; expected one caption and one true word per image")
+    if n is None:
+        n = len(images)
+    elif isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= len(images):
+        raise ValueError(f"{fn}: n must be None or an integer from 1 to N = {len(images)}, got {n!r}")
     use_style()
-    n = min(n, len(images))
     cols = min(n, 6)
     rows = (n + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(1.55 * cols, 1.85 * rows), squeeze=False)

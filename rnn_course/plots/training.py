@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from ._style import COLORS, finish, use_style
 
@@ -19,13 +20,20 @@ def loss_curves(histories, smooth=20, title=None, baseline=None):
     - smooth: width of the moving average over steps (1: raw)
     - baseline: optional (label, value), drawn as a dashed line (e.g. a unigram loss)
 
-    Per-epoch metrics, if the runs recorded any, are drawn on a second panel.
+    Per-epoch metrics, if the runs recorded any, are drawn on a second panel,
+    one point per epoch at x = 1, 2, ... (at most 3 metrics). At most 5 runs;
+    more raise ValueError rather than being dropped.
     """
     use_style()
     if not isinstance(histories, dict):
         histories = {"training loss": histories}
+    if len(histories) > 5:
+        raise ValueError(f"loss_curves: at most 5 runs fit one figure (one colour each), got {len(histories)}")
     metric_keys = sorted({k for h in histories.values() for e in h.epochs for k in e
                           if k not in ("epoch", "loss")})
+    if len(metric_keys) > 3:
+        raise ValueError(f"loss_curves: at most 3 per-epoch metrics fit the second panel (one line style "
+                         f"each), got {len(metric_keys)}: {', '.join(metric_keys)}")
     panels = 2 if metric_keys else 1
     fig, axes = plt.subplots(1, panels, figsize=(4.6 * panels + 0.6, 3.2), squeeze=False)
     ax = axes[0, 0]
@@ -54,6 +62,7 @@ def loss_curves(histories, smooth=20, title=None, baseline=None):
                     mx.plot(range(1, len(values) + 1), values, style, marker="o", ms=4, color=color,
                             label=f"{label}: {key}" if len(histories) > 1 else key)
         mx.set_xlabel("epoch")
+        mx.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         mx.grid(alpha=0.3)
         mx.legend(frameon=False, fontsize=8.5)
     fig.tight_layout()

@@ -76,6 +76,9 @@ def run_classifier(task, epochs=None, hidden=None, layers=None, bidirectional=No
 
     - "settings": every setting used (the defaults with the options applied)
     - "val accuracy": after the last epoch (each epoch's is in history.epochs)
+    - "train accuracy": on the training split, after the last epoch (next to
+      the test accuracy it shows how much the model overfits)
+    - "split sizes": (train, val, test) numbers of texts
     - "baseline accuracy": always answering the training split's majority
       class, scored on the test split: the number to beat
     - "distinct test accuracy": each distinct test text counted once (spam
@@ -117,6 +120,8 @@ def run_classifier(task, epochs=None, hidden=None, layers=None, bidirectional=No
     extras = {
         "settings": cfg,
         "val accuracy": history.last("val accuracy"),
+        "train accuracy": accuracy(model.predict(*train[:2]), train[2]),
+        "split sizes": tuple(len(split[2]) for split in (train, val, test)),
         "baseline accuracy": float(np.mean(y == majority)),
         "distinct test accuracy": accuracy(pred[distinct], y[distinct]),
         "classes": data.classes,

@@ -49,6 +49,8 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
 
     Returns a TaskResult whose metric is "test entity F1". Its extras hold
     "token F1" (over tokens whose gold or predicted tag is not O),
+    "entity counts" ({"right", "gold", "predicted"}: the test counts of
+    ``entity_counts``),
     "baseline entity F1" (the word-by-word baseline of ``most_frequent_tag``),
     "per-tag accuracy" (the share of each gold tag predicted right),
     "context entity F1" (entity F1 on the test sentences of CONTEXT_TEMPLATES,
@@ -74,6 +76,7 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
     context = np.isin(test.templates, CONTEXT_TEMPLATES)
     extras = {
         "token F1": token_f1(test.tags, pred),
+        "entity counts": dict(zip(("right", "gold", "predicted"), entity_counts(test.tags, pred))),
         "baseline entity F1": entity_f1(test.tags, most_frequent_tag(data, test)),
         "per-tag accuracy": per_tag_accuracy(test.tags, pred),
         "context entity F1": entity_f1([t for t, c in zip(test.tags, context) if c],
@@ -163,10 +166,23 @@ def entity_f1(gold, pred) -> float:
     Returns a float in [0, 1]: 2 * right / (gold entities + predicted entities),
     1.0 when neither has an entity.
     """
+    right, n_gold, n_pred = entity_counts(gold, pred)
+    return 2 * right / (n_gold + n_pred) if n_gold or n_pred else 1.0
+
+
+def entity_counts(gold, pred) -> tuple[int, int, int]:
+    """(right, gold entities, predicted entities) over N sentences, the counts behind ``entity_f1``.
+
+    Inputs: gold, pred: N lists of T_n tag strings, as for ``entity_f1``.
+
+    Returns three ints: the predicted entities whose (sentence, start, end,
+    type) equals a gold one's, the number of gold entities and the number of
+    predicted entities. Precision is right / predicted, recall right / gold,
+    and entity F1 their harmonic mean, 2 * right / (gold + predicted).
+    """
     g = {(n, *s) for n, tags in enumerate(gold) for s in entity_spans(tags)}
     p = {(n, *s) for n, tags in enumerate(pred) for s in entity_spans(tags)}
-    tp = len(g & p)
-    return 2 * tp / (len(g) + len(p)) if g or p else 1.0
+    return len(g & p), len(g), len(p)
 
 
 def token_f1(gold, pred) -> float:
