@@ -27,6 +27,7 @@ Splitting: split_indices
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -149,11 +150,14 @@ class TextDataset:
 
 @dataclass(frozen=True)
 class CharCorpus:
-    """A text as character ids, cut into three consecutive pieces.
+    """A text as character ids, cut into three pieces.
 
     - train, val, test: (T_train,), (T_val,), (T_test,) int64 ids
     - vocab: the character Vocab (all characters of ``text``; no specials)
     - text: the whole text the ids were made from
+    - chapters: for a split by chapters, {"train", "val", "test"} -> the
+      heading line of each chapter in that split, in order (e.g.
+      "CHAPTER 5. Breakfast."); None for a split by fractions
     """
 
     train: np.ndarray
@@ -161,6 +165,7 @@ class CharCorpus:
     test: np.ndarray
     vocab: Vocab
     text: str
+    chapters: dict | None = None
 
 
 class ImageSplit(NamedTuple):
@@ -324,32 +329,89 @@ def _moby() -> str:
     return (DATA_DIR / "moby_dick.txt").read_text(encoding="utf-8")
 
 
-def load_moby_dick(fractions=(0.9, 0.05, 0.05), n_chars: int | None = None) -> CharCorpus:
+#: The chapters of the bundled Moby-Dick held out for validation and for test: every
+#: fifth chapter, alternately. All six are narrative in the book's ordinary prose;
+#: chapter 32 ("Cetology"), a catalogue of whale species, stays in training.
+MOBY_VAL_CHAPTERS = (5, 15, 25)
+MOBY_TEST_CHAPTERS = (10, 20, 30)
+
+
+def _moby_chapters(text: str) -> list[str]:
+    """The text cut before each "CHAPTER n." heading line: chapter n is item n - 1."""
+    starts = [0] + [m.start() for m in re.finditer(r"(?<=\n)CHAPTER \d+\. ", text)]
+    return [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
+
+
+def load_moby_dick(fractions=None, n_chars: int | None = None, val_chapters=MOBY_VAL_CHAPTERS,
+                   test_chapters=MOBY_TEST_CHAPTERS) -> CharCorpus:
     """Moby-Dick as character ids for a character-level language model.
+
+    By default the split is by whole chapters: validation holds chapters 5, 15
+    and 25, test chapters 10, 20 and 30 (``MOBY_VAL_CHAPTERS``,
+    ``MOBY_TEST_CHAPTERS``), and training the other 26, chapter 32
+    ("Cetology", a catalogue of whale species) included. Each split is its
+    chapters joined in book order. No chapter is in two splits, and the
+    held-out chapters are ordinary narrative spread over the whole excerpt, so
+    the validation and test losses measure the same kind of text the model
+    was trained on.
 
     Inputs:
 
-    - fractions: (train, val, test) shares of the text. The pieces are
-      consecutive (train is the beginning), not shuffled: a language model is
-      judged on text it has not seen, and a random split of characters would
-      put every validation character between two training ones.
-    - n_chars: use only the first n_chars characters (for quick runs).
+    - fractions: None (split by chapters), or (train, val, test) shares of the
+      text for three consecutive pieces (train is the beginning), not shuffled:
+      a random split of characters would put every validation character
+      between two training ones.
+    - n_chars: with fractions, use only the first n_chars characters (for quick runs).
+    - val_chapters, test_chapters: the chapter numbers (1-32) held out, when
+      fractions is None.
 
     Returns a CharCorpus: train, val and test are 1-D int64 arrays of character
     ids, (T_train,), (T_val,) and (T_test,), each to be cut into (N, T)
-    windows for training (see ``rnn_course.tasks.charlm.windows``); its Vocab is built from the whole text used (about
-    78 characters, case kept, no specials), so val and test have no unknowns.
+    windows or streams for training (see ``rnn_course.tasks.charlm``); its Vocab is
+    built from the whole text used (78 characters, case kept, no specials), so
+    val and test have no unknowns. ``chapters`` names the chapters of each split.
     """
     fn = "load_moby_dick"
-    fr = _check_fractions(fn, fractions)
     text = _moby()
     if n_chars is not None:
-        text = text[:check_int(fn, "n_chars", n_chars, 3)]
+        n_chars = check_int(fn, "n_chars", n_chars, 3)
+    if fractions is None:
+        if n_chars is not None:
+            raise ValueError(f"{fn}: n_chars needs fractions (a split by chapters uses the whole text)")
+        return _moby_by_chapters(fn, text, val_chapters, test_chapters)
+    fr = _check_fractions(fn, fractions)
+    if n_chars is not None:
+        text = text[:n_chars]
     vocab = Vocab(text, specials=(), level="char")
     ids = np.array(vocab.encode(text), dtype=np.int64)  # (T,)
     n_val, n_test = round(len(ids) * fr[1]), round(len(ids) * fr[2])
     n_train = len(ids) - n_val - n_test
     return CharCorpus(ids[:n_train], ids[n_train:n_train + n_val], ids[n_train + n_val:], vocab, text)
+
+
+def _moby_by_chapters(fn, text, val_chapters, test_chapters):
+    chapters = _moby_chapters(text)
+    held = {}
+    for name, chosen in (("val_chapters", val_chapters), ("test_chapters", test_chapters)):
+        try:
+            chosen = tuple(int(c) for c in chosen)
+        except (TypeError, ValueError):
+            raise TypeError(f"{fn}: {name} must be chapter numbers, got {chosen!r}") from None
+        if not chosen or len(set(chosen)) != len(chosen) or not all(1 <= c <= len(chapters) for c in chosen):
+            raise ValueError(f"{fn}: {name} must be distinct chapter numbers from 1 to {len(chapters)}, "
+                             f"got {chosen!r}")
+        held[name] = set(chosen)
+    if held["val_chapters"] & held["test_chapters"]:
+        raise ValueError(f"{fn}: chapters {sorted(held['val_chapters'] & held['test_chapters'])} are in both "
+                         f"val_chapters and test_chapters; a chapter can be in one split only")
+    vocab = Vocab(text, specials=(), level="char")
+    split_of = {c: "val" if c in held["val_chapters"] else "test" if c in held["test_chapters"] else "train"
+                for c in range(1, len(chapters) + 1)}
+    parts = {k: "".join(ch for c, ch in enumerate(chapters, 1) if split_of[c] == k) for k in ("train", "val", "test")}
+    ids = {k: np.array(vocab.encode(v), dtype=np.int64) for k, v in parts.items()}  # (T_k,)
+    heads = {k: tuple(ch.split("\n", 1)[0] for c, ch in enumerate(chapters, 1) if split_of[c] == k)
+             for k in ("train", "val", "test")}
+    return CharCorpus(ids["train"], ids["val"], ids["test"], vocab, text, heads)
 
 
 # ----------------------------------------------------------------- names

@@ -58,7 +58,7 @@ def batches(n, batch_size, rng):
 
 
 def fit(model, data, epochs=1, batch_size=32, lr=1e-2, optimizer="adam", clip=5.0, seed=0,
-        evaluate=None, quiet=False):
+        evaluate=None, quiet=False, shuffle=True):
     """Train ``model`` on ``data`` and return a History.
 
     Inputs:
@@ -73,6 +73,10 @@ def fit(model, data, epochs=1, batch_size=32, lr=1e-2, optimizer="adam", clip=5.
     - seed: seeds the shuffling
     - evaluate: None or a function model -> dict of metrics, called after each epoch
     - quiet: no progress bar
+    - shuffle: True (default): each epoch takes the rows in a new random order;
+      False: in their stored order, batch b = rows b*N .. (b+1)*N - 1, for data
+      laid out so that consecutive batches continue each other (see
+      ``rnn_course.tasks.charlm.streams``)
 
     Returns a History: the loss and gradient norm of every step and a record per epoch.
     """
@@ -90,6 +94,8 @@ def fit(model, data, epochs=1, batch_size=32, lr=1e-2, optimizer="adam", clip=5.
             raise ValueError(f"{fn}: {name} must be a positive integer, got {value!r}")
     if not hasattr(model, "loss"):
         raise TypeError(f"{fn}: model must have a loss(*batch) method that runs forward and backward")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"{fn}: shuffle must be True or False, got {shuffle!r}")
 
     if optimizer == "adam":
         opt = Adam(model, lr=lr)
@@ -106,7 +112,9 @@ def fit(model, data, epochs=1, batch_size=32, lr=1e-2, optimizer="adam", clip=5.
     bar = Progress(epochs * steps_per_epoch, quiet=quiet)
     for epoch in range(1, epochs + 1):
         epoch_losses = []
-        for idx in batches(n, batch_size, rng):
+        order = batches(n, batch_size, rng) if shuffle else [np.arange(i, min(i + batch_size, n))
+                                                               for i in range(0, n, batch_size)]
+        for idx in order:
             model.zero_grad()
             loss = float(model.loss(*[a[idx] for a in arrays]))
             if not np.isfinite(loss):

@@ -246,15 +246,48 @@ def test_moby_dick_text_and_consecutive_splits():
     text = D.moby_dick_text()
     assert text.startswith("CHAPTER 1. Loomings.\n\nCall me Ishmael.")
     assert 250_000 < len(text) < 310_000
-    corpus = D.load_moby_dick()
+    corpus = D.load_moby_dick(fractions=(0.9, 0.05, 0.05))
     v = corpus.vocab
-    assert v.specials == () and len(v) == len(set(text))
+    assert v.specials == () and len(v) == len(set(text)) and corpus.chapters is None
     assert corpus.train.dtype == np.int64 and corpus.train.ndim == 1
     assert v.decode(np.concatenate([corpus.train, corpus.val, corpus.test])) == text
     assert abs(len(corpus.val) / len(text) - 0.05) < 1e-3
     small = D.load_moby_dick(fractions=(0.5, 0.25, 0.25), n_chars=1000)
     assert (len(small.train), len(small.val), len(small.test)) == (500, 250, 250)
     assert small.text == text[:1000]
+
+
+def test_moby_dick_is_split_by_whole_chapters_without_overlap():
+    text = D.moby_dick_text()
+    corpus = D.load_moby_dick()
+    v = corpus.vocab
+    assert len(v) == len(set(text)) and corpus.text == text
+    chapters = re.split(r"(?<=\n)(?=CHAPTER \d+\. )", text)              # 32 chapters, in order
+    assert len(chapters) == 32 and "".join(chapters) == text
+    val, test = (5, 15, 25), (10, 20, 30)
+    assert (D.MOBY_VAL_CHAPTERS, D.MOBY_TEST_CHAPTERS) == (val, test)
+    assert v.decode(corpus.val) == "".join(chapters[c - 1] for c in val)
+    assert v.decode(corpus.test) == "".join(chapters[c - 1] for c in test)
+    assert v.decode(corpus.train) == "".join(ch for c, ch in enumerate(chapters, 1) if c not in val + test)
+    assert len(corpus.train) + len(corpus.val) + len(corpus.test) == len(text)
+    assert corpus.chapters["val"] == ("CHAPTER 5. Breakfast.", "CHAPTER 15. Chowder.", "CHAPTER 25. Postscript.")
+    assert corpus.chapters["test"][0] == "CHAPTER 10. A Bosom Friend."
+    assert len(corpus.chapters["train"]) == 26 and corpus.chapters["train"][-1] == "CHAPTER 32. Cetology."
+    other = D.load_moby_dick(val_chapters=[1], test_chapters=[2])
+    assert v.decode(other.val) == chapters[0] and v.decode(other.test) == chapters[1]
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"n_chars": 1000}, ValueError, "n_chars needs fractions"),
+    ({"val_chapters": (5, 10)}, ValueError, r"chapters \[10\] are in both"),
+    ({"test_chapters": (0,)}, ValueError, "distinct chapter numbers from 1 to 32"),
+    ({"val_chapters": (3, 3)}, ValueError, "distinct chapter numbers"),
+    ({"val_chapters": ()}, ValueError, "distinct chapter numbers"),
+    ({"val_chapters": "five"}, TypeError, "val_chapters must be chapter numbers"),
+])
+def test_moby_dick_chapter_split_errors(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        D.load_moby_dick(**kwargs)
 
 
 # ------------------------------------------------------------------ names

@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 
 from rnn_course.datasets import Vocab, load_names
+from rnn_course.losses import log_softmax
 from rnn_course.models import CharLM
 from rnn_course.tasks import charlm
 
 
 @pytest.fixture(scope="module")
 def small():
-    """A tiny, quick run with snapshots: D = 8, one epoch of 66 steps."""
+    """A tiny, quick run with snapshots: D = 8, one epoch of 65 steps (64 streams)."""
     return charlm.run(epochs=1, hidden=8, batch_size=64, lr=0.02, quiet=True, snapshot_steps=[30, 0, 10])
 
 
@@ -23,13 +24,80 @@ def test_snapshots_are_taken_before_the_given_steps_and_after_the_last(small):
     snaps = small.extras["snapshots"]
     n_steps = len(small.history.losses)
     assert [s["step"] for s in snaps] == [0, 10, 30, n_steps]
-    assert n_steps == math.ceil(len(charlm.windows(charlm.load_moby_dick().train, 64)[0]) / 64)
+    assert n_steps == len(charlm.streams(charlm.load_moby_dick().train, 64, 64)[0]) // 64
     V = len(small.extras["vocab"])
     assert abs(snaps[0]["val loss"] - math.log(V)) < 0.5  # untrained: about uniform
     assert snaps[-1]["val loss"] < snaps[0]["val loss"] - 1.0
     assert snaps[-1]["val loss"] == pytest.approx(small.extras["val loss"])
     assert all(len(s["sample"]) == charlm.SNAPSHOT_LEN for s in snaps)
     assert small.extras["settings"]["batch_size"] == 64 and small.extras["settings"]["lr"] == 0.02
+
+
+def test_streams_lay_out_consecutive_windows_of_parallel_streams():
+    ids = np.arange(103)
+    x, y = charlm.streams(ids, 3, 4)          # (L - 1) // N = 34 characters per stream, S = 8 windows
+    assert x.shape == y.shape == (8 * 3, 4)
+    assert np.array_equal(y, x + 1)           # each target is the next character
+    assert x[:3].tolist() == [[0, 1, 2, 3], [34, 35, 36, 37], [68, 69, 70, 71]]   # batch 0: one window per stream
+    for n in range(3):                        # row n of batch b + 1 continues row n of batch b
+        stream = x[n::3].ravel()
+        assert np.array_equal(stream, np.arange(34 * n, 34 * n + 32))
+    assert len(set(x.ravel())) == x.size      # no character is read twice
+    with pytest.raises(ValueError, match="has no window of T \\+ 1 = 9"):
+        charlm.streams(np.arange(20), 4, 8)
+    with pytest.raises(ValueError, match="n_streams must be a positive integer"):
+        charlm.streams(ids, 0, 4)
+
+
+def test_fit_without_shuffling_takes_the_rows_in_order():
+    from rnn_course.train import fit
+
+    class Recorder(CharLM):
+        seen = []
+
+        def loss(self, inputs, targets):
+            self.seen.append(inputs[:, 0].tolist())
+            return super().loss(inputs, targets)
+
+    m = Recorder(5, 3, 4, seed=0)
+    x = np.arange(24).reshape(12, 2) % 5
+    fit(m, (x, x), epochs=2, batch_size=4, shuffle=False, quiet=True)
+    assert m.seen == [x[0:4, 0].tolist(), x[4:8, 0].tolist(), x[8:12, 0].tolist()] * 2
+    with pytest.raises(TypeError, match="shuffle must be True or False"):
+        fit(m, (x, x), shuffle="no", quiet=True)
+
+
+def test_training_carries_the_state_from_batch_to_batch_and_resets_each_epoch():
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 6, 2 * 3 * 5 + 1)
+    x, y = charlm.streams(ids, 2, 5)                                # 3 batches of 2 streams
+    model = CharLM(6, 4, 5, seed=1)
+    trainer = charlm._Trainer(model, steps_per_epoch=3)
+    losses = [trainer.loss(x[2 * b:2 * b + 2], y[2 * b:2 * b + 2]) for b in range(3)]
+    logits, _ = model.forward(x.reshape(3, 2, 5).transpose(1, 0, 2).reshape(2, 15))   # each stream in one pass
+    from rnn_course.losses import softmax_cross_entropy
+    whole = y.reshape(3, 2, 5).transpose(1, 0, 2).reshape(2, 15)
+    for b in range(3):
+        want, _ = softmax_cross_entropy(logits[:, 5 * b:5 * b + 5], whole[:, 5 * b:5 * b + 5])
+        assert losses[b] == pytest.approx(want, rel=1e-12)
+    again = trainer.loss(x[:2], y[:2])                              # step 4 = first batch of epoch 2: zeros
+    assert again == pytest.approx(losses[0], rel=1e-12)
+    fresh = charlm._Trainer(model)                                  # steps_per_epoch=None: always zeros
+    fresh.loss(x[:2], y[:2])
+    assert fresh.loss(x[2:4], y[2:4]) == pytest.approx(model.loss(x[2:4], y[2:4]), rel=1e-12)
+
+
+def test_stream_loss_reads_the_text_in_one_pass():
+    ids = np.random.default_rng(1).integers(0, 6, 40)
+    model = CharLM(6, 4, 5, seed=2)
+    first, state = model.forward(ids[None, :20])                     # the text in two calls, state carried
+    second, _ = model.forward(ids[None, 20:39], state)
+    logp = log_softmax(np.concatenate([first, second], axis=1))[0]  # (39, V)
+    assert charlm.stream_loss(model, ids) == pytest.approx(-logp[np.arange(39), ids[1:]].mean(), rel=1e-12)
+    zero_state = charlm.text_loss(model, *charlm.windows(ids, 13))    # three windows, each from zeros
+    assert charlm.stream_loss(model, ids[:40]) != pytest.approx(zero_state)
+    with pytest.raises(ValueError, match="T >= 2"):
+        charlm.stream_loss(model, ids[:1])
 
 
 def test_without_snapshots_there_are_none():
@@ -45,6 +113,7 @@ def test_without_snapshots_there_are_none():
     ({"lr": "fast"}, "lr must be a positive number"),
     ({"batch_size": 0}, "batch_size must be a positive integer"),
     ({"batch_size": 2.5}, "batch_size must be a positive integer"),
+    ({"carry_state": "yes"}, "carry_state must be True or False"),
 ])
 def test_bad_new_options_get_a_sentence(options, words):
     with pytest.raises(ValueError, match=words):
@@ -147,3 +216,16 @@ def test_generate_names_stops_at_eos_or_max_len():
     assert names == charlm.generate_names(model, vocab, 5, temperature=1.0, seed=3, max_len=12)
     assert len(names) == 5 and all(len(n) <= 12 and "<" not in n for n in names)
     assert names != charlm.generate_names(model, vocab, 5, temperature=1.0, seed=4, max_len=12)
+
+
+def test_stream_loss_with_several_streams_reads_each_in_one_pass():
+    ids = np.random.default_rng(3).integers(0, 6, 5000)
+    model = CharLM(6, 4, 5, seed=2)
+    # 3 streams of 1666 predictions: the same as three texts of 1667 characters read one by one
+    parts = [charlm.stream_loss(model, ids[1666 * n:1666 * n + 1667]) for n in range(3)]
+    assert charlm.stream_loss(model, ids, n_streams=3) == pytest.approx(np.mean(parts), rel=1e-10)
+    long = np.random.default_rng(4).integers(0, 6, 20_000)   # longer than one chunk of 16,384 steps
+    assert charlm.stream_loss(model, long) == pytest.approx(
+        charlm.text_loss(model, long[None, :-1], long[None, 1:]), rel=1e-10)
+    with pytest.raises(ValueError, match="n_streams must be an integer from 1 to T - 1 = 4999"):
+        charlm.stream_loss(model, ids, n_streams=0)

@@ -2,9 +2,17 @@
 
     charlm   Moby-Dick characters -> the next character, then sampled text
 
-The training text is cut into windows of T + 1 characters; the model reads
-the first T and is scored on predicting each next one (cross-entropy in nats
-per character). The number to beat is the unigram baseline: a model that
+The text is split by whole chapters (``load_moby_dick``): validation and
+test are three narrative chapters each, training the other 26. Training uses
+truncated backpropagation through time over N parallel streams: the training
+text is cut into N equal streams, each stream into consecutive windows of T
+characters, and row n of batch b + 1 continues row n of batch b
+(``streams``). The final hidden state of each batch is the initial state of
+the next, as a constant, so no gradient flows back into the previous batch;
+each epoch starts from zeros. The model is scored on predicting each next
+character (cross-entropy in nats per character). Validation and test text
+are read in one pass each, the state carried through the whole text
+(``stream_loss``). The number to beat is the unigram baseline: a model that
 ignores the past and always predicts the training text's character
 frequencies scores their cross-entropy, about 3.1 nats per character.
 
@@ -13,11 +21,13 @@ than that baseline on the held-out test text, as a fraction:
 
     1 - test loss / unigram test loss      (0.35 means 35% lower; 0 means no better)
 
-The losses themselves are in the extras. The text is split, not shuffled:
-train is the first 90% of the excerpt, then validation, then test.
+The losses themselves are in the extras. ``run(carry_state=False)`` trains
+the simpler way instead: shuffled windows, each from a zero state.
 
 Beyond run(), the module has what the chapter's project needs::
 
+    streams, stream_loss               the training text as N parallel streams of
+                                       windows, and the loss of one long pass
     save_checkpoint, load_checkpoint   a trained run in one .npz file, and back
     hidden_states, char_features,      one state per character of a long text, simple
     unit_correlations                  properties of each character, and how well
@@ -37,17 +47,17 @@ import time
 import numpy as np
 
 from ..datasets import load_moby_dick
-from ..losses import log_softmax
+from ..losses import log_softmax, softmax_cross_entropy
 from ..models import CharLM, sample_logits
 from ..module import Module
 from ..train import History, fit
 from . import TaskResult, check_options
 
 # The tuned defaults: a GRU with D = 64 over windows of T = 64 characters,
-# two epochs with small batches (many steps) at a high learning rate.
+# two epochs with small batches (many steps) at a high learning rate, the
+# hidden state carried from each window to the next one of its stream.
 SETTINGS = dict(epochs=2, hidden=64, embed=32, layers=1, bidirectional=False, cell="gru",
-                lr=0.01, batch_size=16, seq_len=64)
-EVAL_LEN = 256  # validation and test text are scored in windows this long
+                lr=0.01, batch_size=16, seq_len=64, carry_state=True)
 PROMPT = "The whale"
 TEMPERATURES = (0.5, 1.0)
 SAMPLE_LEN = 200
@@ -56,7 +66,7 @@ SNAPSHOT_LEN = 150
 
 
 def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, seed=0,
-        quiet=False, snapshot_steps=None, lr=None, batch_size=None) -> TaskResult:
+        quiet=False, snapshot_steps=None, lr=None, batch_size=None, carry_state=None) -> TaskResult:
     """Train the character language model; metric "test loss below unigram".
 
     Options (None = the tuned default in ``SETTINGS``): epochs, hidden (D),
@@ -67,12 +77,16 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
     model wants a smaller lr, e.g. hidden=128 with lr=0.005, batch_size=32).
     snapshot_steps: None, or training steps (0 = before the first update) at
     which to record the val loss and a sample, to watch the model learn.
+    carry_state: True (default): train on batch_size parallel streams
+    (``streams``), each batch starting from the previous batch's final state
+    (no gradient into the previous batch); False: shuffled windows, each from
+    a zero state. Either way the held-out text is scored by ``stream_loss``.
 
     Returns a TaskResult with extras (losses in nats per character):
 
     - "settings", "seed": every setting used, and the seed
-    - "val loss", "test loss": the model's cross-entropy on the held-out text
-      (each epoch's val loss is in history.epochs)
+    - "val loss", "test loss": the model's cross-entropy on the held-out text,
+      read in one pass (``stream_loss``; each epoch's val loss is in history.epochs)
     - "unigram val loss", "unigram test loss": the baseline on the same characters
     - "val loss below unigram": 1 - val loss / unigram val loss (the target is >= 0.30)
     - "test bits per character": test loss / ln 2
@@ -88,18 +102,19 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
     start = time.perf_counter()
     cfg = _settings(epochs=epochs, hidden=hidden, layers=layers, bidirectional=bidirectional,
                     cell=cell, seed=seed, quiet=quiet)
-    cfg.update(_check_training_options(lr, batch_size))
+    cfg.update(_check_training_options(lr, batch_size, carry_state))
     steps = _check_snapshot_steps(snapshot_steps)
     corpus = load_moby_dick()
     V = len(corpus.vocab)
-    train = windows(corpus.train, cfg["seq_len"])
-    val = windows(corpus.val, EVAL_LEN)
+    N, T = cfg["batch_size"], cfg["seq_len"]
+    train = streams(corpus.train, N, T) if cfg["carry_state"] else windows(corpus.train, T)
 
     model = CharLM(V, cfg["embed"], cfg["hidden"], cell=cfg["cell"], num_layers=cfg["layers"], seed=seed)
     snapshots = []
-    trained = model if steps is None else _Snapshots(model, steps, snapshots, corpus.vocab, val, seed)
-    history = fit(trained, train, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
-                  seed=seed, quiet=quiet, evaluate=lambda m: {"val loss": text_loss(model, *val)})
+    trained = _Trainer(model, steps_per_epoch=len(train[0]) // N if cfg["carry_state"] else None,
+                       steps=steps, out=snapshots, vocab=corpus.vocab, val=corpus.val, seed=seed)
+    history = fit(trained, train, epochs=cfg["epochs"], batch_size=N, lr=cfg["lr"], seed=seed, quiet=quiet,
+                  shuffle=not cfg["carry_state"], evaluate=lambda m: {"val loss": stream_loss(model, corpus.val)})
     if steps is not None:
         trained.record()  # the trained model, after the last step
 
@@ -115,10 +130,9 @@ def run(epochs=None, hidden=None, layers=None, bidirectional=None, cell=None, se
 def _result(model, history, corpus, cfg, seed, seconds):
     """The TaskResult of a trained model: held-out losses, the baseline, samples."""
     V = len(corpus.vocab)
-    val, test = windows(corpus.val, EVAL_LEN), windows(corpus.test, EVAL_LEN)
     unigram = unigram_log_probs(corpus.train, V)  # (V,)
-    val_loss, test_loss = text_loss(model, *val), text_loss(model, *test)
-    uni_val, uni_test = -unigram[val[1]].mean(), -unigram[test[1]].mean()
+    val_loss, test_loss = stream_loss(model, corpus.val), stream_loss(model, corpus.test)
+    uni_val, uni_test = -unigram[corpus.val[1:]].mean(), -unigram[corpus.test[1:]].mean()
     samples = {t: corpus.vocab.decode(model.sample(corpus.vocab.encode(PROMPT), SAMPLE_LEN, t, seed=seed))
                for t in TEMPERATURES}
     extras = {
@@ -153,6 +167,71 @@ def windows(ids, T):
     return ids[:N * T].reshape(N, T), ids[1:N * T + 1].reshape(N, T)  # (N, T), (N, T)
 
 
+def streams(ids, n_streams, T):
+    """Lay a text out for truncated BPTT over parallel streams: inputs (S*N, T), targets (S*N, T).
+
+    Inputs: ids: (L,) character ids of one text; n_streams: N, the batch size;
+    T: the window length.
+
+    The text is cut into N equal streams of S*T characters, S = ((L - 1) // N) // T
+    (stream n starts at character n * ((L - 1) // N)), and each stream into S
+    consecutive windows. Rows b*N .. b*N + N - 1 are batch b, one window of
+    each stream, so row n of batch b + 1 is the continuation of row n of
+    batch b: with ``fit(..., batch_size=N, shuffle=False)`` the final state of
+    one batch is the right initial state of the next. targets[i, t] is the
+    character after inputs[i, t]. At most N*T + N - 1 characters are dropped
+    (each stream's last incomplete window and the text's end).
+    """
+    ids = np.asarray(ids)
+    for name, value in (("n_streams", n_streams), ("T", T)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"streams: {name} must be a positive integer, got {value!r}")
+    per = (len(ids) - 1) // n_streams            # characters per stream, before whole windows
+    S = per // T
+    if S < 1:
+        raise ValueError(f"streams: a text of {len(ids)} characters cut into N = {n_streams} streams has no "
+                         f"window of T + 1 = {T + 1} in each")
+    start = np.arange(n_streams)[:, None] * per + np.arange(S * T)[None, :]   # (N, S*T) positions
+    def lay(a):                                                                # (N, S*T) -> (S*N, T)
+        return a.reshape(n_streams, S, T).transpose(1, 0, 2).reshape(S * n_streams, T)
+    return lay(ids[start]), lay(ids[start + 1])
+
+
+def stream_loss(model, ids, n_streams=1):
+    """Mean cross-entropy (nats per character) of a CharLM reading a text in one pass per stream.
+
+    Inputs: model: a CharLM; ids: (T,) character ids of one text, T >= 2;
+    n_streams: N, how many equal streams to read in parallel (1: the whole
+    text as one sequence).
+
+    With N = 1 the model reads ids[0 .. T-2] as one sequence from a zero
+    state, carrying its hidden state through the whole text, and is scored on
+    predicting ids[1 .. T-1]. With N > 1 the text is cut into N consecutive
+    streams of (T - 1) // N predictions (the last (T - 1) % N characters are
+    dropped), each read from a zero state with its state carried through it:
+    a faster pass over a long text, at the price of N - 1 more cold starts.
+    The streams are read in chunks, the state carried from each chunk to the
+    next, so memory stays small. Returns a float, the mean of -log p over all
+    the predicted characters. Nothing is backpropagated.
+    """
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or len(ids) < 2:
+        raise ValueError(f"stream_loss: ids must be a 1-D array of T >= 2 character ids, got shape {ids.shape}")
+    if isinstance(n_streams, bool) or not isinstance(n_streams, (int, np.integer)) or not 1 <= n_streams < len(ids):
+        raise ValueError(f"stream_loss: n_streams must be an integer from 1 to T - 1 = {len(ids) - 1}, "
+                         f"got {n_streams!r}")
+    per = (len(ids) - 1) // n_streams
+    start = np.arange(n_streams)[:, None] * per + np.arange(per)[None, :]       # (N, per) positions
+    inputs, targets = ids[start], ids[start + 1]                                 # (N, per), (N, per)
+    chunk = max(64, 16384 // n_streams)
+    total, state = 0.0, None
+    for a in range(0, per, chunk):
+        logits, state = model.forward(inputs[:, a:a + chunk], state)             # (N, chunk, V)
+        logp = log_softmax(logits)
+        total += float(-np.take_along_axis(logp, targets[:, a:a + chunk, None], axis=-1).sum())
+    return total / targets.size
+
+
 def unigram_log_probs(ids, V):
     """log p(character) from the training text's frequencies: (V,).
 
@@ -174,7 +253,8 @@ def text_loss(model, inputs, targets):
     Inputs: model: a CharLM; inputs, targets: (N, T) ids, as from ``windows``.
 
     Returns a float, the mean of -log p(target) over all N*T positions. Each
-    window starts from a zero hidden state. Nothing is backpropagated.
+    window starts from a zero hidden state (``stream_loss`` carries the state
+    through a whole text instead). Nothing is backpropagated.
     """
     logits, _ = model.forward(inputs)  # (N, T, V)
     logp = log_softmax(logits)
@@ -195,9 +275,13 @@ def _settings(quiet, seed, **options):
     return cfg
 
 
-def _check_training_options(lr, batch_size):
-    """{"lr", "batch_size"} for the ones given (None: the default), after checking them."""
+def _check_training_options(lr, batch_size, carry_state=None):
+    """{"lr", "batch_size", "carry_state"} for the ones given (None: the default), after checking them."""
     out = {}
+    if carry_state is not None:
+        if not isinstance(carry_state, (bool, np.bool_)):
+            raise ValueError(f"charlm: carry_state must be True or False, got {carry_state!r}")
+        out["carry_state"] = bool(carry_state)
     if lr is not None:
         if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)) or not lr > 0:
             raise ValueError(f"charlm: lr must be a positive number, got {lr!r}")
@@ -224,32 +308,47 @@ def _check_snapshot_steps(steps):
     return tuple(sorted({int(s) for s in steps}))
 
 
-class _Snapshots(Module):
-    """A CharLM wrapped for fit, to record snapshots between training steps.
+class _Trainer(Module):
+    """A CharLM wrapped for fit: carries the hidden state across batches, and records snapshots.
 
-    fit has a callback per epoch but not per step; every step goes through
-    ``loss``, so this wrapper counts them and, before update number s + 1 for
-    each s in ``steps``, records the model's val loss and a sample (see run's
-    "snapshots"). Its parameters are the model's own (the model is its child).
+    Every training step goes through ``loss``. With ``steps_per_epoch`` (an
+    int: training on ``streams``), each batch starts from the final state of
+    the previous batch, held as a plain array, so the backward pass stops at
+    the batch's first step (truncated BPTT); the first batch of every epoch
+    starts from zeros. With ``steps_per_epoch=None`` every batch starts from
+    zeros. fit has a callback per epoch but not per step, so this wrapper
+    counts the steps and, before update number s + 1 for each s in ``steps``,
+    records the model's val loss and a sample (see run's "snapshots"). Its
+    parameters are the model's own (the model is its child).
     """
 
-    def __init__(self, model, steps, out, vocab, val, seed):
+    def __init__(self, model, steps_per_epoch=None, steps=None, out=None, vocab=None, val=None, seed=0):
         super().__init__()
         self.model = model
-        self._steps, self._out, self._vocab, self._val, self._seed = set(steps), out, vocab, val, seed
+        self._per_epoch = steps_per_epoch
+        self._steps, self._out, self._vocab, self._val, self._seed = set(steps or ()), out, vocab, val, seed
         self.done = 0  # updates made so far
+        self.state = None  # the final state of the last batch: (layers, N, D), or the LSTM's (h, c)
 
     def loss(self, inputs, targets):
         if self.done in self._steps:
             self.record()
+        if self._per_epoch is None or self.done % self._per_epoch == 0:
+            self.state = None
         self.done += 1
-        return self.model.loss(inputs, targets)
+        m = self.model
+        logits, state = m.forward(inputs, self.state)                     # (N, T, V)
+        loss, dlogits = softmax_cross_entropy(logits, targets)
+        m.embed.backward(m.rnn.backward(m.head.backward(dlogits)))        # stops at this batch's h0
+        if self._per_epoch is not None:
+            self.state = tuple(np.array(a) for a in state) if isinstance(state, tuple) else np.array(state)
+        return loss
 
     def record(self):
         if self._out and self._out[-1]["step"] == self.done:
             return
         ids = self.model.sample(self._vocab.encode(PROMPT), SNAPSHOT_LEN, SNAPSHOT_TEMPERATURE, seed=self._seed)
-        self._out.append({"step": self.done, "val loss": text_loss(self.model, *self._val),
+        self._out.append({"step": self.done, "val loss": stream_loss(self.model, self._val),
                           "sample": self._vocab.decode(ids)})
 
 
