@@ -290,7 +290,7 @@ def accuracy_by_init(groups, delays, chance=None):
                         "accuracies}}, each panel with at least one init")
     use_style()
     colors = [_GREY, COLORS["input"], COLORS["accent"], COLORS["output"], _CELL, COLORS["hidden"]]
-    fig, axes = plt.subplots(1, len(groups), figsize=(3.3 * len(groups) + 0.6, 3.6), sharey=True,
+    fig, axes = plt.subplots(1, len(groups), figsize=(3.3 * len(groups) + 0.6, 3.9), sharey=True,
                              squeeze=False)
     seeds = set()
     for ax, (title, inits) in zip(axes[0], groups.items()):
@@ -317,6 +317,6 @@ def accuracy_by_init(groups, delays, chance=None):
         ax.grid(alpha=0.3)
         ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1)
     what = f"mean of {seeds.pop()} seeds" if len(seeds) == 1 else "mean over seeds"
-    axes[0, 0].set_ylabel(f"test accuracy\n(line: {what}; dots: each)")
+    axes[0, 0].set_ylabel(f"test accuracy\n(line: {what})")
     fig.tight_layout()
     return finish(fig)
