@@ -84,3 +84,24 @@ def test_learning_curve_draws_training_validation_and_baseline():
 def test_learning_curve_rejects_bad_input(args, kwargs, words):
     with pytest.raises(ValueError, match=words):
         learning_curve(*args, **kwargs)
+
+
+def test_learning_curve_labels_the_smoothing_it_used_and_keeps_every_point():
+    # fewer steps than the requested window: the label names the window actually used
+    fig = learning_curve([3.0, 2.0, 1.0], [0, 1, 2, 3], [4.0, 3.5, 2.5, 2.0], baseline=3.2, smooth=25)
+    ax = fig.axes[0]
+    smoothed, val, _ = ax.get_lines()
+    assert list(smoothed.get_xdata()) == [3] and smoothed.get_ydata() == pytest.approx([2.0])
+    assert ax.get_legend().get_texts()[0].get_text() == "training loss (moving average of 3 steps)"
+    assert len(val.get_xdata()) == 4                       # every validation point is drawn
+    low, high = ax.get_ylim()
+    assert low < 2.0 and high > 4.0                        # and none is outside the axes
+
+
+def test_unit_heatmap_draws_every_character_of_a_long_passage():
+    text = "word " * 120 + "\n" + "x" * 70                  # 671 characters, rows of 64
+    fig = unit_heatmap(text, np.linspace(-1, 1, len(text)))
+    ax, rects, texts = _cells(fig)
+    assert len(rects) == len(texts) == len(text)
+    assert "".join(texts).replace(NEWLINE, "\n") == text
+    assert ax.get_ylim()[0] == 12       # 9 rows of 64, a row of 24 + the newline, then rows of 64 and 6
