@@ -333,8 +333,8 @@ _REGISTRY = [
         "Training RNNs: vanishing and exploding gradients", "implementation",
         ("An orthogonal matrix Q has Q^T Q = I. The Q of a QR decomposition of any square matrix is orthogonal; "
          "start from a random one, drawn with the generator you are given.",
-         "`Q, R = np.linalg.qr(rng.standard_normal((D, D)))`. numpy leaves the signs of R's diagonal to chance, "
-         "and that biases Q; flip the columns of Q whose R[j, j] is negative.",
+         "`Q, R = np.linalg.qr(rng.standard_normal((D, D)))`. numpy does not make R's diagonal positive (each "
+         "sign follows from the matrix), and that biases Q; flip the columns of Q whose R[j, j] is negative.",
          "`return Q * np.sign(np.diag(R))` (column j times the sign of R[j, j]), as torch.nn.init.orthogonal_ "
          "does."),
         gradient_exercises.orthogonal_init, gradient_exercises.check_orthogonal_init),

@@ -116,9 +116,10 @@ def check_orthogonal_init(fn):
     diag = np.array([np.diag(as_array(call(fn, 4, np.random.default_rng(1000 + i))[0], "Q")) for i in range(200)])
     mean = float(diag.mean())
     if abs(mean) > 0.15:
-        raise Fail(f"over 200 draws the diagonal of Q averages {mean:.2f}, not about 0: `np.linalg.qr` leaves the "
-                   f"signs of R's diagonal to chance, which biases Q; multiply column j of Q by the sign of R[j, j] "
-                   f"(`Q * np.sign(np.diag(R))`), as torch.nn.init.orthogonal_ does")
+        raise Fail(f"over 200 draws the diagonal of Q averages {mean:.2f}, not about 0: `np.linalg.qr` does not "
+                   f"make R's diagonal positive (each sign follows from the matrix), which biases Q; multiply "
+                   f"column j of Q by the sign of R[j, j] (`Q * np.sign(np.diag(R))`), as torch.nn.init.orthogonal_ "
+                   f"does")
     return ("orthogonal_init is right: Q^T Q = I for D = 3, 16 and 1, the same matrix for the same generator, a "
             "different one for another, and no preferred direction over 200 draws (the diagonal averages about "
             "0).")
