@@ -54,7 +54,7 @@ def test_tanh_saturation_draws_both_panels():
     assert np.isclose(left.patches[1].get_x(), edge)
     x, y = right.get_lines()[0].get_data()
     assert np.allclose(x, [0.5, 1, 2]) and np.allclose(y, [0.0, 0.1, 0.4])
-    assert right.get_ylabel() == "fraction of saturated units"
+    assert right.get_ylabel() == "fraction of saturated values of h"
 
 
 def test_tanh_saturation_errors():

@@ -267,5 +267,5 @@ def check_clip_grad_norm(fn, seed=0):
         raise Fail(f"the returned norm is {got_total:.6g}; the total norm before clipping is {want_total:.6g}",
                    case.text())
     return (f"clip_grad_norm matches the library's on {len(CLIP_CASES)} cases (above and below the limit, arrays "
-            f"each below it but above it together, float32, a single array): one global norm, scaled in place, "
+            f"each below it but above it together in float32, a single array): one global norm, scaled in place, "
             f"and the norm before clipping returned.")

@@ -62,7 +62,7 @@ def jacobian_norms(curves, rates=None, title=None):
         if label in rates:
             ax.plot(k, float(rates[label]) ** k, ls="--", lw=1, color=color, alpha=0.8)
     if rates:
-        ax.plot([], [], ls="--", lw=1, color="#495057", label=r"$\rho^k$ (linear RNN)")
+        ax.plot([], [], ls="--", lw=1, color="#495057", label=r"$\rho^k$ (long-run rate of a linear RNN)")
     ax.set_yscale("log")
     ax.set_ylim(max(lowest / 3, 1e-40), highest * 3)  # the guides may not stretch the axis
     ax.set_xlabel("distance back in time, k = T - t")
@@ -108,7 +108,7 @@ def tanh_saturation(scales, fractions, threshold=0.05):
     left.legend(frameon=False, fontsize=8.5, loc="upper left")
     right.plot(scales, fractions, "-o", lw=2, ms=5, color=COLORS["accent"])
     right.set_xlabel("weight scale")
-    right.set_ylabel("fraction of saturated units")
+    right.set_ylabel("fraction of saturated values of h")
     right.set_ylim(-0.03, 1.03)
     right.grid(alpha=0.3)
     fig.tight_layout()
