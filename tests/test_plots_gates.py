@@ -140,6 +140,14 @@ def test_accuracy_by_init_draws_every_init_in_its_panel_with_the_seed_means():
         assert labels == list(inits) + ["chance (0.125)"]
         assert [float(t) for t in ax.get_xticks()] == delays
     assert "mean over seeds" in fig.axes[0].get_ylabel()  # 3 seeds in some panels, 1 in another
+    # one colour per start across the panels: the same label, the same colour; different labels differ
+    colour = {}
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if line.get_linestyle() == "-":
+                colour.setdefault(line.get_label(), set()).add(line.get_color())
+    assert all(len(c) == 1 for c in colour.values()), colour
+    assert len({c.pop() for c in colour.values()}) == len(colour)
 
 
 def test_accuracy_by_init_names_the_seed_count_and_rejects_bad_input():

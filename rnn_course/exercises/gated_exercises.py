@@ -274,13 +274,13 @@ def _gru_faults(args):
          "r * (h_prev W_hn^T + b_hn). The reset gate scales the whole hidden projection, bias included (Keras "
          "calls this reset_after=True); the two agree only when b_hn = 0", v(reset="bias_outside")),
         ("the reset gate is applied to h_prev before the matrix product, (r * h_prev) W_hn^T: that is the "
-         "original GRU of Cho et al. (2014). PyTorch, cuDNN and this book apply it after the product: "
+         "GRU of Cho et al. (2014) as published (arXiv v3). PyTorch, cuDNN and this book apply it after the product: "
          "n = tanh(x_t W_in^T + b_in + r * (h_prev W_hn^T + b_hn))", v(reset="before_matmul")),
         ("the reset gate is applied to h_prev before the matrix product, and b_hn is left out: that is the "
-         "original GRU of Cho et al. (2014) with a single bias, Keras's reset_after=False. PyTorch's form is "
+         "GRU of Cho et al. (2014) as published (arXiv v3) with a single bias, Keras's reset_after=False. PyTorch's form is "
          "n = tanh(x_t W_in^T + b_in + r * (h_prev W_hn^T + b_hn))", v(reset="before_matmul_no_bhn")),
         ("the reset gate is applied to h_prev before the matrix product, and b_hh is left out: that is the "
-         "original GRU of Cho et al. (2014) with a single bias, Keras's reset_after=False. PyTorch's form has "
+         "GRU of Cho et al. (2014) as published (arXiv v3) with a single bias, Keras's reset_after=False. PyTorch's form has "
          "both biases, n = tanh(x_t W_in^T + b_in + r * (h_prev W_hn^T + b_hn)), and b_hr, b_hz in r and z",
          v(reset="before_matmul_no_bhn", bias="ih")),
         ("the reset gate is not used: n = tanh(x_t W_in^T + b_in + r * (h_prev W_hn^T + b_hn)) — r decides how "

@@ -259,7 +259,7 @@ def memory_gradients(curves, title=None):
                 linestyle="--" if str(label).startswith("RNN") else "-")
     ax.set_yscale("log")
     ax.set_xlabel("distance in time, T - t")
-    ax.set_ylabel("gradient norm along the memory path")
+    ax.set_ylabel(r"spectral norm of $\partial$state$_T$ / $\partial$state$_t$")
     if title:
         ax.set_title(title, loc="left", fontsize=10.5)
     ax.legend(frameon=False, fontsize=9, loc="lower left")
@@ -292,12 +292,16 @@ def accuracy_by_init(groups, delays, chance=None):
     colors = [_GREY, COLORS["input"], COLORS["accent"], COLORS["output"], _CELL, COLORS["hidden"]]
     fig, axes = plt.subplots(1, len(groups), figsize=(3.3 * len(groups) + 0.6, 3.9), sharey=True,
                              squeeze=False)
+    # One colour per start across all panels: a label that appears in several panels keeps its colour.
+    labels = list(dict.fromkeys(label for inits in groups.values() for label in inits))
+    if len(labels) > len(colors):
+        raise ValueError(f"accuracy_by_init: {len(labels)} different inits; at most {len(colors)} can be "
+                         f"told apart")
+    color_of = dict(zip(labels, colors))
     seeds = set()
     for ax, (title, inits) in zip(axes[0], groups.items()):
-        if len(inits) > len(colors):
-            raise ValueError(f"accuracy_by_init: panel {title!r} has {len(inits)} inits; at most "
-                             f"{len(colors)} can be told apart")
-        for (label, acc), color in zip(inits.items(), colors):
+        for label, acc in inits.items():
+            color = color_of[label]
             acc = np.atleast_2d(np.asarray(acc, dtype=float))  # (S, K)
             if acc.ndim != 2 or acc.shape[1] != delays.size:
                 raise ValueError(f"accuracy_by_init: groups[{title!r}][{label!r}] has shape {acc.shape}; "
