@@ -145,7 +145,8 @@ def most_frequent_tag(data, split) -> list[list[str]]:
     - split: the NERSplit to tag; its ids (N, T) and lengths (N,) are read
 
     Returns N lists of T_n tag strings, like ``predict_tags``. A word never
-    seen in training gets O.
+    seen in training is <unk> and gets <unk>'s tag; only an id with no
+    training count at all (<pad>) gets O.
     """
     counts = np.zeros((len(data.vocab), len(TAGS)), dtype=np.int64)  # (V, C)
     tr = data.train
