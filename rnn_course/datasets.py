@@ -330,8 +330,9 @@ def _moby() -> str:
 
 
 #: The chapters of the bundled Moby-Dick held out for validation and for test: every
-#: fifth chapter, alternately. All six are narrative in the book's ordinary prose;
-#: chapter 32 ("Cetology"), a catalogue of whale species, stays in training.
+#: fifth chapter, alternately. All six are in the book's ordinary prose (five narrative,
+#: chapter 25 a short essay); chapter 32 ("Cetology"), a catalogue of whale species,
+#: stays in training.
 MOBY_VAL_CHAPTERS = (5, 15, 25)
 MOBY_TEST_CHAPTERS = (10, 20, 30)
 
@@ -351,7 +352,7 @@ def load_moby_dick(fractions=None, n_chars: int | None = None, val_chapters=MOBY
     ``MOBY_TEST_CHAPTERS``), and training the other 26, chapter 32
     ("Cetology", a catalogue of whale species) included. Each split is its
     chapters joined in book order. No chapter is in two splits, and the
-    held-out chapters are ordinary narrative spread over the whole excerpt, so
+    held-out chapters are ordinary prose spread over the whole excerpt, so
     the validation and test losses measure the same kind of text the model
     was trained on.
 

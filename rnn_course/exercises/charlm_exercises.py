@@ -21,8 +21,9 @@ It also holds the checker of the chapter's sampling exercise:
 The reference is the library's ``sample_logits``. Sampling is checked
 statistically: each case repeats a few rows of logits thousands of times and
 compares the frequencies of the ids with the right probabilities by a
-chi-square test whose threshold a correct sampler exceeds about once in a
-million checks; the draws themselves are never compared, since a correct
+chi-square test whose threshold a correct sampler exceeds about once in 3.5
+million tests (a check runs twelve: four cases of three rows, so a correct
+sampler fails about one check in 300,000); the draws themselves are never compared, since a correct
 sampler may consume the random numbers its own way.
 """
 

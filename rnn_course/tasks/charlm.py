@@ -3,7 +3,7 @@
     charlm   Moby-Dick characters -> the next character, then sampled text
 
 The text is split by whole chapters (``load_moby_dick``): validation and
-test are three narrative chapters each, training the other 26. Training uses
+test are three chapters of ordinary prose each, training the other 26. Training uses
 truncated backpropagation through time over N parallel streams: the training
 text is cut into N equal streams, each stream into consecutive windows of T
 characters, and row n of batch b + 1 continues row n of batch b
