@@ -29,7 +29,8 @@ book test lab: export MKL_NUM_THREADS = 1
 help:
 	@echo "make book   build the HTML book (creates .venv on first use)"
 	@echo "make test   a clean -W book build, then the tests, the chapter notebooks (nbval) and the browser tests"
-	@echo "make lab    open JupyterLab on book/ in the project's environment"
+	@echo "make lab    open JupyterLab on book/ in the project's environment;"
+	@echo "            LAB_ARGS passes options to it, e.g. make lab LAB_ARGS=--no-browser"
 	@echo "make bench  time the library against PyTorch when it is installed"
 	@echo "make clean  remove the build output and the execution cache"
 
@@ -75,8 +76,14 @@ test: $(STAMP)
 	@echo
 	@echo "All tests passed, and the book builds with zero warnings: $(CURDIR)/_build/html/index.html"
 
+# JupyterLab refuses to start as root (a container, a CI machine) unless given
+# --allow-root, so it gets that flag only then. LAB_ARGS passes anything else:
+#   make lab LAB_ARGS="--no-browser --port 8899"
+LAB_ARGS ?=
+lab-as-root = $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=book
+	$(BIN)/jupyter lab --notebook-dir=book $(lab-as-root) $(LAB_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rnn.py
