@@ -62,6 +62,8 @@ book: $(STAMP)
 # it proves that the outputs the build just rendered are exactly what the code
 # produces), and the browser tests of that build (tests/test_browser.py: every
 # page in headless Chromium, offline; they skip when no Chromium is installed).
+# What skipped, and why, is the last thing make test prints: one line per reason,
+# from tests/conftest.py, which writes them to _build/skipped.txt too.
 # The build's config is a copy in _build/, and Jupyter Book reads the
 # local_extensions paths relative to the config file, hence the second sed.
 test: $(STAMP)
@@ -72,9 +74,10 @@ test: $(STAMP)
 	grep -q 'execute_notebooks: "off"' _build/_config.noexec.yml
 	grep -q ': ../book/_ext$$' _build/_config.noexec.yml
 	$(JB) build . $(JB_STRICT) --config _build/_config.noexec.yml
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --skip-summary-file _build/skipped.txt
 	@echo
 	@echo "All tests passed, and the book builds with zero warnings: $(CURDIR)/_build/html/index.html"
+	@cat _build/skipped.txt
 
 # JupyterLab refuses to start as root (a container, a CI machine) unless given
 # --allow-root, so it gets that flag only then. LAB_ARGS passes anything else:

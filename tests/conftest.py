@@ -1,0 +1,83 @@
+"""What a test run skipped, and why, in one line per reason (issue 15).
+
+A skip is easy to miss: `make test` used to end with "All tests passed" while
+every browser test had skipped. At the end of the run, pytest_terminal_summary
+groups the skipped tests by their reason and prints one line per reason:
+
+    84 browser tests skipped: no Chromium at /usr/bin/chromium: install it ...
+    3 notebook cells skipped: tagged nbval-skip in 07_training_rnns, 08_lstm_gru, 09_char_lm
+
+`--skip-summary-file PATH` writes the same lines to PATH, so that `make test`
+can print them after its own last message. tests/test_skip_summary.py runs
+pytest on small test files and asserts these lines.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+# tests/test_skip_summary.py runs pytest inside pytest.
+pytest_plugins = ["pytester"]
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--skip-summary-file", metavar="PATH",
+        help="also write the summary of skipped tests to PATH (empty when nothing skipped)",
+    )
+
+
+# nbval skips a cell tagged nbval-skip with no reason of its own.
+NBVAL_SKIP = "tagged nbval-skip"
+
+
+def _reason(report) -> str:
+    """The skip reason as pytest's own `-rs` summary shows it, '' when none was given."""
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    reason = reason.removeprefix("Skipped: ")
+    return "" if reason == "Skipped" else reason
+
+
+def _file(nodeid: str) -> Path:
+    return Path(nodeid.split("::")[0])
+
+
+def _what(nodeids: list[str]) -> str:
+    """What was skipped: 'notebook cell', 'browser test' (tests/test_browser.py) or 'test'."""
+    files = {_file(nodeid) for nodeid in nodeids}
+    if all(f.suffix == ".ipynb" for f in files):
+        return "notebook cell"
+    if len(files) == 1:
+        return files.pop().stem.removeprefix("test_").replace("_", " ") + " test"
+    return "test"
+
+
+def skip_summary(reports) -> list[str]:
+    """One line per skip reason, the most common first: 'N things skipped: reason'."""
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for report in reports:
+        reason = _reason(report)
+        if not reason and _file(report.nodeid).suffix == ".ipynb":
+            reason = NBVAL_SKIP
+        by_reason[reason or "no reason given"].append(report.nodeid)
+    lines = []
+    for reason, nodeids in sorted(by_reason.items(), key=lambda item: (-len(item[1]), item[0])):
+        if reason == NBVAL_SKIP:
+            reason += " in " + ", ".join(sorted({_file(n).stem for n in nodeids}))
+        count = len(nodeids)
+        lines.append(f"{count} {_what(nodeids)}{'' if count == 1 else 's'} skipped: {reason}")
+    return lines
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    lines = skip_summary(terminalreporter.stats.get("skipped", []))
+    for line in lines:
+        terminalreporter.write_line(line, yellow=True)
+    path = config.getoption("skip_summary_file")
+    if path:
+        Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
