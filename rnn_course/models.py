@@ -20,7 +20,7 @@ import numpy as np
 
 from .gru import GRU
 from .layers import Embedding, Linear
-from ._checks import as_float_array, is_number
+from ._checks import as_float_array, check_bool, is_number
 from .losses import log_softmax, mse_loss, softmax_cross_entropy
 from .lstm import LSTM
 from .module import Module
@@ -375,6 +375,7 @@ class Seq2Seq(Module):
     def __init__(self, src_vocab, tgt_vocab, embed_dim, hidden_size, bos, eos, cell="gru", seed=0,
                  feed_context=True):
         super().__init__()
+        check_bool("Seq2Seq", "feed_context", feed_context)
         self.bos, self.eos = bos, eos
         self.src_embed = Embedding(src_vocab, embed_dim, seed=seed)
         self.encoder = make_recurrent(cell, embed_dim, hidden_size, seed=seed + 1)

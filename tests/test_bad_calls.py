@@ -13,7 +13,8 @@ import pytest
 
 import rnn_course as rc
 from rnn_course.layers import last_step_forward
-from rnn_course.models import SequenceTagger, sample_logits
+from rnn_course.models import Seq2Seq, SequenceTagger, sample_logits
+from rnn_course.train import fit
 
 # -- every public constructor: sizes, flags, seeds, dtypes ------------------------
 
@@ -55,6 +56,16 @@ def test_every_size_is_checked_when_built(cls, bad, position):
 def test_every_flag_must_be_a_bool(cls, flag, bad):
     with pytest.raises(TypeError, match="^" + re.escape(f"{cls.__name__}: {flag} must be True or False, got ")):
         _build(cls, **{flag: bad})
+
+
+@pytest.mark.parametrize("call,text", [
+    (lambda: Seq2Seq(5, 5, 2, 3, bos=1, eos=2, feed_context="yes"), "Seq2Seq: feed_context must be True or False"),
+    (lambda: fit(SequenceTagger(5, 2, 3, 2), (np.zeros((2, 3), int), np.ones(2, int), np.zeros((2, 3), int)),
+                 quiet="yes"), "fit: quiet must be True or False"),
+])
+def test_flags_of_models_and_fit_must_be_bools(call, text):
+    with pytest.raises(TypeError, match="^" + re.escape(text)):
+        call()
 
 
 def test_bidirectional_no_is_refused_rather_than_doubling_the_parameters():
