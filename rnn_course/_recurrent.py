@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import Dims, as_index_array
+from ._checks import (Dims, check_bool, check_float_dtype, check_input_dtype, check_lengths, check_seed,
+                      check_size, is_number)
 from .module import Module
 
 
@@ -31,24 +32,18 @@ class RecurrentModule(Module):
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, bidirectional=False,
                  seed=None, dtype=np.float64):
         name = type(self).__name__
-        for arg, value in (("input_size", input_size), ("hidden_size", hidden_size),
-                           ("num_layers", num_layers)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name}: {arg} must be a positive integer, got {value!r}")
-        if np.dtype(dtype).kind != "f":
-            raise TypeError(f"{name}: dtype must be a float type such as np.float32 or np.float64, got {dtype!r}")
-        self.input_size = int(input_size)
-        self.hidden_size = int(hidden_size)
-        self.num_layers = int(num_layers)
-        self.bias = bool(bias)
-        self.bidirectional = bool(bidirectional)
-        self.num_directions = 2 if bidirectional else 1
-        self.dtype = np.dtype(dtype)
+        self.input_size = check_size(name, "input_size", input_size)
+        self.hidden_size = check_size(name, "hidden_size", hidden_size)
+        self.num_layers = check_size(name, "num_layers", num_layers)
+        self.bias = check_bool(name, "bias", bias)
+        self.bidirectional = check_bool(name, "bidirectional", bidirectional)
+        self.num_directions = 2 if self.bidirectional else 1
+        self.dtype = check_float_dtype(name, dtype)
         super().__init__()
 
         # PyTorch's initialisation: every parameter uniform(-1/sqrt(D), 1/sqrt(D)),
         # drawn in state_dict order from one seeded generator.
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(name, seed))
         bound = 1.0 / np.sqrt(self.hidden_size)
         for name_, shape in self._param_shapes():
             self._add_param(name_, rng.uniform(-bound, bound, size=shape).astype(self.dtype))
@@ -83,8 +78,7 @@ class RecurrentModule(Module):
         uniform draw stays underneath, so value 0 leaves PyTorch's init unchanged.
         """
         name = type(self).__name__
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                or not np.isfinite(value):
+        if not is_number(value) or not np.isfinite(value):
             raise ValueError(f"{name}: {arg} must be a finite number, got {value!r}")
         if value and not self.bias:
             raise ValueError(f"{name}: {arg}={value!r} needs bias=True; there is no bias to set")
@@ -123,9 +117,11 @@ class RecurrentModule(Module):
 
         Inputs:
 
-        - x: (N, T, d) input sequences, d = input_size
+        - x: (N, T, d) input sequences, d = input_size, in the module's dtype
+          (a float32 module refuses float64 input, as PyTorch does, rather
+          than return float64)
         - h0: (L*dirs, N, D) initial hidden states, or None for zeros; for the
-          LSTM a pair (h0, c0) of such arrays
+          LSTM a pair (h0, c0) of such arrays; in the module's dtype too
         - lengths: (N,) true lengths of padded sequences, or None when every
           sequence fills all T steps. With lengths, the reverse direction reads
           each sequence from its own last real step (not from the padding), and
@@ -145,13 +141,12 @@ class RecurrentModule(Module):
         x = dims.array("x", x, "N T d",
                        hint="a batch of sequences (for one sequence use x[None])")
         h0, c0 = self._split_state(name, dims, h0)
+        for arg, value in (("x", x), ("h0", h0), ("c0", c0)):
+            if value is not None:
+                check_input_dtype(name, arg, value, self.dtype)
         N, T, _ = x.shape
         if lengths is not None:
-            lengths = as_index_array(name, "lengths", lengths, upper=T + 1, what="lengths")
-            if lengths.shape != (N,):
-                raise ValueError(f"{name}: lengths has shape {lengths.shape}; expected (N,) = ({N},)")
-            if lengths.min() < 1:
-                raise ValueError(f"{name}: lengths contains 0; every sequence needs at least one step")
+            lengths = check_lengths(name, lengths, N, T)
         flip = _flipper(lengths)
         last = (slice(None), -1) if lengths is None else (np.arange(N), lengths - 1)
 

@@ -32,7 +32,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import Dims, check_cache, result_dtype
+from ._checks import Dims, check_cache, check_finite_result, result_dtype
+from ._checks import GATE_OVERFLOW as _OVERFLOW
 from ._recurrent import RecurrentModule
 
 _SEQ_HINT = "a batch of sequences (for one sequence use x[None])"
@@ -126,6 +127,7 @@ def gru_step_forward(x_t, h_prev, Wx, Wh, b_ih, b_hh):
     r, z, n = _split_gates(gates)  # three (N, D) views
     n[...] = np.tanh(n + r * gh_n)
     h_next = n + z * (h_prev - n)  # = (1 - z) * n + z * h_prev
+    check_finite_result(fn, "h_next", h_next, _OVERFLOW)
     return h_next, GRUStepCache(x_t, h_prev, Wx, Wh, gates, gh_n)
 
 
@@ -256,6 +258,7 @@ def gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
     # (T, N, D) -> (N, T, D), copied: the caller may change h in place (h *= mask)
     # without corrupting the states the backward pass reads from the cache.
     h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
+    check_finite_result(fn, "h", h, _OVERFLOW)
     return h, GRUCache(x, hs, gates, gh_n, Wx, Wh)
 
 

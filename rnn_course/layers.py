@@ -17,7 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import Dims, as_float_array, as_index_array, check_cache
+from ._checks import (Dims, as_float_array, as_index_array, check_cache, check_finite_result, check_float_dtype,
+                      check_input_dtype, check_int, check_lengths, check_seed, check_size)
 from .module import Module
 
 # ---------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def length_mask(lengths, T=None):
     lengths = as_index_array("length_mask", "lengths", lengths, what="lengths")
     if lengths.ndim != 1:
         raise ValueError(f"length_mask: lengths has shape {lengths.shape}; expected (N,)")
-    T = int(lengths.max()) if T is None else T
+    T = int(lengths.max()) if T is None else check_int("length_mask", "T", T, 0)
     if lengths.size and lengths.max() > T:
         raise ValueError(f"length_mask: a length of {lengths.max()} does not fit in T = {T} steps")
     return np.arange(T)[None, :] < lengths[:, None]
@@ -130,7 +131,7 @@ def embedding_forward(ids, W):
     Returns (out, cache): out is (..., d) with out[n, t] = W[ids[n, t]].
     """
     fn = "embedding_forward"
-    W = Dims(fn).array("W", W, "V d", hint="the embedding table, one row per token")
+    W = Dims(fn, layer="an embedding").array("W", W, "V d", hint="the embedding table, one row per token")
     ids = as_index_array(fn, "ids", ids, upper=W.shape[0])
     return W[ids], EmbeddingCache(ids, W.shape[0])
 
@@ -159,14 +160,17 @@ def embedding_backward(dout, cache):
 class Embedding(Module):
     """A learned table of V vectors of size d, like ``torch.nn.Embedding``.
 
-    Embedding(num_embeddings=V, embedding_dim=d, seed=None); params: ``weight`` (V, d),
-    initialised N(0, 1) like PyTorch. forward(ids (...)) -> (..., d); backward(dout) adds to grads.
+    Embedding(num_embeddings=V, embedding_dim=d, seed=None, dtype=np.float64); params: ``weight``
+    (V, d), initialised N(0, 1) like PyTorch. forward(ids (...)) -> (..., d) in the module's dtype;
+    backward(dout) adds to grads. V and d are positive integers, checked when the module is built.
     """
 
     def __init__(self, num_embeddings, embedding_dim, seed=None, dtype=np.float64):
         super().__init__()
-        rng = np.random.default_rng(seed)
-        self._add_param("weight", rng.standard_normal((num_embeddings, embedding_dim)).astype(dtype))
+        V = check_size("Embedding", "num_embeddings", num_embeddings)
+        d = check_size("Embedding", "embedding_dim", embedding_dim)
+        rng = np.random.default_rng(check_seed("Embedding", seed))
+        self._add_param("weight", rng.standard_normal((V, d)).astype(check_float_dtype("Embedding", dtype)))
         self._cache = None
 
     def forward(self, ids):
@@ -224,16 +228,17 @@ def linear_forward(x, W, b):
     Returns (y, cache): y is (..., V).
     """
     fn = "linear_forward"
-    dims = Dims(fn)
+    dims = Dims(fn, layer="a linear layer")
     W = dims.array("W", W, "V D")
     b = dims.array("b", b, "V")
     x_arr = np.asarray(x)
     if x_arr.ndim < 1 or x_arr.shape[-1] != W.shape[1]:
         raise ValueError(f"{fn}: x has shape {x_arr.shape}; expected (..., D) with D = {W.shape[1]}, "
                          f"because W has shape {W.shape}")
-    x = as_float_array(fn, "x", x)
+    x = as_float_array(fn, "x", x, layer="a linear layer")
     y = x @ W.T  # (..., D) @ (D, V) -> (..., V)
     y += b
+    check_finite_result(fn, "y", y, "the scores are too large for the dtype: scale the inputs or weights down")
     return y, LinearCache(x, W)
 
 
@@ -266,25 +271,32 @@ def linear_backward(dy, cache):
 class Linear(Module):
     """An affine layer applied to the last axis, like ``torch.nn.Linear``.
 
-    Linear(in_features=D, out_features=V, seed=None); params ``weight`` (V, D) and
-    ``bias`` (V,), initialised uniform(-1/sqrt(D), 1/sqrt(D)) like PyTorch.
+    Linear(in_features=D, out_features=V, seed=None, dtype=np.float64); params ``weight`` (V, D)
+    and ``bias`` (V,), initialised uniform(-1/sqrt(D), 1/sqrt(D)) like PyTorch. D and V are
+    positive integers, checked when the module is built. forward's x must have the module's
+    dtype (a float32 module refuses float64 input, as PyTorch does).
     """
 
     def __init__(self, in_features, out_features, seed=None, dtype=np.float64):
         super().__init__()
-        rng = np.random.default_rng(seed)
-        bound = 1 / np.sqrt(in_features)
-        self._add_param("weight", rng.uniform(-bound, bound, (out_features, in_features)).astype(dtype))
-        self._add_param("bias", rng.uniform(-bound, bound, out_features).astype(dtype))
+        D = check_size("Linear", "in_features", in_features)
+        V = check_size("Linear", "out_features", out_features)
+        rng = np.random.default_rng(check_seed("Linear", seed))
+        dtype = check_float_dtype("Linear", dtype)
+        bound = 1 / np.sqrt(D)
+        self._add_param("weight", rng.uniform(-bound, bound, (V, D)).astype(dtype))
+        self._add_param("bias", rng.uniform(-bound, bound, V).astype(dtype))
         self._cache = None
 
     def forward(self, x):
         """y = x W^T + b at every position of x (also callable as ``linear(x)``).
 
-        Inputs: x: (..., D), e.g. (N, D) or (N, T, D).
+        Inputs: x: (..., D), e.g. (N, D) or (N, T, D), in the module's dtype.
 
         Returns y: (..., V), e.g. (N, V) or (N, T, V).
         """
+        x = as_float_array("Linear.forward", "x", x, layer="a linear layer")
+        check_input_dtype("Linear.forward", "x", x, self.params["weight"].dtype)
         y, self._cache = linear_forward(x, self.params["weight"], self.params["bias"])
         return y
 
@@ -337,15 +349,11 @@ def last_step_forward(h, lengths=None):
     Taking h[:, -1] instead would read the state after the padding.
     """
     fn = "last_step_forward"
-    h = Dims(fn).array("h", h, "N T D", hint="the hidden states of a batch of sequences")
+    h = Dims(fn, layer=fn).array("h", h, "N T D", hint="the hidden states of a batch of sequences")
     N, T, D = h.shape
     if lengths is None:
         lengths = np.full(N, T, dtype=np.int64)
-    lengths = as_index_array(fn, "lengths", lengths, upper=T + 1, what="lengths")
-    if lengths.shape != (N,):
-        raise ValueError(f"{fn}: lengths has shape {lengths.shape}; expected (N,) = ({N},)")
-    if lengths.min() < 1:
-        raise ValueError(f"{fn}: lengths contains 0; every sequence needs at least one step")
+    lengths = check_lengths(fn, lengths, N, T, source="h")
     return h[np.arange(N), lengths - 1], LastStepCache(lengths, h.shape)
 
 

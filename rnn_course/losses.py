@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import as_float_array, as_index_array
+from ._checks import as_float_array, as_index_array, check_finite_result
 
 
 def _mask(fn, mask, shape):
@@ -64,7 +64,8 @@ def softmax_cross_entropy(logits, targets, mask=None):
     Inputs:
 
     - logits: (N, V) or (N, T, V) unnormalised scores
-    - targets: (N,) or (N, T) integer classes in [0, V)
+    - targets: (N,) or (N, T) integer classes in [0, V); at masked-out
+      positions any integer is fine (e.g. PyTorch's ignore index -100)
     - mask: None, or a boolean array shaped like targets, True where the
       position counts (False at padding)
 
@@ -74,21 +75,25 @@ def softmax_cross_entropy(logits, targets, mask=None):
     - dlogits: shaped like logits; zero at masked-out positions
     """
     fn = "softmax_cross_entropy"
-    logits = as_float_array(fn, "logits", logits)
+    logits = as_float_array(fn, "logits", logits, layer="a loss")
     if logits.ndim not in (2, 3):
         raise ValueError(f"{fn}: logits has shape {logits.shape}; expected (N, V) or (N, T, V)")
     V = logits.shape[-1]
-    targets = as_index_array(fn, "targets", targets, upper=V, what="class ids")
+    targets = as_index_array(fn, "targets", targets, what="class ids", where=np.zeros(np.shape(targets), bool))
     if targets.shape != logits.shape[:-1]:
         letters = "(N,)" if logits.ndim == 2 else "(N, T)"
         raise ValueError(f"{fn}: targets has shape {targets.shape}; expected {letters} = "
                          f"{logits.shape[:-1]}, matching logits {logits.shape}")
     m = _mask(fn, mask, targets.shape)
+    as_index_array(fn, "targets", targets, upper=V, what="class ids", where=m)  # only where it counts
+    if m is not None:
+        targets = np.where(m, targets, 0)  # any class id will do at the masked-out positions
 
     logp = log_softmax(logits)  # (..., V)
     picked = np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]  # (...,)
     count = targets.size if m is None else int(m.sum())
     loss = -(picked.sum() if m is None else picked[m].sum()) / count
+    check_finite_result(fn, "loss", loss, "the logits span more than the dtype can hold; scale them down")
 
     dlogits = np.exp(logp)  # softmax
     np.put_along_axis(dlogits, targets[..., None],
@@ -105,7 +110,8 @@ def mse_loss(pred, target, mask=None):
     Inputs:
 
     - pred: predictions of any shape, e.g. (N, T, d) or (N, 1)
-    - target: the values to match, the same shape as pred
+    - target: the values to match, the same shape as pred; at masked-out
+      entries any value is fine, NaN included
     - mask: None, or booleans shaped like pred, or like pred without its last
       axis, e.g. (N, T), to mask whole vectors; True where the entry counts
 
@@ -115,16 +121,24 @@ def mse_loss(pred, target, mask=None):
     - dpred: shaped like pred, e.g. (N, T, d); zero at masked-out entries
     """
     fn = "mse_loss"
-    pred = as_float_array(fn, "pred", pred)
-    target = as_float_array(fn, "target", target)
+    pred = as_float_array(fn, "pred", pred, layer="a loss")
+    target = as_float_array(fn, "target", target, layer="a loss", where=np.zeros(np.shape(target), bool))
     if pred.shape != target.shape:
         raise ValueError(f"{fn}: pred has shape {pred.shape} but target has shape {target.shape}")
-    diff = pred - target
+    overflow = "the errors are too large to square in the dtype; scale the values down"
     if mask is None:
-        return float(np.mean(diff ** 2)), 2 * diff / diff.size
+        as_float_array(fn, "target", target, layer="a loss")
+        diff = pred - target
+        loss = float(np.mean(diff ** 2))
+        check_finite_result(fn, "loss", loss, overflow)
+        return loss, 2 * diff / diff.size
     m = np.asarray(mask)
     if m.shape == pred.shape[:-1] and m.shape != pred.shape:
         m = np.broadcast_to(m[..., None], pred.shape)
     m = _mask(fn, m, pred.shape)
+    as_float_array(fn, "target", target, layer="a loss", where=m)  # only where it counts
+    diff = np.where(m, pred - target, 0)
     count = int(m.sum())
-    return float(np.sum(diff[m] ** 2) / count), 2 * diff * m / count
+    loss = float(np.sum(diff[m] ** 2) / count)
+    check_finite_result(fn, "loss", loss, overflow)
+    return loss, 2 * diff * m / count

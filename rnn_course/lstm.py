@@ -29,7 +29,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import Dims, check_cache, result_dtype
+from ._checks import Dims, check_cache, check_finite_result, result_dtype
+from ._checks import GATE_OVERFLOW as _OVERFLOW
 from ._recurrent import RecurrentModule
 
 _SEQ_HINT = "a batch of sequences (for one sequence use x[None])"
@@ -133,6 +134,7 @@ def lstm_step_forward(x_t, h_prev, c_prev, Wx, Wh, b_ih, b_hh):
     c_next = f * c_prev + i * g
     tanh_c = np.tanh(c_next)
     h_next = o * tanh_c
+    check_finite_result(fn, "h_next", h_next, _OVERFLOW)
     return h_next, c_next, LSTMStepCache(x_t, h_prev, c_prev, Wx, Wh, gates, tanh_c)
 
 
@@ -269,6 +271,7 @@ def lstm_forward(x, h0, c0, Wx, Wh, b_ih, b_hh):
     # (T, N, D) -> (N, T, D), copied: the caller may change h in place (h *= mask)
     # without corrupting the states the backward pass reads from the cache.
     h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
+    check_finite_result(fn, "h", h, _OVERFLOW)
     return h, LSTMCache(x, hs, cs, gates, tanh_cs, Wx, Wh)
 
 

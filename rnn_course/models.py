@@ -20,6 +20,7 @@ import numpy as np
 
 from .gru import GRU
 from .layers import Embedding, Linear
+from ._checks import as_float_array, check_bool, is_number
 from .losses import log_softmax, mse_loss, softmax_cross_entropy
 from .lstm import LSTM
 from .module import Module
@@ -80,18 +81,26 @@ def _dstate(rnn, dh):
 def sample_logits(logits, temperature=1.0, rng=None):
     """Draw one id per row from softmax(logits / temperature).
 
-    logits: (N, V). temperature > 0: lower is more conservative, higher more
-    varied; temperature 0 means greedy (argmax). Returns (N,) ids.
+    logits: (N, V), finite. temperature > 0: lower is more conservative, higher
+    more varied; temperature 0 means greedy (argmax). Returns (N,) ids.
+    Extreme values are exact: a tiny temperature is greedy, and logits near the
+    float64 limit are not overflowed into a wrong draw.
     """
-    logits = np.asarray(logits, dtype=np.float64)
+    fn = "sample_logits"
+    logits = as_float_array(fn, "logits", logits, dtype=np.float64, layer="sampling")
     if logits.ndim != 2:
         raise ValueError(f"sample_logits: logits has shape {logits.shape}; expected (N, V)")
-    if temperature < 0:
-        raise ValueError(f"sample_logits: temperature must be >= 0, got {temperature}")
+    if not is_number(temperature) or not np.isfinite(temperature) or temperature < 0:
+        raise ValueError(f"sample_logits: temperature must be >= 0 and finite, got {temperature!r}")
     if temperature == 0:
         return logits.argmax(axis=1)
     rng = rng if rng is not None else np.random.default_rng()
-    p = np.exp(log_softmax(logits / temperature))
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = logits / temperature
+    if not np.isfinite(scaled).all():  # overflowed: shift by the max first, so the top score is 0
+        with np.errstate(over="ignore"):
+            scaled = (logits - logits.max(axis=1, keepdims=True)) / temperature  # -inf is probability 0
+    p = np.exp(log_softmax(scaled))
     u = rng.random((logits.shape[0], 1))
     return np.minimum((p.cumsum(axis=1) < u).sum(axis=1), logits.shape[1] - 1)
 
@@ -366,6 +375,7 @@ class Seq2Seq(Module):
     def __init__(self, src_vocab, tgt_vocab, embed_dim, hidden_size, bos, eos, cell="gru", seed=0,
                  feed_context=True):
         super().__init__()
+        check_bool("Seq2Seq", "feed_context", feed_context)
         self.bos, self.eos = bos, eos
         self.src_embed = Embedding(src_vocab, embed_dim, seed=seed)
         self.encoder = make_recurrent(cell, embed_dim, hidden_size, seed=seed + 1)

@@ -14,21 +14,37 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import is_number
 
-def _triples(model, fn):
+
+_ACCEPTED = "a model with .parameters() or a list of (name, param, grad) triples"
+_ACCEPTED_BY_CLIP = ("a model with .parameters(), a list of (name, param, grad) triples, a list of gradient "
+                     "arrays or a dict {name: gradient}")
+
+
+def _triples(model, fn, accepted=_ACCEPTED):
     if hasattr(model, "parameters"):
         triples = list(model.parameters())
     elif isinstance(model, (list, tuple)):
         triples = list(model)
     else:
-        raise TypeError(f"{fn}: expected a model with .parameters() or a list of (name, param, grad) "
-                        f"triples, got {type(model).__name__}")
-    for t in triples:
+        raise TypeError(f"{fn}: expected {accepted}, got {type(model).__name__}")
+    for i, t in enumerate(triples):
         if not (isinstance(t, tuple) and len(t) == 3 and isinstance(t[1], np.ndarray)
                 and isinstance(t[2], np.ndarray) and t[1].shape == t[2].shape):
             raise TypeError(f"{fn}: every parameter must be a (name, param, grad) triple of arrays with the "
-                            f"same shape")
+                            f"same shape, but item {i} is {_describe(t)}; accepted: {accepted}")
     return triples
+
+
+def _describe(item):
+    """'a list [30.0, 40.0]', 'an array of shape (2,)', 'a tuple of 2 items' for error messages."""
+    if isinstance(item, np.ndarray):
+        return f"an array of shape {item.shape}"
+    if isinstance(item, tuple):
+        return f"a tuple of {len(item)} items"
+    text = repr(item)
+    return f"a {type(item).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
 
 
 def clip_grad_norm(model, max_norm):
@@ -49,23 +65,42 @@ def clip_grad_norm(model, max_norm):
     is worth logging: spikes in it are exploding gradients.
     """
     fn = "clip_grad_norm"
-    if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float, np.floating)) or not max_norm > 0:
+    if not is_number(max_norm) or not max_norm > 0:
         raise ValueError(f"{fn}: max_norm must be a positive number, got {max_norm!r}")
     if isinstance(model, dict):
         grads = list(model.values())
     elif isinstance(model, (list, tuple)) and model and isinstance(model[0], np.ndarray):
         grads = list(model)
     else:
-        grads = [g for _, _, g in _triples(model, fn)]
-    total = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads)))
-    if not np.isfinite(total):
-        raise ValueError(f"{fn}: the gradients contain NaN or inf (global norm {total}); clipping cannot "
+        grads = [g for _, _, g in _triples(model, fn, _ACCEPTED_BY_CLIP)]
+    for i, g in enumerate(grads):
+        if not isinstance(g, np.ndarray) or g.dtype.kind != "f":
+            raise TypeError(f"{fn}: gradient {i} is {_describe(g)}" + (f" of dtype {g.dtype}" if isinstance(
+                g, np.ndarray) else "") + "; gradients must be float arrays (they are scaled in place); "
+                f"accepted: {_ACCEPTED_BY_CLIP}")
+    if not all(np.isfinite(g).all() for g in grads):
+        raise ValueError(f"{fn}: the gradients contain NaN or inf; clipping cannot "
                          f"repair that — lower the learning rate or check the loss")
+    total = _global_norm(grads)
     if total > max_norm:
         scale = max_norm / (total + 1e-12)
         for g in grads:
             g *= scale
     return total
+
+
+def _global_norm(grads):
+    """sqrt(sum of every squared entry), in float64; finite for any finite gradients.
+
+    Squares overflow past 1e154, so when the plain sum does, every gradient is
+    first divided by the largest |entry| and the norm multiplied back.
+    """
+    with np.errstate(over="ignore"):
+        total = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads)))
+    if np.isfinite(total):
+        return total
+    top = max(float(np.abs(g).max()) for g in grads if g.size)
+    return top * float(np.sqrt(sum(float(np.sum((g.astype(np.float64) / top) ** 2)) for g in grads)))
 
 
 class Optimizer:
@@ -78,7 +113,7 @@ class Optimizer:
     """
 
     def __init__(self, model, lr):
-        if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0:
+        if not is_number(lr) or not lr > 0:
             raise ValueError(f"{type(self).__name__}: lr must be a positive number, got {lr!r}")
         self.model = model
         self.lr = float(lr)
@@ -115,7 +150,7 @@ class SGD(Optimizer):
 
     def __init__(self, model, lr=0.1, momentum=0.0):
         super().__init__(model, lr)
-        if not 0 <= momentum < 1:
+        if not is_number(momentum) or not 0 <= momentum < 1:
             raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum!r}")
         self.momentum = float(momentum)
 
@@ -141,9 +176,12 @@ class Adam(Optimizer):
 
     def __init__(self, model, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(model, lr)
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2 and all(is_number(b) for b in betas)
+                and all(0 <= b < 1 for b in betas)):
+            raise ValueError(f"Adam: betas must be a pair of numbers in [0, 1), got {betas!r}")
         b1, b2 = betas
-        if not (0 <= b1 < 1 and 0 <= b2 < 1):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {betas!r}")
+        if not is_number(eps) or not eps > 0:
+            raise ValueError(f"Adam: eps must be a positive number, got {eps!r}")
         self.betas, self.eps, self.t = (float(b1), float(b2)), float(eps), 0
 
     def step(self):

@@ -24,12 +24,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import Dims, check_cache, check_choice, result_dtype
+from ._checks import Dims, check_cache, check_choice, check_finite_result, result_dtype
 from ._recurrent import RecurrentModule
 
 NONLINEARITIES = ("tanh", "relu")
 _SEQ_HINT = "a batch of sequences (for one sequence use x[None])"
 _STEP_HINT = "one time step of a batch (for one vector use x_t[None])"
+_OVERFLOW = {"relu": "relu does not bound the hidden states: scale the inputs or weights down, or use tanh",
+             "tanh": "the pre-activations overflowed the dtype: scale the inputs or weights down"}
 
 
 # ---------------------------------------------------------------------------
@@ -87,6 +89,7 @@ def rnn_step_forward(x_t, h_prev, Wx, Wh, b, nonlinearity="tanh"):
     a += h_prev @ Wh.T
     a += b
     h_next = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0)
+    check_finite_result(fn, "h_next", h_next, _OVERFLOW[nonlinearity])
     return h_next, RNNStepCache(x_t, h_prev, Wx, Wh, h_next, nonlinearity)
 
 
@@ -160,6 +163,9 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
     - h: (N, T, D) the hidden state at every time step; h[:, -1] is the last
     - cache: RNNCache for rnn_backward
 
+    Finite inputs whose states overflow (relu on huge inputs) raise a
+    ValueError rather than return inf.
+
     The input projection x_t Wx^T + b of all T steps is one matrix product
     before the loop; only h_{t-1} Wh^T has to wait for the previous step.
     """
@@ -195,6 +201,7 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
     # (T, N, D) -> (N, T, D), copied: the caller may change h in place (h *= mask)
     # without corrupting the states the backward pass reads from the cache.
     h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
+    check_finite_result(fn, "h", h, _OVERFLOW[nonlinearity])
     return h, RNNCache(x, hs, Wx, Wh, nonlinearity)
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import check_bool
 from .optim import SGD, Adam, clip_grad_norm
 
 
@@ -96,6 +97,7 @@ def fit(model, data, epochs=1, batch_size=32, lr=1e-2, optimizer="adam", clip=5.
         raise TypeError(f"{fn}: model must have a loss(*batch) method that runs forward and backward")
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"{fn}: shuffle must be True or False, got {shuffle!r}")
+    check_bool(fn, "quiet", quiet)
 
     if optimizer == "adam":
         opt = Adam(model, lr=lr)

@@ -126,7 +126,7 @@ def test_last_step_respects_lengths():
 
 def test_last_step_errors():
     h = np.zeros((2, 3, 4))
-    with pytest.raises(ValueError, match=re.escape("last_step_forward: lengths contains 4, but there are only 4")):
+    with pytest.raises(ValueError, match=re.escape("last_step_forward: lengths contains 4, but h has only T = 3 steps (valid lengths: 1 to 3)")):
         last_step_forward(h, [4, 1])
     with pytest.raises(ValueError, match="lengths contains 0; every sequence needs at least one step"):
         last_step_forward(h, [0, 1])

@@ -83,7 +83,7 @@ def test_gradients_with_lengths(cell, bidirectional):
 def test_length_errors():
     m = rc.RNN(3, 4)
     x = np.zeros((2, 5, 3))
-    with pytest.raises(ValueError, match=r"RNN.forward: lengths contains 6, but there are only 6"):
+    with pytest.raises(ValueError, match=r"RNN.forward: lengths contains 6, but x has only T = 5 steps \(valid lengths: 1 to 5\)"):
         m.forward(x, lengths=[6, 1])
     with pytest.raises(ValueError, match=r"RNN.forward: lengths contains 0; every sequence needs at least one step"):
         m.forward(x, lengths=[0, 1])
