@@ -309,6 +309,16 @@ def check_seed(fn: str, seed):
     return seed
 
 
+def check_int_seed(fn: str, seed) -> int:
+    """A model's seed: a non-negative integer (a model seeds its parts with seed, seed + 1, ...)."""
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{fn}: seed must be a non-negative integer (the model seeds its parts with seed, "
+                        f"seed + 1, ...), got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{fn}: seed must be a non-negative integer, got {seed}")
+    return int(seed)
+
+
 def check_float_dtype(fn: str, dtype) -> np.dtype:
     """The dtype of a module's parameters: a float type such as np.float32 or np.float64."""
     try:

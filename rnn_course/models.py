@@ -20,7 +20,7 @@ import numpy as np
 
 from .gru import GRU
 from .layers import Embedding, Linear
-from ._checks import as_float_array, check_bool, is_number
+from ._checks import as_float_array, check_bool, check_int_seed, is_number
 from .losses import log_softmax, mse_loss, softmax_cross_entropy
 from .lstm import LSTM
 from .module import Module
@@ -116,6 +116,7 @@ class ManyToOneClassifier(Module):
     def __init__(self, vocab_size, embed_dim, hidden_size, num_classes, cell="gru", num_layers=1,
                  bidirectional=False, seed=0, gate_bias=0.0):
         super().__init__()
+        seed = check_int_seed(type(self).__name__, seed)
         self.embed = Embedding(vocab_size, embed_dim, seed=seed)
         self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, bidirectional, seed=seed + 1,
                                   gate_bias=gate_bias)
@@ -186,6 +187,7 @@ class SequenceRegressor(Module):
     def __init__(self, input_size, hidden_size, output_size=1, cell="gru", num_layers=1, bidirectional=False,
                  seed=0, gate_bias=0.0):
         super().__init__()
+        seed = check_int_seed(type(self).__name__, seed)
         if isinstance(output_size, bool) or not isinstance(output_size, (int, np.integer)) or output_size < 1:
             raise ValueError(f"SequenceRegressor: output_size must be a positive integer k, got {output_size!r}")
         self.input_size, self.output_size = int(input_size), int(output_size)
@@ -261,6 +263,7 @@ class SequenceTagger(Module):
     def __init__(self, vocab_size, embed_dim, hidden_size, num_tags, cell="gru", num_layers=1,
                  bidirectional=True, seed=0):
         super().__init__()
+        seed = check_int_seed(type(self).__name__, seed)
         self.embed = Embedding(vocab_size, embed_dim, seed=seed)
         self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, bidirectional, seed=seed + 1)
         self.head = Linear(hidden_size * self.rnn.num_directions, num_tags, seed=seed + 2)
@@ -375,6 +378,7 @@ class Seq2Seq(Module):
     def __init__(self, src_vocab, tgt_vocab, embed_dim, hidden_size, bos, eos, cell="gru", seed=0,
                  feed_context=True):
         super().__init__()
+        seed = check_int_seed(type(self).__name__, seed)
         check_bool("Seq2Seq", "feed_context", feed_context)
         self.bos, self.eos = bos, eos
         self.src_embed = Embedding(src_vocab, embed_dim, seed=seed)
@@ -434,6 +438,7 @@ class Captioner(Module):
 
     def __init__(self, feature_size, vocab_size, embed_dim, hidden_size, bos, eos, cell="gru", seed=0):
         super().__init__()
+        seed = check_int_seed(type(self).__name__, seed)
         self.bos, self.eos = bos, eos
         self.project = Linear(feature_size, hidden_size, seed=seed)
         self.decoder = _Decoder(vocab_size, embed_dim, hidden_size, cell, seed=seed + 1)
@@ -479,6 +484,7 @@ class CharLM(Module):
 
     def __init__(self, vocab_size, embed_dim, hidden_size, cell="gru", num_layers=1, seed=0):
         super().__init__()
+        seed = check_int_seed(type(self).__name__, seed)
         self.embed = Embedding(vocab_size, embed_dim, seed=seed)
         self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, seed=seed + 1)
         self.head = Linear(hidden_size, vocab_size, seed=seed + 2)

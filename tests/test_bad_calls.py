@@ -331,3 +331,30 @@ def test_gru_given_lstm_weights_finds_D_from_Wh():
             "gru_forward stacks 3 (3D: the weights of 3 gates stacked, D rows each) — are these LSTM weights?")):
         rc.gru_forward(np.zeros((2, 3, 5)), None, np.zeros((4 * D, 5)), np.zeros((4 * D, D)), np.zeros(4 * D),
                        np.zeros(4 * D))
+
+
+# -- item 3 for the models: they seed their parts with seed, seed + 1, ..., so it is an integer
+
+MODELS = {
+    "ManyToOneClassifier": lambda seed: rc.models.ManyToOneClassifier(10, 4, 5, 2, seed=seed),
+    "SequenceRegressor": lambda seed: rc.models.SequenceRegressor(1, 5, seed=seed),
+    "SequenceTagger": lambda seed: rc.models.SequenceTagger(10, 4, 5, 3, seed=seed),
+    "Seq2Seq": lambda seed: rc.models.Seq2Seq(10, 12, 4, 5, bos=1, eos=2, seed=seed),
+    "Captioner": lambda seed: rc.models.Captioner(6, 10, 4, 5, bos=1, eos=2, seed=seed),
+    "CharLM": lambda seed: rc.models.CharLM(10, 4, 5, seed=seed),
+}
+
+
+@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("bad,exc", [("abc", TypeError), (1.5, TypeError), (True, TypeError), (None, TypeError),
+                                     (-1, ValueError)])
+def test_every_model_seed_is_checked(name, bad, exc):
+    with pytest.raises(exc, match="^" + re.escape(f"{name}: seed must be a non-negative integer")):
+        MODELS[name](bad)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_model_seeds_as_numpy_integers_still_work(name):
+    a, b = MODELS[name](np.int64(3)), MODELS[name](3)
+    for (_, pa, _), (_, pb, _) in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(pa, pb)
