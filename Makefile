@@ -63,18 +63,20 @@ book: $(STAMP)
 # produces), and the browser tests of that build (tests/test_browser.py: every
 # page in headless Chromium, offline; they skip when no Chromium is installed).
 # What skipped, and why, is the last thing make test prints: one line per reason,
-# from tests/conftest.py, which writes them to _build/skipped.txt too.
+# from tests/conftest.py, which writes them to _build/skipped.txt too. The option
+# is written with `=`: pytest reads its paths before tests/conftest.py defines the
+# option, so a separate value that names an existing file would become a test path.
 # The build's config is a copy in _build/, and Jupyter Book reads the
 # local_extensions paths relative to the config file, hence the second sed.
 test: $(STAMP)
-	rm -rf _build/html _build/.doctrees _build/jupyter_execute _build/screenshots
+	rm -rf _build/html _build/.doctrees _build/jupyter_execute _build/screenshots _build/skipped.txt
 	@mkdir -p _build
 	sed -e 's/^\(  *execute_notebooks:\).*/\1 "off"/' -e 's|: book/_ext$$|: ../book/_ext|' \
 	  _config.yml > _build/_config.noexec.yml
 	grep -q 'execute_notebooks: "off"' _build/_config.noexec.yml
 	grep -q ': ../book/_ext$$' _build/_config.noexec.yml
 	$(JB) build . $(JB_STRICT) --config _build/_config.noexec.yml
-	$(BIN)/python -m pytest --skip-summary-file _build/skipped.txt
+	$(BIN)/python -m pytest --skip-summary-file=_build/skipped.txt
 	@echo
 	@echo "All tests passed, and the book builds with zero warnings: $(CURDIR)/_build/html/index.html"
 	@cat _build/skipped.txt
