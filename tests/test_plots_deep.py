@@ -14,6 +14,7 @@ from matplotlib.text import Annotation  # noqa: E402
 
 from rnn_course import plots  # noqa: E402
 from rnn_course.plots import deep  # noqa: E402
+from figures import assert_patches_inside  # noqa: E402
 
 
 def _texts(fig):
@@ -40,11 +41,7 @@ def _arrows(fig):
 
 def _visible(fig):
     """Every box lies inside the axes' limits: nothing is cut off."""
-    ax = fig.axes[0]
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    for p in ax.patches:
-        assert x0 <= p.get_x() and p.get_x() + p.get_width() <= x1
-        assert y0 <= p.get_y() and p.get_y() + p.get_height() <= y1
+    assert_patches_inside(fig.axes[0])
 
 
 def test_exported_from_the_package():

@@ -12,6 +12,7 @@ from matplotlib.patches import Rectangle  # noqa: E402
 from rnn_course import plots  # noqa: E402
 from rnn_course.exercises.concepts import WORKED_EXAMPLE as EX  # noqa: E402
 from rnn_course.plots import equations  # noqa: E402
+from figures import assert_patches_inside  # noqa: E402
 
 
 def _cells(fig, name):
@@ -38,10 +39,7 @@ def _label(fig, name):
 def _everything_inside(fig):
     """No cell and no text lies outside the axes' limits: nothing is cut off."""
     ax = fig.axes[0]
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    for r in ax.patches:
-        assert x0 <= r.get_x() and r.get_x() + r.get_width() <= x1, r.get_gid()
-        assert y0 <= r.get_y() and r.get_y() + r.get_height() <= y1, r.get_gid()
+    assert_patches_inside(ax)
     fig.canvas.draw()
     box = ax.get_window_extent()
     for t in ax.texts:

@@ -4,16 +4,13 @@ import numpy as np
 import pytest
 
 from rnn_course.plots import memory
-
-
-def _texts(ax):
-    return [t.get_text() for t in ax.texts]
+import figures
 
 
 @pytest.mark.parametrize("T", [2, 4, 6])
 def test_unrolled_rnn_draws_T_copies_of_one_cell(T):
     ax = memory.unrolled_rnn(T=T).axes[0]
-    texts = _texts(ax)
+    texts = figures.texts(ax)
     assert texts.count("RNN\ncell") == T + 1                     # the folded cell and T copies
     steps = [str(t) for t in range(1, T)] + ["T"]
     for letter in "xy":

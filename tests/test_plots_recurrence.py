@@ -5,10 +5,7 @@ import pytest
 from matplotlib.patches import Circle
 
 from rnn_course.plots import recurrence
-
-
-def _texts(ax):
-    return [t.get_text() for t in ax.texts]
+import figures
 
 
 def test_feedforward_vs_recurrent_has_the_sizes_the_chapter_names():
@@ -18,9 +15,9 @@ def test_feedforward_vs_recurrent_has_the_sizes_the_chapter_names():
         circles = [p for p in ax.patches if isinstance(p, Circle)]
         xs = sorted({round(c.center[0], 6) for c in circles})
         assert [sum(round(c.center[0], 6) == x for c in circles) for x in xs] == [3, 4, 2]
-        assert _texts(ax).count("$f$") == 4
-    assert any("back into the cell" in s for s in _texts(right))
-    assert not any("back" in s for s in _texts(left))
+        assert figures.texts(ax).count("$f$") == 4
+    assert any("back into the cell" in s for s in figures.texts(right))
+    assert not any("back" in s for s in figures.texts(left))
 
 
 def _curves(K=40):
@@ -41,7 +38,7 @@ def test_accuracy_by_distance_draws_every_curve_with_its_data():
     dotted = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"]
     assert [ln.get_xdata()[0] for ln in dotted] == [4.5, 19.5]
     assert [ln.get_color() for ln in dotted] == [ln.get_color() for ln in lines[:2]]
-    assert "window $w = 5$ ends" in _texts(ax) and "window $w = 20$ ends" in _texts(ax)
+    assert "window $w = 5$ ends" in figures.texts(ax) and "window $w = 20$ ends" in figures.texts(ax)
     # chance at 0.5, the shaded region from train_max_len on, and the whole distance range shown
     dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
     assert len(dashed) == 1 and np.allclose(dashed[0].get_ydata(), 0.5)
@@ -71,7 +68,7 @@ def test_accuracy_by_distance_errors():
 @pytest.mark.parametrize("T", [2, 4, 6])
 def test_shared_vs_separate_weights_draws_T_positions_and_one_more(T):
     ax = recurrence.shared_vs_separate_weights(T=T).axes[0]
-    texts = _texts(ax)
+    texts = figures.texts(ax)
     assert [f"$W^{{({t})}}$" in texts for t in range(1, T + 1)] == [True] * T   # one block per position
     assert f"$W^{{({T + 1})}}$?" in texts                                     # the one that does not exist
     assert sum(s == f"$x_{{{t}}}$" for s in texts for t in range(1, T + 2)) == 2 * T + 2  # MLP and RNN rows

@@ -7,6 +7,7 @@ from rnn_course import Embedding
 from rnn_course.layers import pad_sequences
 from rnn_course.plots import sequences
 from rnn_course.text import Vocab, word_tokenize
+import figures
 
 SENTENCES = ["Needless to say, I wasted my money.", "The mic is great.", "Very good quality though"]
 
@@ -14,10 +15,6 @@ SENTENCES = ["Needless to say, I wasted my money.", "The mic is great.", "Very g
 @pytest.fixture(scope="module")
 def vocab():
     return Vocab([word_tokenize(s) for s in SENTENCES])
-
-
-def _texts(ax):
-    return [t.get_text() for t in ax.texts]
 
 
 def test_sentence_to_batch_draws_every_token_and_the_true_shape(vocab):
@@ -28,7 +25,7 @@ def test_sentence_to_batch_draws_every_token_and_the_true_shape(vocab):
     N, T = ids.shape
     assert (N, T) == (3, 9)              # the first sentence has 9 tokens: none may be cut off
     # top: one box per token of the first sentence, its id below it
-    shown = _texts(top)
+    shown = figures.texts(top)
     assert all(tok in shown for tok in tokens[0])
     assert [int(s) for s in shown if s.isdigit()] == list(ids[0])
     # grid: the title names the shape, every cell its id, the ticks t = 1 ... T
@@ -38,7 +35,7 @@ def test_sentence_to_batch_draws_every_token_and_the_true_shape(vocab):
     assert [t.get_text() for t in grid.get_xticklabels()] == [str(t) for t in range(1, T + 1)]
     assert grid.get_images()[0].get_array().shape == (N, T)
     # the mask: one row per sentence with its true length
-    rows = [s for s in _texts(side) if "length" in s]
+    rows = [s for s in figures.texts(side) if "length" in s]
     assert len(rows) == N
     for row, length in zip(rows, lengths):
         marks, _, n = row.partition("  length ")
