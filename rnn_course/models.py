@@ -162,6 +162,13 @@ class ManyToOneClassifier(Module):
         self.embed.backward(dx)
         return loss
 
+    def loss_count(self, ids, lengths, labels):
+        """How many terms ``loss`` averages over for this batch: N, one per sequence.
+
+        ``fit`` weights each batch's loss by it, so an epoch's loss is the mean over its sequences.
+        """
+        return len(ids)
+
     def predict(self, ids, lengths):
         """The most likely class of every sequence.
 
@@ -249,6 +256,10 @@ class SequenceRegressor(Module):
         self.rnn.backward(np.zeros((N, T, dirs * D)), _dstate(self.rnn, dh_n))
         return loss
 
+    def loss_count(self, x, y, lengths=None):
+        """How many terms ``loss`` averages over for this batch: N*k, one per predicted number."""
+        return len(x) * self.output_size
+
     def predict(self, x, lengths=None):
         """The predicted numbers: ``forward``'s (N, k) output for x (N, T, d) and lengths (N,) or None."""
         return self.forward(x, lengths)
@@ -298,6 +309,10 @@ class SequenceTagger(Module):
         loss, dlogits = softmax_cross_entropy(logits, tags, mask)
         self.embed.backward(self.rnn.backward(self.head.backward(dlogits)))
         return loss
+
+    def loss_count(self, ids, lengths, tags):
+        """How many terms ``loss`` averages over for this batch: the real tokens, sum(lengths)."""
+        return int(np.sum(lengths))
 
     def predict(self, ids, lengths):
         """The most likely tag of every token.
@@ -416,6 +431,10 @@ class Seq2Seq(Module):
         self.src_embed.backward(dx)
         return loss
 
+    def loss_count(self, src, src_lengths, tgt, tgt_mask):
+        """How many terms ``loss`` averages over for this batch: the real target tokens."""
+        return int(np.count_nonzero(tgt_mask))
+
     def translate(self, src, src_lengths, max_len):
         """Greedy decoding: encode the source, then feed back the argmax token from <bos>.
 
@@ -464,6 +483,10 @@ class Captioner(Module):
         dh0, _, _ = self.decoder.backward(dlogits)
         self.project.backward((dh0 * (1 - self._h0 ** 2))[0])
         return loss
+
+    def loss_count(self, images, tgt, tgt_mask):
+        """How many terms ``loss`` averages over for this batch: the real caption tokens."""
+        return int(np.count_nonzero(tgt_mask))
 
     def caption(self, images, max_len):
         """Write a caption for every image greedily, feeding back the argmax token from <bos>.
@@ -520,6 +543,10 @@ class CharLM(Module):
         loss, dlogits = softmax_cross_entropy(logits, targets)
         self.embed.backward(self.rnn.backward(self.head.backward(dlogits)))
         return loss
+
+    def loss_count(self, inputs, targets):
+        """How many terms ``loss`` averages over for this batch: N*T characters."""
+        return int(np.size(targets))
 
     def sample(self, prefix_ids, length, temperature=1.0, seed=0):
         """Continue prefix_ids by ``length`` sampled ids; returns the new ids.

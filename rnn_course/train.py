@@ -27,7 +27,8 @@ class History:
     """What ``fit`` returns.
 
     - losses: the training loss of every step (batch)
-    - epochs: one dict per epoch: {"epoch", "loss" (mean over the epoch), and
+    - epochs: one dict per epoch: {"epoch", "loss" (the mean over the epoch's items:
+      sequences, tokens or characters, as the model's ``loss_count`` says), and
       whatever ``evaluate`` returned, e.g. "val accuracy"}
     - grad_norms: the global gradient norm of every step, before clipping
     """
@@ -64,7 +65,13 @@ def fit(model, data, epochs=1, batch_size=32, lr=1e-2, optimizer="adam", clip=5.
 
     Inputs:
 
-    - model: a Module with ``loss(*batch) -> float`` (forward + backward)
+    - model: a Module with ``loss(*batch) -> float`` (forward + backward), the mean of
+      some per-item loss over the batch; optionally ``loss_count(*batch) -> int``, how
+      many items that mean is over (the models in ``rnn_course.models`` say: sequences,
+      real tokens, characters). An epoch's reported loss is the mean over the epoch's
+      items, each batch's mean weighted by its count, so a short last batch or a batch
+      of short sentences weighs what it holds; a model without ``loss_count`` counts
+      the batch's rows.
     - data: a tuple of arrays that share their first axis, one row per example,
       e.g. (ids (n, T), lengths (n,), labels (n,)); each batch passes the same
       N rows of every array to model.loss, e.g. ids (N, T)
@@ -113,12 +120,13 @@ def fit(model, data, epochs=1, batch_size=32, lr=1e-2, optimizer="adam", clip=5.
     steps_per_epoch = math.ceil(n / batch_size)
     bar = Progress(epochs * steps_per_epoch, quiet=quiet)
     for epoch in range(1, epochs + 1):
-        epoch_losses = []
+        epoch_losses, epoch_counts = [], []
         order = batches(n, batch_size, rng) if shuffle else [np.arange(i, min(i + batch_size, n))
                                                                for i in range(0, n, batch_size)]
         for idx in order:
             model.zero_grad()
-            loss = float(model.loss(*[a[idx] for a in arrays]))
+            batch = [a[idx] for a in arrays]
+            loss = float(model.loss(*batch))
             if not np.isfinite(loss):
                 bar.close()
                 raise FloatingPointError(f"{fn}: the loss became {loss} at epoch {epoch}, step "
@@ -127,8 +135,15 @@ def fit(model, data, epochs=1, batch_size=32, lr=1e-2, optimizer="adam", clip=5.
             opt.step()
             history.losses.append(loss)
             epoch_losses.append(loss)
+            count = model.loss_count(*batch) if hasattr(model, "loss_count") else len(idx)
+            if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+                bar.close()
+                raise TypeError(f"{fn}: model.loss_count must return a count (an int >= 0), got {count!r}")
+            epoch_counts.append(count)
             bar.update(f"epoch {epoch}/{epochs} · loss {np.mean(epoch_losses[-20:]):.3f}")
-        record = {"epoch": epoch, "loss": float(np.mean(epoch_losses))}
+        total = sum(epoch_counts)
+        record = {"epoch": epoch, "loss": float(np.dot(epoch_losses, epoch_counts) / total) if total
+                  else float(np.mean(epoch_losses))}
         if evaluate is not None:
             record.update({k: float(v) for k, v in evaluate(model).items()})
         history.epochs.append(record)

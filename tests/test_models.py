@@ -197,3 +197,40 @@ def test_loss_curves_plot_every_run_and_the_metrics():
     np.testing.assert_allclose(smoothed, np.convolve(runs["rnn"].losses, np.ones(3) / 3, mode="valid"))
     assert len(metric_ax.get_lines()) == 2
     assert len(training.loss_curves(runs["rnn"]).axes) == 2
+
+
+def test_fit_reports_the_epoch_loss_over_the_epoch_tokens_not_a_mean_of_batch_means():
+    """Issue 16 item 8: lengths [6, 6, 6, 6, 1] in batches of 4 leave a last batch of one token.
+    With lr 1e-300 the model does not change, so the epoch's loss must equal the loss over all
+    25 real tokens at once; the old mean of batch means gave the one-token batch the weight of 24."""
+    rng = np.random.default_rng(0)
+    lengths = np.array([6, 6, 6, 6, 1])
+    ids = rng.integers(1, 7, (5, 6))
+    tags = rng.integers(0, 3, (5, 6))
+    m = SequenceTagger(7, 4, 5, 3, seed=0)
+    over_tokens = m.loss(ids, lengths, tags)
+    h = fit(m, (ids, lengths, tags), epochs=1, batch_size=4, lr=1e-300, optimizer="sgd", clip=None,
+            shuffle=False, quiet=True)
+    assert len(h.losses) == 2
+    assert h.epochs[0]["loss"] == pytest.approx(over_tokens, rel=1e-12)
+    assert abs(np.mean(h.losses) - over_tokens) > 1e-3  # the unweighted mean is measurably off
+    assert m.loss_count(ids, lengths, tags) == 25
+
+
+@pytest.mark.parametrize("make, batch, count", [
+    (lambda: ManyToOneClassifier(6, 3, 4, 2), (np.ones((3, 5), int), np.array([5, 2, 1]), np.zeros(3, int)), 3),
+    (lambda: CharLM(6, 3, 4), (np.ones((3, 5), int), np.ones((3, 5), int)), 15),
+    (lambda: Captioner(4, 6, 3, 4, bos=1, eos=2), (np.zeros((2, 4)), np.ones((2, 3), int),
+                                     np.array([[1, 1, 0], [1, 0, 0]], bool)), 3),
+])
+def test_every_model_counts_what_its_loss_averages_over(make, batch, count):
+    assert make().loss_count(*batch) == count
+
+
+def test_fit_refuses_a_loss_count_that_is_not_a_count():
+    class Odd(CharLM):
+        def loss_count(self, inputs, targets):
+            return 2.5
+
+    with pytest.raises(TypeError, match=r"model.loss_count must return a count \(an int >= 0\), got 2.5"):
+        fit(Odd(4, 3, 4), (np.zeros((4, 2), dtype=int), np.zeros((4, 2), dtype=int)), quiet=True)
