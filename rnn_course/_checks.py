@@ -212,6 +212,21 @@ def check_finite_result(fn: str, name: str, value, cause: str) -> None:
                          f"every input is finite — {cause}")
 
 
+BACKWARD_OVERFLOW = ("the upstream gradient is too large for the dtype: scale the loss down, "
+                     "or clip the gradients before they grow this large")
+
+
+def check_finite_grads(fn: str, grads: dict, cause: str = BACKWARD_OVERFLOW) -> None:
+    """Refuse gradients that overflowed: a backward pass never returns NaN or inf silently.
+
+    grads: {name: array} in the order the function returns them, e.g.
+    {"dx": dx, "dh0": dh0, "dWx": dWx, ...}; None values are skipped.
+    """
+    for name, value in grads.items():
+        if value is not None:
+            check_finite_result(fn, name, value, cause)
+
+
 def result_dtype(*arrays) -> np.dtype:
     """The floating dtype the computation runs in: numpy's promotion of the inputs.
 

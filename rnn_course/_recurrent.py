@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import (Dims, check_bool, check_float_dtype, check_input_dtype, check_lengths, check_seed,
-                      check_size, is_number)
+from ._checks import (Dims, check_bool, check_finite_grads, check_float_dtype, check_input_dtype, check_lengths,
+                      check_seed, check_size, is_number)
 from .module import Module
 
 
@@ -251,6 +251,7 @@ class RecurrentModule(Module):
                     self.grads[f"bias_ih{sfx}"] += dbih
                     self.grads[f"bias_hh{sfx}"] += dbhh
             dlayer_out = dlayer_in
+        check_finite_grads(name, {"dx": dlayer_out, "dh0": dh0, "dc0": dc0})  # sums over directions
         self.dh0, self.dc0 = dh0, dc0
         return dlayer_out
 

@@ -17,7 +17,31 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._checks import check_seed, is_number
+
 _EPS = 1e-8  # floor of the denominator: entries below it are compared absolutely
+
+
+def _check_eps(fn, eps):
+    if not is_number(eps) or not np.isfinite(eps) or eps <= 0:
+        raise ValueError(f"{fn}: eps must be a positive finite number (the finite-difference step, e.g. 1e-5), "
+                         f"got {eps!r}")
+
+
+def _check_callable(fn, name, f, what):
+    if not callable(f):
+        raise TypeError(f"{fn}: {name} must be a function ({what}), got {type(f).__name__} {f!r}")
+
+
+def _point(fn, name, x):
+    """The point to differentiate at: a private float64 copy, refused unless numeric and finite."""
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{fn}: {name} must be an array of numbers, got dtype {arr.dtype}")
+    arr = np.array(arr, dtype=np.float64)  # a private copy, perturbed in place
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{fn}: {name} contains NaN or inf; a gradient can only be checked at a finite point")
+    return arr
 
 
 def rel_error(a, b, eps=_EPS):
@@ -59,8 +83,14 @@ def numerical_gradient(f, x, df=None, eps=1e-5):
     - eps: the step.
 
     Returns an array shaped like x, e.g. (N, T, d), with the gradient.
+
+    Raises TypeError when f is not callable or x is not numeric, and ValueError
+    when x holds NaN or inf or eps is not a positive finite number.
     """
-    x = np.array(x, dtype=np.float64)  # a private copy, perturbed in place below
+    fn = "numerical_gradient"
+    _check_callable(fn, "f", f, "of one array shaped like x")
+    _check_eps(fn, eps)
+    x = _point(fn, "x", x)  # a private float64 copy, perturbed in place below
     if df is not None:
         df = np.asarray(df, dtype=np.float64)
     grad = np.zeros_like(x)
@@ -141,7 +171,18 @@ def check_gradients(f, inputs, analytic, df=None, eps=1e-5):
 
     Returns a GradCheckReport; ``report.ok(tol)`` tells whether every relative
     error is at most tol, and ``print(report)`` names the worst entry.
+
+    Raises TypeError when f is not callable or inputs/analytic are not dicts,
+    KeyError for an analytic name that is not an input, and ValueError for a
+    gradient whose shape is not its input's.
     """
+    fn = "check_gradients"
+    _check_callable(fn, "f", f, "called as f(**inputs)")
+    for arg, value in (("inputs", inputs), ("analytic", analytic)):
+        if not isinstance(value, dict):
+            raise TypeError(f"{fn}: {arg} must be a dict {{name: array}}, e.g. {{'x': x, 'Wh': Wh}}, "
+                            f"got {type(value).__name__}")
+    _check_eps(fn, eps)
     report = GradCheckReport()
     for name, grad in analytic.items():
         if name not in inputs:
@@ -176,8 +217,18 @@ def check_module_gradients(module, x, seed=0, eps=1e-5):
     - eps: the finite-difference step
 
     Returns a GradCheckReport with entries "x" and one per parameter name.
+
+    Raises TypeError when module lacks forward/backward/params/grads or seed is
+    not a seed, and ValueError for a non-finite x or a bad eps.
     """
-    x = np.asarray(x, dtype=np.float64)
+    fn = "check_module_gradients"
+    missing = [a for a in ("forward", "backward", "params", "grads", "zero_grad") if not hasattr(module, a)]
+    if missing:
+        raise TypeError(f"{fn}: module must be a module such as RNN(d, D), with forward, backward, params "
+                        f"and grads; {type(module).__name__} has no {', '.join(missing)}")
+    check_seed(fn, seed)
+    _check_eps(fn, eps)
+    x = _point(fn, "x", x)
     out, _ = module.forward(x)
     dout = np.random.default_rng(seed).standard_normal(out.shape)
     module.zero_grad()
@@ -219,7 +270,24 @@ def check_model_gradients(model, *batch, names=None, eps=1e-5):
 
     Returns a GradCheckReport with one entry per checked parameter; the model
     is left holding its analytic gradients.
+
+    Raises TypeError when model lacks loss/parameters/zero_grad or names is a
+    single string, and ValueError for a name the model does not have.
     """
+    fn = "check_model_gradients"
+    missing = [a for a in ("loss", "parameters", "zero_grad") if not hasattr(model, a)]
+    if missing:
+        raise TypeError(f"{fn}: model must be a model such as ManyToOneClassifier(...), with loss, parameters "
+                        f"and zero_grad; {type(model).__name__} has no {', '.join(missing)}")
+    _check_eps(fn, eps)
+    known = [n for n, _, _ in model.parameters()]
+    if names is not None:
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+            raise TypeError(f"{fn}: names must be None or a collection of dotted names, e.g. "
+                            f"[{known[0]!r}], got {names!r}")
+        unknown = sorted(set(names) - set(known))
+        if unknown:
+            raise ValueError(f"{fn}: the model has no parameter {unknown[0]!r}; its parameters are {known}")
     model.zero_grad()
     loss = float(model.loss(*batch))
     triples = [(n, p, g.copy()) for n, p, g in model.parameters() if names is None or n in names]

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import Dims, check_cache, check_finite_result, result_dtype
+from ._checks import Dims, check_cache, check_finite_grads, check_finite_result, result_dtype
 from ._checks import GATE_OVERFLOW as _OVERFLOW
 from ._recurrent import RecurrentModule
 
@@ -166,6 +166,7 @@ def gru_step_backward(dh_next, cache):
     dWh = dgh.T @ h_prev  # (3D, N) @ (N, D) -> (3D, D)
     db_ih = dgx.sum(axis=0)  # (3D,)
     db_hh = dgh.sum(axis=0)  # (3D,)
+    check_finite_grads(fn, dict(dx_t=dx_t, dh_prev=dh_prev, dWx=dWx, dWh=dWh, db_ih=db_ih, db_hh=db_hh))
     return dx_t, dh_prev, dWx, dWh, db_ih, db_hh
 
 
@@ -325,6 +326,7 @@ def gru_backward(dh, cache):
     db_hh = dgh_flat.sum(axis=0)  # (3D,)
     dx = dgx_flat @ cache.Wx.astype(dtype, copy=False)  # (T*N, 3D) @ (3D, d) -> (T*N, d)
     dx = dx.reshape(T, N, -1).transpose(1, 0, 2)  # (T*N, d) -> (N, T, d), a view
+    check_finite_grads(fn, dict(dx=dx, dh0=dh0, dWx=dWx, dWh=dWh, db_ih=db_ih, db_hh=db_hh))
     return dx, dh0, dWx, dWh, db_ih, db_hh
 
 

@@ -17,8 +17,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import (Dims, as_float_array, as_index_array, check_cache, check_finite_result, check_float_dtype,
-                      check_input_dtype, check_int, check_lengths, check_seed, check_size)
+from ._checks import (Dims, as_float_array, as_index_array, check_cache, check_finite_grads, check_finite_result,
+                      check_float_dtype, check_input_dtype, check_int, check_lengths, check_seed, check_size)
 from .module import Module
 
 # ---------------------------------------------------------------------------
@@ -41,6 +41,12 @@ def one_hot(ids, V, dtype=np.float64):
     """
     if isinstance(V, bool) or not isinstance(V, (int, np.integer)) or V < 1:
         raise ValueError(f"one_hot: V must be a positive integer (the vocabulary size), got {V!r}")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"one_hot: dtype must be a numpy dtype such as np.float32 or np.float64, got {dtype!r}") from None
+    if dtype.kind not in "biuf":
+        raise TypeError(f"one_hot: dtype must be a boolean, integer or floating dtype, got {dtype}")
     ids = as_index_array("one_hot", "ids", ids, upper=V)
     out = np.zeros(ids.shape + (V,), dtype=dtype)
     np.put_along_axis(out, ids[..., None], 1, axis=-1)
@@ -154,6 +160,7 @@ def embedding_backward(dout, cache):
         raise ValueError(f"{fn}: dout has shape {dout.shape}; expected ids.shape + (d,) = {cache.ids.shape + ('d',)}")
     dW = np.zeros((cache.V, dout.shape[-1]), dtype=dout.dtype)
     np.add.at(dW, cache.ids.reshape(-1), dout.reshape(-1, dout.shape[-1]))  # (N*T, d) rows added into (V, d)
+    check_finite_grads(fn, dict(dW=dW))
     return dW
 
 
@@ -265,6 +272,7 @@ def linear_backward(dy, cache):
     dx = dy @ cache.W  # (..., V) @ (V, D) -> (..., D)
     dW = dy2.T @ cache.x.reshape(-1, D)  # (V, M) @ (M, D) -> (V, D)
     db = dy2.sum(axis=0)
+    check_finite_grads(fn, dict(dx=dx, dW=dW, db=db))
     return dx, dW, db
 
 

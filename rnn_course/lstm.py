@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import Dims, check_cache, check_finite_result, result_dtype
+from ._checks import Dims, check_cache, check_finite_grads, check_finite_result, result_dtype
 from ._checks import GATE_OVERFLOW as _OVERFLOW
 from ._recurrent import RecurrentModule
 
@@ -180,6 +180,7 @@ def lstm_step_backward(dh_next, dc_next, cache):
     dWx = da.T @ cache.x_t  # (4D, N) @ (N, d) -> (4D, d)
     dWh = da.T @ cache.h_prev  # (4D, N) @ (N, D) -> (4D, D)
     db_ih = da.sum(axis=0)  # (4D,)
+    check_finite_grads(fn, dict(dx_t=dx_t, dh_prev=dh_prev, dc_prev=dc_prev, dWx=dWx, dWh=dWh, db=db_ih))
     return dx_t, dh_prev, dc_prev, dWx, dWh, db_ih, db_ih.copy()
 
 
@@ -336,6 +337,7 @@ def lstm_backward(dh, cache, dc_n=None):
     db_ih = da_flat.sum(axis=0)  # (4D,)
     dx = da_flat @ cache.Wx.astype(dtype, copy=False)  # (T*N, 4D) @ (4D, d) -> (T*N, d)
     dx = dx.reshape(T, N, -1).transpose(1, 0, 2)  # (T*N, d) -> (N, T, d), a view
+    check_finite_grads(fn, dict(dx=dx, dh0=dh0, dc0=dc0, dWx=dWx, dWh=dWh, db=db_ih))
     return dx, dh0, dc0, dWx, dWh, db_ih, db_ih.copy()
 
 

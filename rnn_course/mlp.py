@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import Dims, as_index_array, check_cache, check_choice
+from ._checks import Dims, as_index_array, check_cache, check_choice, check_finite_grads
 from .layers import linear_backward, linear_forward, one_hot
 from .losses import softmax_cross_entropy
 from .module import Module
@@ -140,6 +140,7 @@ def mlp_backward(dscores, cache):
     dh, dW2, db2 = linear_backward(dscores, cache.second)  # (N, C) -> (N, H)
     da = dh * (1.0 - cache.h ** 2) if cache.nonlinearity == "tanh" else dh * (cache.h > 0)
     dx, dW1, db1 = linear_backward(da, cache.first)  # (N, H) -> (N, F)
+    check_finite_grads(fn, dict(dx=dx, dW1=dW1, db1=db1, dW2=dW2, db2=db2))
     return dx, dW1, db1, dW2, db2
 
 

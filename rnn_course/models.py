@@ -165,7 +165,8 @@ class ManyToOneClassifier(Module):
     def loss_count(self, ids, lengths, labels):
         """How many terms ``loss`` averages over for this batch: N, one per sequence.
 
-        ``fit`` weights each batch's loss by it, so an epoch's loss is the mean over its sequences.
+        Takes ``loss``'s arguments: ids (N, T), lengths (N,), labels (N,). ``fit`` weights
+        each batch's loss by it, so an epoch's loss is the mean over its sequences.
         """
         return len(ids)
 
@@ -257,7 +258,10 @@ class SequenceRegressor(Module):
         return loss
 
     def loss_count(self, x, y, lengths=None):
-        """How many terms ``loss`` averages over for this batch: N*k, one per predicted number."""
+        """How many terms ``loss`` averages over for this batch: N*k, one per predicted number.
+
+        Takes ``loss``'s arguments: x (N, T, d), y (N, k), lengths (N,) or None.
+        """
         return len(x) * self.output_size
 
     def predict(self, x, lengths=None):
@@ -311,7 +315,10 @@ class SequenceTagger(Module):
         return loss
 
     def loss_count(self, ids, lengths, tags):
-        """How many terms ``loss`` averages over for this batch: the real tokens, sum(lengths)."""
+        """How many terms ``loss`` averages over for this batch: the real tokens, sum(lengths).
+
+        Takes ``loss``'s arguments: ids (N, T), lengths (N,), tags (N, T).
+        """
         return int(np.sum(lengths))
 
     def predict(self, ids, lengths):
@@ -432,7 +439,11 @@ class Seq2Seq(Module):
         return loss
 
     def loss_count(self, src, src_lengths, tgt, tgt_mask):
-        """How many terms ``loss`` averages over for this batch: the real target tokens."""
+        """How many terms ``loss`` averages over for this batch: the real target tokens.
+
+        Takes ``loss``'s arguments: src (N, S), src_lengths (N,), tgt (N, T'), tgt_mask (N, T');
+        returns the number of True entries of tgt_mask.
+        """
         return int(np.count_nonzero(tgt_mask))
 
     def translate(self, src, src_lengths, max_len):
@@ -485,7 +496,11 @@ class Captioner(Module):
         return loss
 
     def loss_count(self, images, tgt, tgt_mask):
-        """How many terms ``loss`` averages over for this batch: the real caption tokens."""
+        """How many terms ``loss`` averages over for this batch: the real caption tokens.
+
+        Takes ``loss``'s arguments: images (N, F), tgt (N, T), tgt_mask (N, T); returns the
+        number of True entries of tgt_mask.
+        """
         return int(np.count_nonzero(tgt_mask))
 
     def caption(self, images, max_len):
@@ -545,7 +560,10 @@ class CharLM(Module):
         return loss
 
     def loss_count(self, inputs, targets):
-        """How many terms ``loss`` averages over for this batch: N*T characters."""
+        """How many terms ``loss`` averages over for this batch: N*T characters.
+
+        Takes ``loss``'s arguments: inputs (N, T) and targets (N, T).
+        """
         return int(np.size(targets))
 
     def sample(self, prefix_ids, length, temperature=1.0, seed=0):

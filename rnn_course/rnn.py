@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._checks import Dims, check_cache, check_choice, check_finite_result, result_dtype
+from ._checks import Dims, check_cache, check_choice, check_finite_grads, check_finite_result, result_dtype
 from ._recurrent import RecurrentModule
 
 NONLINEARITIES = ("tanh", "relu")
@@ -116,6 +116,7 @@ def rnn_step_backward(dh_next, cache):
     dWx = da.T @ cache.x_t  # (D, N) @ (N, d) -> (D, d)
     dWh = da.T @ cache.h_prev  # (D, N) @ (N, D) -> (D, D)
     db = da.sum(axis=0)  # (D,)
+    check_finite_grads(fn, dict(dx_t=dx_t, dh_prev=dh_prev, dWx=dWx, dWh=dWh, db=db))
     return dx_t, dh_prev, dWx, dWh, db
 
 
@@ -250,6 +251,7 @@ def rnn_backward(dh, cache):
     dWh = das_flat.T @ hs[:-1].reshape(T * N, D)  # h_{t-1} for every t -> (D, D)
     db = das_flat.sum(axis=0)  # (D,)
     dx = (das @ cache.Wx.astype(dtype, copy=False)).transpose(1, 0, 2)  # (T, N, d) -> (N, T, d)
+    check_finite_grads(fn, dict(dx=dx, dh0=dh0, dWx=dWx, dWh=dWh, db=db))
     return dx, dh0, dWx, dWh, db
 
 

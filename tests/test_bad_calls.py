@@ -358,3 +358,115 @@ def test_model_seeds_as_numpy_integers_still_work(name):
     a, b = MODELS[name](np.int64(3)), MODELS[name](3)
     for (_, pa, _), (_, pb, _) in zip(a.parameters(), b.parameters()):
         np.testing.assert_array_equal(pa, pb)
+
+
+# -- gradient checking, one_hot's dtype, and backward passes that overflow ---------
+
+from rnn_course import gradcheck  # noqa: E402
+from rnn_course.layers import one_hot  # noqa: E402
+from rnn_course.models import CharLM  # noqa: E402
+
+
+def _charlm_batch():
+    return CharLM(4, 3, 4), np.zeros((1, 2), dtype=int), np.zeros((1, 2), dtype=int)
+
+
+@pytest.mark.parametrize("call, exc, text", [
+    (lambda: gradcheck.numerical_gradient(3, np.ones(2)), TypeError,
+     "numerical_gradient: f must be a function (of one array shaped like x), got int 3"),
+    (lambda: gradcheck.numerical_gradient(np.sum, np.ones(2), eps="a"), ValueError,
+     "numerical_gradient: eps must be a positive finite number (the finite-difference step, e.g. 1e-5), got 'a'"),
+    (lambda: gradcheck.numerical_gradient(np.sum, np.ones(2), eps=0), ValueError,
+     "numerical_gradient: eps must be a positive finite number"),
+    (lambda: gradcheck.numerical_gradient(np.sum, np.array([1.0, np.nan])), ValueError,
+     "numerical_gradient: x contains NaN or inf; a gradient can only be checked at a finite point"),
+    (lambda: gradcheck.numerical_gradient(np.sum, "ab"), TypeError,
+     "numerical_gradient: x must be an array of numbers, got dtype <U2"),
+    (lambda: gradcheck.check_gradients(np.sum, [np.ones(2)], {"x": np.ones(2)}), TypeError,
+     "check_gradients: inputs must be a dict {name: array}"),
+    (lambda: gradcheck.check_gradients(lambda x: x.sum(), {"x": np.ones(2)}, [np.ones(2)]), TypeError,
+     "check_gradients: analytic must be a dict {name: array}"),
+    (lambda: gradcheck.check_gradients(3, {"x": np.ones(2)}, {"x": np.ones(2)}), TypeError,
+     "check_gradients: f must be a function (called as f(**inputs)), got int 3"),
+    (lambda: gradcheck.check_module_gradients(3, np.ones((1, 2, 3))), TypeError,
+     "check_module_gradients: module must be a module such as RNN(d, D)"),
+    (lambda: gradcheck.check_module_gradients(rc.RNN(3, 4), np.ones((1, 2, 3)), seed="a"), TypeError,
+     "check_module_gradients: seed must be None, a non-negative integer or a np.random.Generator, got str 'a'"),
+    (lambda: gradcheck.check_module_gradients(rc.RNN(3, 4), np.ones((1, 2, 3)), eps=-1), ValueError,
+     "check_module_gradients: eps must be a positive finite number"),
+    (lambda: gradcheck.check_model_gradients(3), TypeError,
+     "check_model_gradients: model must be a model such as ManyToOneClassifier(...)"),
+    (lambda: gradcheck.check_model_gradients(*_charlm_batch(), names="embed.weight"), TypeError,
+     "check_model_gradients: names must be None or a collection of dotted names, e.g. ['embed.weight'], "
+     "got 'embed.weight'"),
+    (lambda: gradcheck.check_model_gradients(*_charlm_batch(), names=["nope"]), ValueError,
+     "check_model_gradients: the model has no parameter 'nope'; its parameters are ['embed.weight', "),
+])
+def test_gradient_checks_say_what_is_wrong_with_their_arguments(call, exc, text):
+    with pytest.raises(exc, match="^" + re.escape(text)):
+        call()
+
+
+def test_gradient_checks_still_accept_what_they_document():
+    np.testing.assert_allclose(gradcheck.numerical_gradient(np.sum, np.ones((2, 3), dtype=int)), np.ones((2, 3)))
+    assert gradcheck.check_module_gradients(rc.RNN(3, 4), np.ones((1, 2, 3)), seed=np.int64(2)).ok(1e-6)
+    assert gradcheck.check_model_gradients(*_charlm_batch(), names=("embed.weight",)).ok(1e-5)
+
+
+@pytest.mark.parametrize("dtype, exc, text", [
+    ("abc", TypeError, "one_hot: dtype must be a numpy dtype such as np.float32 or np.float64, got 'abc'"),
+    (complex, TypeError, "one_hot: dtype must be a boolean, integer or floating dtype, got complex128"),
+])
+def test_one_hot_checks_its_dtype(dtype, exc, text):
+    with pytest.raises(exc, match="^" + re.escape(text)):
+        one_hot([1, 0], 3, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int8, bool])
+def test_one_hot_keeps_the_dtypes_it_accepts(dtype):
+    out = one_hot([1, 0], 3, dtype=dtype)
+    assert out.dtype == np.dtype(dtype) and out.tolist() == [[0, 1, 0], [1, 0, 0]]
+
+
+def _huge(shape, dtype=np.float64):
+    return np.full(shape, np.finfo(dtype).max / 4, dtype=dtype)
+
+
+@pytest.mark.parametrize("cls", [rc.RNN, rc.LSTM, rc.GRU], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("scale", [1e300, np.finfo(np.float64).max / 4, np.finfo(np.float64).max])
+def test_recurrent_backward_never_returns_inf_silently(cls, bidirectional, scale):
+    """Whether a huge upstream gradient overflows depends on the gates' slopes; either way the
+    backward pass returns finite gradients or raises the sentence, never inf or NaN."""
+    m = cls(2, 3, bidirectional=bidirectional, seed=1)
+    out, _ = m.forward(np.ones((2, 4, 2)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            dx = m.backward(np.full(out.shape, scale))
+        except ValueError as e:
+            assert re.search(r"overflowed to NaN or inf .* the upstream gradient is too large", str(e)), str(e)
+            return
+    assert np.isfinite(dx).all() and np.isfinite(m.dh0).all()
+    assert all(np.isfinite(g).all() for g in m.grads.values())
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_rnn_backward_that_overflows_raises(bidirectional):
+    m = rc.RNN(2, 3, bidirectional=bidirectional)
+    out, _ = m.forward(np.ones((2, 4, 2)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.raises(ValueError, match=r"^rnn_backward: \w+ overflowed to NaN or inf .* the upstream "
+                                             r"gradient is too large for the dtype"):
+            m.backward(_huge(out.shape))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: (rc.Linear(3, 2), np.ones((8, 3))),
+    lambda: (rc.Embedding(5, 3), np.array([[1, 1, 1, 1, 1, 1, 1, 1]])),
+], ids=["Linear", "Embedding"])
+def test_layer_backward_that_overflows_raises(make):
+    layer, x = make()
+    out = layer.forward(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        with pytest.raises(ValueError, match=r"overflowed to NaN or inf .* the upstream gradient is too large"):
+            layer.backward(_huge(out.shape))
