@@ -66,6 +66,9 @@ book: $(STAMP)
 # from tests/conftest.py, which writes them to _build/skipped.txt too. The option
 # is written with `=`: pytest reads its paths before tests/conftest.py defines the
 # option, so a separate value that names an existing file would become a test path.
+# pytest runs on one worker per core (pytest-xdist); --dist loadscope keeps
+# each notebook (and each test module) on one worker, as nbval needs: a
+# notebook's cells share one kernel.
 # The build's config is a copy in _build/, and Jupyter Book reads the
 # local_extensions paths relative to the config file, hence the second sed.
 test: $(STAMP)
@@ -76,7 +79,7 @@ test: $(STAMP)
 	grep -q 'execute_notebooks: "off"' _build/_config.noexec.yml
 	grep -q ': ../book/_ext$$' _build/_config.noexec.yml
 	$(JB) build . $(JB_STRICT) --config _build/_config.noexec.yml
-	$(BIN)/python -m pytest --skip-summary-file=_build/skipped.txt
+	$(BIN)/python -m pytest -n auto --dist loadscope --skip-summary-file=_build/skipped.txt
 	@echo
 	@echo "All tests passed, and the book builds with zero warnings: $(CURDIR)/_build/html/index.html"
 	@cat _build/skipped.txt
