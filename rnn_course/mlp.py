@@ -222,6 +222,10 @@ class WindowMLP(Module):
         self.backward(dscores)
         return loss
 
+    def loss_count(self, ids, lengths, labels):
+        """How many terms ``loss`` averages over for this batch: N, one per row of ids (N, T)."""
+        return len(ids)
+
     def predict(self, ids, lengths=None):
         """The most likely class of every sequence.
 

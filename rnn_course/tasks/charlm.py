@@ -344,6 +344,10 @@ class _Trainer(Module):
             self.state = tuple(np.array(a) for a in state) if isinstance(state, tuple) else np.array(state)
         return loss
 
+    def loss_count(self, inputs, targets):
+        """The model's count: N*T characters for inputs, targets (N, T)."""
+        return self.model.loss_count(inputs, targets)
+
     def record(self):
         if self._out and self._out[-1]["step"] == self.done:
             return
