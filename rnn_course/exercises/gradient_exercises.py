@@ -19,8 +19,7 @@ import numpy as np
 
 from ..optim import clip_grad_norm
 
-from ._run import (Fail, NotAttempted, as_array, call, close, describe_shape_mismatch, fmt_shape, last_line,
-                   where_in_learner_code, worst_mismatch)
+from ._run import Fail, as_array, call, close, describe_shape_mismatch, fmt_shape, guarded, worst_mismatch
 
 # -- concept: how much gradient is left after k steps --------------------------------
 
@@ -172,12 +171,7 @@ def _call_in_place(fn, grads, max_norm):
     """
     arrays = [g.copy() for g in grads]
     passed = list(arrays)
-    try:
-        result = fn(passed, max_norm)
-    except NotImplementedError:
-        raise NotAttempted() from None
-    except Exception as exc:  # the learner's code failed: show its last line, never raise
-        raise Fail(f"your function raised an exception: {last_line(exc)}", *where_in_learner_code(exc)) from None
+    result = guarded(fn, passed, max_norm)  # the time limit, captured prints, exceptions as a Fail
     return result, arrays, passed
 
 

@@ -30,7 +30,8 @@ class Case(NamedTuple):
     def text(self):
         dt = np.dtype(self.dtype).name
         extra = ", large pre-activations" if self.scale > 5 else ""
-        return (f"case: N={self.N}, T={self.T}, d={self.d}, D={self.D}, {dt}, "
+        steps = "" if self.T is None else f", T={self.T}"  # a single-step case has no T
+        return (f"case: N={self.N}{steps}, d={self.d}, D={self.D}, {dt}, "
                 f"nonlinearity={self.nonlinearity!r}{extra}")
 
 
@@ -109,8 +110,9 @@ def _run(fn, fn_name, case, *args, **kwargs):
     return result
 
 
-def _passed(fn_name, notes, extra=""):
-    msg = f"{fn_name} matches the reference on {len(CASES)} cases (N = 1, T = 1, d ≠ D, float32, relu, " \
+def _passed(fn_name, notes, extra="", steps=True):
+    T = ", T = 1" if steps else ""
+    msg = f"{fn_name} matches the reference on {len(CASES)} cases (N = 1{T}, d ≠ D, float32, relu, " \
           f"large pre-activations){extra}."
     return msg + (" Note: " + " ".join(sorted(notes)) if notes else "")
 
@@ -158,6 +160,7 @@ def check_rnn_step_forward(fn, seed=0):
     notes = set()
     for case in CASES:
         data = _data(case, seed)
+        case = case._replace(T=None)  # one step: the case text names no T
         x, h, Wx, Wh, b = data["x"][:, 0], data["h0"], data["Wx"], data["Wh"], data["b"]
         kwargs = {} if case.nonlinearity == "tanh" else {"nonlinearity": case.nonlinearity}
         result = _run(fn, "rnn_step_forward", case, x, h, Wx, Wh, b, **kwargs)
@@ -168,7 +171,7 @@ def check_rnn_step_forward(fn, seed=0):
         _verdict(got, want, case.dtype, case,
                  _step_faults(x, h, Wx, Wh, b, case.nonlinearity, f"{case.nonlinearity}"), "h_next")
         _check_dtype(got, case, notes, "h_next")
-    return _passed("rnn_step_forward", notes)
+    return _passed("rnn_step_forward", notes, steps=False)
 
 
 def _explain_crash(fail, case):
@@ -341,13 +344,14 @@ def check_rnn_step_backward(fn, seed=0):
         data = _data(case, seed)
         _, cache = ref.rnn_step_forward(data["x"][:, 0], data["h0"], data["Wx"], data["Wh"], data["b"],
                                         case.nonlinearity)
+        case = case._replace(T=None)  # one step: the case text names no T
         rng = np.random.default_rng([seed, 7, case.N, case.D])
         dh = rng.standard_normal((case.N, case.D)).astype(case.dtype)
         result = _run(fn, "rnn_step_backward", case, dh, cache)
         got = _grads(result, "rnn_step_backward", _GRAD_NAMES)
         want = dict(zip(_GRAD_NAMES, ref.rnn_step_backward(dh, cache)))
         _compare_grads(got, want, _step_backward_faults(dh, cache), case, notes, _GRAD_LETTERS, {})
-    return _passed("rnn_step_backward", notes)
+    return _passed("rnn_step_backward", notes, steps=False)
 
 
 def _grads(result, fn_name, names):
