@@ -680,13 +680,12 @@ def test_lstm_faults_are_named(fn, fragments):
     assert_fails(check("lstm_step_forward", fn), *fragments)
 
 
-def test_lstm_float64_for_float32_passes_with_a_note():
+def test_lstm_float64_for_float32_is_a_fault():
+    # Issue 15: a wrong dtype is a fault, no longer a pass with a note.
     def upcasts(x_t, h_prev, c_prev, Wx, Wh, b_ih, b_hh):
         return lstm_vectorised(*(np.asarray(a, dtype=np.float64) for a in (x_t, h_prev, c_prev, Wx, Wh, b_ih, b_hh)))
 
-    result = check("lstm_step_forward", upcasts)
-    assert_passes(result)
-    assert "came back as float64" in result.message
+    assert_fails(check("lstm_step_forward", upcasts), "for float32 inputs your h_next came back as float64")
 
 
 def test_lstm_shapes_and_returns():

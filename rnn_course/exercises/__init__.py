@@ -193,7 +193,8 @@ _REGISTRY = [
          "Compute a stable log-softmax along the last axis (subtract the max first), pick each position's "
          "target with `np.take_along_axis`, keep the positions where mask is True and divide by `mask.sum()`.",
          "`loss = -(logp_target * mask).sum() / mask.sum()`; `dlogits = (softmax - onehot(targets)) * "
-         "mask[..., None] / mask.sum()`, with onehot from `np.eye(V)[targets]`."),
+         "mask[..., None] / mask.sum()`, with onehot from `np.eye(V, dtype=logits.dtype)[targets]` (float32 in, "
+         "float32 out)."),
         _losses.softmax_cross_entropy, loss_exercises.check_masked_softmax_cross_entropy),
     Exercise(
         "clip_grad_norm", "Clipping gradients by their global norm",

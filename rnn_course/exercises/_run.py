@@ -381,20 +381,48 @@ def worst_mismatch(got, want):
             f"expected {want[idx]:.6g}")
 
 
-def as_array(value, what):
-    """The learner's output as a float array, or Fail with what it was instead."""
+def as_array(value, what, allow_list=False):
+    """The learner's output as a float array, or Fail naming what it was instead.
+
+    Nested Python lists, lists of arrays (unless allow_list), complex numbers and integer or boolean arrays
+    are faults, named as such; allow_list accepts a list of equal-shape arrays, stacked on a new first axis.
+    """
     if value is None:
         raise Fail(f"{what} is None — did you forget a `return`?")
     if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "fc":
+        if value.dtype.kind == "c":
+            raise Fail(f"{what} holds complex numbers (dtype {value.dtype}); the values here are real: look for "
+                       f"what made them complex (np.linalg.eig, np.emath, a `1j`) and keep to real arithmetic")
+        if value.dtype.kind != "f":
             raise Fail(f"{what} has dtype {value.dtype}; expected floating-point numbers")
         return value
     if isinstance(value, (list, tuple)):
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (ValueError, TypeError):
-            raise Fail(f"{what} is a {type(value).__name__}, not an array") from None
-        return arr
+        kind = type(value).__name__
+        if value and all(isinstance(v, np.ndarray) for v in value):
+            if allow_list and len({v.shape for v in value}) == 1:
+                return as_array(np.stack(value), what)
+            raise Fail(f"{what} is a {kind} of {len(value)} arrays, not one array: join them into one numpy "
+                       f"array with np.stack (on the axis the shape asks for)")
+        raise Fail(f"{what} is a {kind} of Python numbers, not a numpy array: compute it with numpy operations "
+                   f"on the input arrays (a result built entry by entry in lists loses the shape and the dtype)")
+    if isinstance(value, complex):
+        raise Fail(f"{what} is a complex number; the values here are real")
     if np.isscalar(value):
         return np.asarray(value, dtype=np.float64)
     raise Fail(f"{what} is a {type(value).__name__}; expected a numpy array")
+
+
+def check_dtype(got, dtype, what, *details, lower_only=False,
+                buffer="a buffer made by np.zeros, np.empty or np.ones without `dtype=` is float64"):
+    """Fail when the array got does not have the inputs' floating dtype.
+
+    lower_only: only fail when got has less precision (used before comparing values, where float32 numbers
+    in a float64 case would otherwise read as wrong values).
+    """
+    want = np.dtype(dtype)
+    if got.dtype == want or (lower_only and got.dtype.itemsize >= want.itemsize):
+        return
+    if want == np.float32 and got.dtype == np.float64:
+        raise Fail(f"for float32 inputs {what} came back as float64: the library keeps float32 end to end, and so "
+                   f"must your function ({buffer}; pass `dtype=x.dtype`, or add nothing of dtype float64)", *details)
+    raise Fail(f"for {want} inputs {what} has dtype {got.dtype}: keep the inputs' dtype, {want}", *details)

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..gru import gru_step_forward
 from ..lstm import lstm_step_forward
-from ._run import Fail, as_array, call, close, describe_shape_mismatch, fmt_shape, worst_mismatch
+from ._run import Fail, as_array, call, check_dtype, close, describe_shape_mismatch, fmt_shape, worst_mismatch
 
 
 class Case(NamedTuple):
@@ -109,12 +109,14 @@ def _outputs(result, fn_name, names):
 
 
 def _dtype_note(got, case, notes, what):
-    if np.dtype(case.dtype) == np.float32 and got.dtype != np.float32:
-        notes.add(f"for float32 inputs {what} came back as {got.dtype}; the library keeps float32 end to end")
+    """A float64 result for float32 inputs is a fault (it used to pass with a note)."""
+    check_dtype(got, case.dtype, f"your {what}", case.text())
 
 
 def _diagnose(gots, wants, faults, case, names):
     """Fail with the fault whose outputs all match gots; faults: [(message, [outputs])]."""
+    for g, name in zip(gots, names):
+        check_dtype(g, case.dtype, f"your {name}", case.text(), lower_only=True)
     if all(close(g, w, case.dtype) for g, w in zip(gots, wants)):
         return
     for g, w, name in zip(gots, wants, names):

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import rnn as ref
-from ._run import Fail, as_array, call, close, describe_shape_mismatch, fmt_shape, worst_mismatch
+from ._run import Fail, as_array, call, check_dtype, close, describe_shape_mismatch, fmt_shape, worst_mismatch
 
 
 class Case(NamedTuple):
@@ -80,6 +80,7 @@ def _first(result, fn_name, pair):
 
 def _verdict(got, want, dtype, case, faults, what):
     """Fail with the best diagnosis if got != want; faults is [(message, candidate)]."""
+    check_dtype(got, dtype, what, case.text(), lower_only=True)
     if close(got, want, dtype):
         return
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
@@ -93,9 +94,8 @@ def _verdict(got, want, dtype, case, faults, what):
 
 
 def _check_dtype(got, case, notes, what):
-    if np.dtype(case.dtype) == np.float32 and got.dtype != np.float32:
-        notes.add(f"for float32 inputs {what} came back as {got.dtype}; the library keeps "
-                  f"float32 end to end (check for float64 buffers such as np.zeros without dtype=)")
+    """A float64 result for float32 inputs is a fault (it used to pass with a note)."""
+    check_dtype(got, case.dtype, what, case.text())
 
 
 def _run(fn, fn_name, case, *args, **kwargs):
@@ -261,18 +261,23 @@ def check_rnn_forward(fn, seed=0):
                  _forward_faults(data["x"], data["h0"], data["Wx"], data["Wh"], data["b"],
                                  case.nonlinearity, want), "h")
         _check_dtype(got, case, notes, "h")
-    # h0=None must mean zeros.
-    case = CASES[1]
-    data = _data(case, seed)
-    try:
-        result, _ = call(fn, data["x"], None, data["Wx"], data["Wh"], data["b"])
-    except Fail as fail:
-        raise Fail("with h0=None (which means: start from zeros) " + fail.message, *fail.details) from None
-    got = as_array(_first(result, "rnn_forward", "(h, cache)"), "h")
-    want, _ = ref.rnn_forward(data["x"], None, data["Wx"], data["Wh"], data["b"])
-    if not close(got, want, case.dtype):
-        raise Fail("with h0=None the first step must start from zeros of shape (N, D)",
-                   worst_mismatch(got, want) if got.shape == want.shape else fmt_shape(got.shape))
+    # h0=None must mean zeros, of the inputs' dtype: the learner allocates the state here, and
+    # np.zeros((N, D)) without dtype= would turn float32 inputs into float64 states.
+    for case in (CASES[1], CASES[3]):
+        data = _data(case, seed)
+        try:
+            result, _ = call(fn, data["x"], None, data["Wx"], data["Wh"], data["b"])
+        except Fail as fail:
+            raise Fail("with h0=None (which means: start from zeros) " + fail.message, *fail.details,
+                       case.text()) from None
+        got = as_array(_first(result, "rnn_forward", "(h, cache)"), "h")
+        want, _ = ref.rnn_forward(data["x"], None, data["Wx"], data["Wh"], data["b"])
+        if got.shape != want.shape or not close(got, want, case.dtype):
+            raise Fail("with h0=None the first step must start from zeros of shape (N, D)",
+                       worst_mismatch(got, want) if got.shape == want.shape else fmt_shape(got.shape), case.text())
+        check_dtype(got, case.dtype, "h", "with h0=None", case.text(),
+                    buffer="with h0=None your state starts as np.zeros((N, D)), which is float64 without "
+                           "`dtype=`; make it np.zeros((N, D), dtype=x.dtype)")
     return _passed("rnn_forward", notes, ", and h0=None starts from zeros")
 
 
