@@ -308,6 +308,10 @@ def check_stacked_rnn_forward(fn, seed=0):
         x, Wxs, Whs, bs = _stacked_data(case, seed)
         result = _run(fn, "stacked_rnn_forward", case, _STACK_SHAPES, x, Wxs, Whs, bs)
         h_raw, h_n_raw = _split_pair(result, "stacked_rnn_forward", "(h, h_n)")
+        if (np.shape(h_raw) == (case.L, case.N, case.D) and np.shape(h_n_raw) == (case.N, case.T, case.D)
+                and (case.L, case.N) != (case.N, case.T)):
+            raise Fail("the pair is the wrong way round: return (h, h_n), the top layer's states (N, T, D) first "
+                       "and the last states (L, N, D) second", case.text())
         got = as_array(h_raw, "the returned h")
         want, want_n = stacked_rnn_forward(x, Wxs, Whs, bs)
         N, T, D = want.shape
@@ -362,6 +366,14 @@ def _bidirectional_faults(x, Wf, Uf, bf, Wb, Ub, bb):
          "input, x[:, ::-1], run the RNN, then flip its output back", cat(fwd, _layer(x, Wb, Ub, bb)[:, ::-1])),
         ("the feature axis was reversed (x[..., ::-1] or x[:, :, ::-1]); the backward direction reverses time, "
          "x[:, ::-1]", _maybe(lambda: cat(fwd, _layer(x[:, :, ::-1], Wb, Ub, bb)))),
+        ("`np.flip` without an axis reverses every axis — batch, time and features — not only time: write "
+         "np.flip(x, axis=1) (or x[:, ::-1]), and flip the backward output back the same way",
+         _maybe(lambda: cat(fwd, np.flip(_layer(np.flip(x), Wb, Ub, bb))))),
+        ("`np.flip` without an axis reverses every axis — batch, time and features — not only time: write "
+         "np.flip(x, axis=1) (or x[:, ::-1]) for the input",
+         _maybe(lambda: cat(fwd, _layer(np.flip(x), Wb, Ub, bb)[:, ::-1]))),
+        ("`np.flip` without an axis reverses every axis of the backward output — batch, time and features — not "
+         "only time: flip it back with np.flip(h_b, axis=1) (or h_b[:, ::-1])", cat(fwd, np.flip(rev))),
         ("the backward direction uses the forward weights: it has its own Wx_b, Wh_b and b_b",
          cat(fwd, _layer(x[:, ::-1], Wf, Uf, bf)[:, ::-1])),
         ("the forward direction uses the backward weights: it uses Wx_f, Wh_f and b_f",

@@ -87,6 +87,17 @@ def _loss_faults(logits, targets, mask):
     total = (nll * m).sum()
     g = (p - y) * m[..., None]  # the masked gradient of the summed loss
     per_seq = np.mean([(nll[n] * m[n]).sum() / m[n].sum() for n in range(N) if m[n].sum() > 0])
+    axis_faults_loss, axis_faults_grad = [], []
+    for axis, name in ((1, "T, the time axis"), (0, "N, the batch axis")):
+        if x.shape[axis] == 1:
+            continue  # a softmax over an axis of size 1 cannot be told apart from anything
+        s_ = x - x.max(axis=axis, keepdims=True)
+        lp = s_ - np.log(np.exp(s_).sum(axis=axis, keepdims=True))
+        nll_a = -np.take_along_axis(lp, targets[..., None], axis=-1)[..., 0]
+        why = (f"the softmax is taken over axis {axis} ({name}); it runs over the vocabulary, the last axis: "
+               f"`logits.max(axis=-1, keepdims=True)` and `.sum(axis=-1, keepdims=True)`")
+        axis_faults_loss.append((why, (nll_a * m).sum() / count))
+        axis_faults_grad.append((why, (np.exp(lp) - y) * m[..., None] / count))
     loss_faults = [
         ("the loss averages over all N·T positions, padding included in the count: divide the masked sum by "
          "the number of positions that count, mask.sum()", total / (N * T)),
@@ -100,7 +111,7 @@ def _loss_faults(logits, targets, mask):
          "counted positions at once, so that every real token weighs the same", per_seq),
         ("the loss has the wrong sign: it is minus the mean log-probability of the targets, a positive number",
          -total / count),
-    ]
+    ] + axis_faults_loss
     grad_faults = [
         ("your dlogits is not divided by the count: the loss is a mean over mask.sum() positions, so its gradient "
          "carries the same 1 / mask.sum()", g),
@@ -113,7 +124,7 @@ def _loss_faults(logits, targets, mask):
         ("your dlogits has the wrong sign: the gradient of -log softmax(z)[y] is softmax(z) - onehot(y)", -g / count),
         ("your dlogits is missing the -1 at the target: the gradient is softmax(z) - onehot(y), not softmax(z)",
          p * m[..., None] / count),
-    ]
+    ] + axis_faults_grad
     return loss_faults, grad_faults
 
 
