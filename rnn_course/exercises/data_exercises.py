@@ -24,8 +24,9 @@ def check_one_hot(fn):
         try:
             result, mutated = call(fn, ids, V)
         except Fail as fail:
-            extra = (f" — on ids with {ids.ndim} axes: one_hot must work for ids of any shape; "
-                     f"`np.zeros(ids.shape + (V,))` and `np.eye(V)[ids]` do") if ids.ndim > 1 else ""
+            axes = f"{ids.ndim} axis" if ids.ndim == 1 else f"{ids.ndim} axes"
+            extra = (f" — on ids with {axes}: one_hot must work for ids of any shape (1-D, 2-D, 3-D ...); "
+                     f"`np.zeros(ids.shape + (V,))` and `np.eye(V)[ids]` do")
             raise Fail(fail.message + extra, *fail.details, case) from None
         if mutated:
             raise Fail("your function changed `ids` in place; leave the input as it was")

@@ -95,6 +95,12 @@ def check_orthogonal_init(fn):
             if D > 1 and np.allclose(np.triu(Q), Q):
                 raise Fail("the matrix is upper triangular: that is R of the QR decomposition; return Q",
                            f"case: D = {D}")
+            G = np.random.default_rng(D).standard_normal((D, D))
+            scale = float(np.sum(Q * G) / np.sum(G * G))
+            if scale != 0 and np.allclose(Q, scale * G):
+                raise Fail(f"the matrix is the Gaussian draw itself{'' if np.isclose(scale, 1) else ' (scaled)'}: "
+                           f"a Gaussian matrix is not orthogonal by itself (Q^T Q differs from I by up to "
+                           f"{err:.3g}); orthogonalise it with `np.linalg.qr` and return Q", f"case: D = {D}")
             raise Fail(f"Q^T Q is not the identity (largest difference {err:.3g}): a Gaussian matrix is not "
                        f"orthogonal by itself; orthogonalise it with `np.linalg.qr`", f"case: D = {D}")
     # reproducible with the generator it was given, and random across generators

@@ -105,6 +105,8 @@ def _loss_faults(logits, targets, mask):
          "and average over mask.sum() of them", nll.mean()),
         ("the loss averages over the batch N, not over the positions that count: divide by mask.sum()",
          total / N),
+        ("the padded positions are summed into the loss: multiply -log p(target) by the mask before summing "
+         "(dividing by mask.sum() is right)", nll.sum() / count),
         ("the loss is a sum over the counted positions; the course's loss is their mean (divide by mask.sum())",
          total),
         ("the loss averages each sequence over its own length and then the sequences; average over all the "
