@@ -13,6 +13,9 @@ In a chapter::
 ``check`` never raises because the learner's answer is wrong: an untouched
 stub reads "not attempted yet", an exception in the learner's code is shown
 by its last line, and a wrong answer gets a diagnosis in the book's letters.
+Every call of the learner's function is guarded (see ``_run.guarded``): a time
+limit of ``_run.TIME_LIMIT`` seconds, prints captured and shown capped after
+the check, and ``sys.exit()`` or ``KeyboardInterrupt`` turned into a sentence.
 """
 
 from __future__ import annotations
@@ -406,7 +409,8 @@ def _show_prints(printed):
     """Show what the learner's function printed during the check: the first lines, and how many were cut."""
     lines = printed.report()
     if lines:
-        print(f"Your function printed {printed.total:,} line{'s' if printed.total != 1 else ''} during the check:")
+        print(f"Your function printed {printed.total:,} line{'s' if printed.total != 1 else ''} during the check "
+              f"(its prints and warnings):")
         print("\n".join(lines))
 
 
