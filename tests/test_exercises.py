@@ -163,13 +163,12 @@ def test_step_forward_exception_shows_last_line_and_d_vs_D():
                  "of uses_d_for_D(): h[:] = _f(")
 
 
-def test_step_forward_float64_buffer_for_float32_passes_with_a_note():
+def test_step_forward_float64_for_float32_is_a_fault():
+    # Issue 15: a wrong dtype is a fault, no longer a pass with a note.
     def upcasts(x_t, h_prev, Wx, Wh, b, nonlinearity="tanh"):
         return _f((x_t @ Wx.T + h_prev @ Wh.T + b).astype(np.float64), nonlinearity), None
 
-    result = check("rnn_step_forward", upcasts)
-    assert_passes(result)
-    assert "came back as float64" in result.message
+    assert_fails(check("rnn_step_forward", upcasts), "for float32 inputs h_next came back as float64", "float32")
 
 
 # -- rnn_forward ---------------------------------------------------------------------

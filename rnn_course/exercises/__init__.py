@@ -13,6 +13,9 @@ In a chapter::
 ``check`` never raises because the learner's answer is wrong: an untouched
 stub reads "not attempted yet", an exception in the learner's code is shown
 by its last line, and a wrong answer gets a diagnosis in the book's letters.
+Every call of the learner's function is guarded (see ``_run.guarded``): a time
+limit of ``_run.TIME_LIMIT`` seconds, prints captured and shown capped after
+the check, and ``sys.exit()`` or ``KeyboardInterrupt`` turned into a sentence.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import difflib
 import inspect
 from dataclasses import dataclass
 from typing import Callable
+
+import numpy as np
 
 from .. import gru as _gru
 from .. import layers as _layers
@@ -33,7 +38,7 @@ from .. import rnn as _rnn
 from . import data_exercises, chapter2, rnn_exercises, concepts, loss_exercises, deep_exercises
 from . import gradient_exercises, gated_exercises, charlm_exercises
 from ._result import FAILED, NOT_ATTEMPTED, PASSED, CheckResult, Hint
-from ._run import Fail, NotAttempted, is_stub, last_line
+from ._run import Fail, NotAttempted, collect_prints, is_stub, last_line
 
 __all__ = ["EXERCISES", "CheckResult", "Exercise", "check", "hint"]
 
@@ -191,7 +196,8 @@ _REGISTRY = [
          "Compute a stable log-softmax along the last axis (subtract the max first), pick each position's "
          "target with `np.take_along_axis`, keep the positions where mask is True and divide by `mask.sum()`.",
          "`loss = -(logp_target * mask).sum() / mask.sum()`; `dlogits = (softmax - onehot(targets)) * "
-         "mask[..., None] / mask.sum()`, with onehot from `np.eye(V)[targets]`."),
+         "mask[..., None] / mask.sum()`, with onehot from `np.eye(V, dtype=logits.dtype)[targets]` (float32 in, "
+         "float32 out)."),
         _losses.softmax_cross_entropy, loss_exercises.check_masked_softmax_cross_entropy),
     Exercise(
         "clip_grad_norm", "Clipping gradients by their global norm",
@@ -365,6 +371,17 @@ def check(name, answer, **context) -> CheckResult:
         return CheckResult(name, ex.title, NOT_ATTEMPTED,
                            "not attempted yet: replace the `...` with your code and run this cell again. "
                            f"Stuck? `hint({name!r}, 1)`.")
+    if ex.kind == "implementation" and not callable(answer):
+        return CheckResult(name, ex.title, FAILED, _sentence(
+            f"this exercise checks a function, and your answer is {_a(type(answer).__name__)}: pass the function "
+            f"itself, without parentheses, e.g. `check({name!r}, {_function_name(ex)})`"))
+    with collect_prints() as printed:
+        result = _run_checker(ex, name, answer, context)
+    _show_prints(printed)
+    return result
+
+
+def _run_checker(ex, name, answer, context):
     try:
         message = ex.checker(answer, **context)
     except NotAttempted:
@@ -378,11 +395,34 @@ def check(name, answer, **context) -> CheckResult:
     return CheckResult(name, ex.title, PASSED, message)
 
 
+def _a(noun):
+    if noun == "ndarray":
+        return "a numpy array"
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def _function_name(ex):
+    return "make_lstm_lm" if ex.name == "charlm_lstm" else ex.name
+
+
+def _show_prints(printed):
+    """Show what the learner's function printed during the check: the first lines, and how many were cut."""
+    lines = printed.report()
+    if lines:
+        print(f"Your function printed {printed.total:,} line{'s' if printed.total != 1 else ''} during the check "
+              f"(its prints and warnings):")
+        print("\n".join(lines))
+
+
 def hint(name, level=1) -> Hint:
     """Hint number ``level`` (1: a nudge, 2: where to look, 3: almost the answer)."""
     ex = _lookup(name)
-    if isinstance(level, bool) or level not in range(1, len(ex.hints) + 1):
+    if isinstance(level, bool) or not isinstance(level, (int, np.integer)):
+        raise TypeError(f"hint: level must be the whole number 1, 2 or 3, got {level!r} "
+                        f"(a {type(level).__name__}); e.g. hint({name!r}, 2)")
+    if level not in range(1, len(ex.hints) + 1):
         raise ValueError(f"hint: level must be 1, 2 or 3, got {level!r}")
+    level = int(level)
     return Hint(name, level, len(ex.hints), ex.hints[level - 1])
 
 
@@ -400,7 +440,16 @@ def _unattempted(ex, answer):
     return answer is None or answer is Ellipsis
 
 
+# Words that may open a message and are the book's names for things: never capitalised ("h_next", "db").
+_NAMES = {"h", "x", "db", "dx", "dh", "dh0", "ids", "lengths", "logits", "dlogits", "mask", "grads", "output",
+          "loss", "rng", "seed", "temperature", "b", "r", "z", "n", "i", "f", "g", "o", "c", "q"}
+
+
 def _sentence(text):
+    """Make text a sentence: a full stop at the end, and a capital at the start only when the first word is
+    an ordinary word; a name from the code (`h_next`, `rnn_step_forward`, `dWx`, `db`) keeps its spelling."""
     text = text.strip()
-    text = text[0].upper() + text[1:] if text else text
+    first = text.split(" ", 1)[0].rstrip(":,;.") if text else ""
+    if first.isalpha() and first.islower() and first not in _NAMES and first not in EXERCISES:
+        text = text[0].upper() + text[1:]
     return text if text.endswith((".", "?", "!")) else text + "."

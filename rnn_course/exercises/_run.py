@@ -1,16 +1,33 @@
 """Running a learner's function safely: spotting an untouched stub, catching
 exceptions, noticing mutated inputs, and comparing arrays in a way that
-yields a sentence."""
+yields a sentence.
+
+Every call of a learner's function goes through ``guarded``, which adds the
+guards once for all the checkers: a time limit, captured and capped prints,
+and ``SystemExit``/``KeyboardInterrupt`` turned into a sentence.
+"""
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
+import ctypes
 import inspect
+import io
+import signal
+import sys
 import textwrap
+import threading
 import traceback
 
 import numpy as np
+
+#: Seconds one call of the learner's function may take (the slowest correct loops take well under 1 s).
+TIME_LIMIT = 10.0
+#: How many lines the learner's prints may show under a check; the rest are counted and cut.
+PRINT_LINES = 20
+_LINE_CHARS = 300  # a single line longer than this is cut too
 
 
 class Fail(Exception):
@@ -60,26 +77,211 @@ def _is_stub_bytecode(fn) -> bool:
     return code is not None and code.co_code == _stub_template.__code__.co_code
 
 
+class _TimeUp(BaseException):
+    """Raised inside the learner's code when the time limit is reached (a BaseException, so that the
+    learner's own ``except Exception:`` does not swallow it)."""
+
+
+class Printed:
+    """What the learner's function printed during one check: the first PRINT_LINES lines and a count."""
+
+    def __init__(self):
+        self.lines = []
+        self.total = 0
+        self._partial = ""
+
+    def write(self, text):
+        text = str(text)
+        self.total += text.count("\n")
+        if len(self.lines) < PRINT_LINES:
+            parts = (self._partial + text).split("\n")
+            self._partial = parts.pop()[:_LINE_CHARS + 1]
+            room = PRINT_LINES - len(self.lines)
+            self.lines += [_cut(p) for p in parts[:room]]
+        return len(text)
+
+    def finish(self):
+        if self._partial:
+            self.total += 1
+            if len(self.lines) < PRINT_LINES:
+                self.lines.append(_cut(self._partial))
+            self._partial = ""
+
+    def report(self):
+        """The lines to show, with a last line saying how many were cut; [] if nothing was printed."""
+        self.finish()
+        if not self.total:
+            return []
+        cut = self.total - len(self.lines)
+        tail = [f"[{cut:,} more printed line{'s' if cut != 1 else ''} cut: the check calls your function many "
+                f"times, so prints inside it repeat]"] if cut > 0 else []
+        return self.lines + tail
+
+
+def _cut(line):
+    return line if len(line) <= _LINE_CHARS else line[:_LINE_CHARS] + " [...]"
+
+
+class _Stream(io.TextIOBase):
+    """A stand-in for sys.stdout and sys.stderr that keeps a capped copy of what is written."""
+
+    def __init__(self, printed):
+        self._printed = printed
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        return self._printed.write(text)
+
+
+_collector = threading.local()
+
+
+@contextlib.contextmanager
+def collect_prints():
+    """Collect what the learner's functions print while the block runs; yields a Printed."""
+    previous = getattr(_collector, "printed", None)
+    printed = Printed()
+    _collector.printed = printed
+    try:
+        yield printed
+    finally:
+        _collector.printed = previous
+
+
+@contextlib.contextmanager
+def _captured():
+    printed = getattr(_collector, "printed", None) or Printed()  # outside check(): captured and dropped
+    stream = _Stream(printed)
+    with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
+        yield
+
+
+def guarded(fn, *args, **kwargs):
+    """Call the learner's fn(*args, **kwargs) with the guards; return its result.
+
+    - time limit: TIME_LIMIT seconds. On Linux and macOS, in the main thread (where a Jupyter kernel and
+      pytest run code) and when no other interval timer is set, a SIGALRM timer raises inside the learner's
+      code, so an endless Python loop is really stopped (it re-fires every 0.5 s should the learner's code
+      catch it; a single long numpy call ends first). Elsewhere (Windows, a call from another thread, another
+      SIGALRM timer in use) the function runs in a daemon worker thread that the check stops waiting for after
+      TIME_LIMIT seconds; it is then asked to stop with an asynchronous exception, which also takes effect at
+      the next Python line, and the failure says so if it is still running.
+    - prints to stdout and stderr are captured into the current check's Printed (see collect_prints).
+    - NotImplementedError becomes NotAttempted; SystemExit, KeyboardInterrupt, a timeout and every other
+      exception become Fail with one sentence (and the learner's line that raised).
+    """
+    with _captured():
+        try:
+            if _can_use_alarm():
+                return _with_alarm(fn, args, kwargs)
+            return _with_thread(fn, args, kwargs)
+        except NotImplementedError:
+            raise NotAttempted() from None
+        except _TimeUp:
+            raise Fail(f"your function did not return within {TIME_LIMIT:g} s: look for a loop that never ends "
+                       f"(a `while` whose condition never becomes false, or a counter that is never "
+                       f"increased)") from None
+        except SystemExit as exc:
+            code = f" (code {exc.code!r})" if exc.code not in (None, 0) else ""
+            raise Fail(f"your function called sys.exit() or exit(){code}, which would stop the whole program; "
+                       f"hand the result back with `return` instead") from None
+        except KeyboardInterrupt:
+            raise Fail("your function was interrupted (KeyboardInterrupt) before it returned; run the check "
+                       "again, and if it takes long, look for a loop that never ends") from None
+        except Fail:
+            raise
+        except Exception as exc:  # the learner's code failed: show its last line, never raise
+            hint = (" — your function calls itself without end; call the step or the library function, not "
+                    "itself" if isinstance(exc, RecursionError) else "")
+            raise Fail(f"your function raised an exception: {last_line(exc)}{hint}",
+                       *where_in_learner_code(exc)) from None
+
+
+def _can_use_alarm():
+    return (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+            and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+
+
+def _with_alarm(fn, args, kwargs):
+    fired = []
+
+    def stop_every_line(frame, event, arg):
+        if event == "line":
+            raise _TimeUp()
+        return stop_every_line
+
+    def on_alarm(signum, frame):
+        if fired:  # the learner's code caught the first _TimeUp (a bare `except:`): stop it at its next line,
+            sys.settrace(stop_every_line)  # which is then in the except block, where the same try cannot catch it
+            while frame is not None and frame is not here:  # the learner's frames only, not the checker's
+                frame.f_trace = stop_every_line
+                frame = frame.f_back
+        fired.append(True)
+        raise _TimeUp()
+
+    here = sys._getframe()
+    previous, tracer = signal.signal(signal.SIGALRM, on_alarm), sys.gettrace()
+    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT, 0.5)
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        if len(fired) > 1:
+            sys.settrace(tracer)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    if fired:  # the learner's code caught _TimeUp and went on
+        raise _TimeUp()
+    return result
+
+
+def _with_thread(fn, args, kwargs):
+    box = {}
+
+    def work():
+        try:
+            box["result"] = fn(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="rnn_course learner call", daemon=True)
+    worker.start()
+    worker.join(TIME_LIMIT)
+    if worker.is_alive():
+        _interrupt(worker)
+        worker.join(1.0)
+        if worker.is_alive():
+            raise Fail(f"your function did not return within {TIME_LIMIT:g} s, and it is still running in the "
+                       f"background (restart the kernel to stop it): look for a loop that never ends")
+        raise _TimeUp()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def _interrupt(thread):
+    """Ask a worker thread to stop by raising _TimeUp in it at its next Python line (CPython only)."""
+    try:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(_TimeUp))
+    except (AttributeError, TypeError, ValueError):
+        pass
+
+
 def call(fn, *args, **kwargs):
     """Call the learner's fn on private copies of the arguments.
 
     Returns (result, mutated) where mutated names the first argument the
     function changed in place, or None. Raises NotAttempted for a stub that
     raises NotImplementedError, and Fail with the exception's last line for any
-    other exception.
+    other exception (see ``guarded`` for the time limit and the captured prints).
     """
     names = list(inspect.signature(fn).parameters) if _has_signature(fn) else []
     originals = list(args) + list(kwargs.values())
     labels = names[:len(args)] + list(kwargs)
     copies_args = [copy.deepcopy(a) for a in args]
     copies_kwargs = {k: copy.deepcopy(v) for k, v in kwargs.items()}
-    try:
-        result = fn(*copies_args, **copies_kwargs)
-    except NotImplementedError:
-        raise NotAttempted() from None
-    except Exception as exc:  # the learner's code failed: show its last line, never raise
-        raise Fail(f"your function raised an exception: {last_line(exc)}",
-                   *where_in_learner_code(exc)) from None
+    result = guarded(fn, *copies_args, **copies_kwargs)
     passed = copies_args + list(copies_kwargs.values())
     for i, (before, after) in enumerate(zip(originals, passed)):
         if not _same(before, after):
@@ -179,20 +381,48 @@ def worst_mismatch(got, want):
             f"expected {want[idx]:.6g}")
 
 
-def as_array(value, what):
-    """The learner's output as a float array, or Fail with what it was instead."""
+def as_array(value, what, allow_list=False):
+    """The learner's output as a float array, or Fail naming what it was instead.
+
+    Nested Python lists, lists of arrays (unless allow_list), complex numbers and integer or boolean arrays
+    are faults, named as such; allow_list accepts a list of equal-shape arrays, stacked on a new first axis.
+    """
     if value is None:
         raise Fail(f"{what} is None — did you forget a `return`?")
     if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "fc":
+        if value.dtype.kind == "c":
+            raise Fail(f"{what} holds complex numbers (dtype {value.dtype}); the values here are real: look for "
+                       f"what made them complex (np.linalg.eig, np.emath, a `1j`) and keep to real arithmetic")
+        if value.dtype.kind != "f":
             raise Fail(f"{what} has dtype {value.dtype}; expected floating-point numbers")
         return value
     if isinstance(value, (list, tuple)):
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (ValueError, TypeError):
-            raise Fail(f"{what} is a {type(value).__name__}, not an array") from None
-        return arr
+        kind = type(value).__name__
+        if value and all(isinstance(v, np.ndarray) for v in value):
+            if allow_list and len({v.shape for v in value}) == 1:
+                return as_array(np.stack(value), what)
+            raise Fail(f"{what} is a {kind} of {len(value)} arrays, not one array: join them into one numpy "
+                       f"array with np.stack (on the axis the shape asks for)")
+        raise Fail(f"{what} is a {kind} of Python numbers, not a numpy array: compute it with numpy operations "
+                   f"on the input arrays (a result built entry by entry in lists loses the shape and the dtype)")
+    if isinstance(value, complex):
+        raise Fail(f"{what} is a complex number; the values here are real")
     if np.isscalar(value):
         return np.asarray(value, dtype=np.float64)
     raise Fail(f"{what} is a {type(value).__name__}; expected a numpy array")
+
+
+def check_dtype(got, dtype, what, *details, lower_only=False,
+                buffer="a buffer made by np.zeros, np.empty or np.ones without `dtype=` is float64"):
+    """Fail when the array got does not have the inputs' floating dtype.
+
+    lower_only: only fail when got has less precision (used before comparing values, where float32 numbers
+    in a float64 case would otherwise read as wrong values).
+    """
+    want = np.dtype(dtype)
+    if got.dtype == want or (lower_only and got.dtype.itemsize >= want.itemsize):
+        return
+    if want == np.float32 and got.dtype == np.float64:
+        raise Fail(f"for float32 inputs {what} came back as float64: the library keeps float32 end to end, and so "
+                   f"must your function ({buffer}; pass `dtype=x.dtype`, or add nothing of dtype float64)", *details)
+    raise Fail(f"for {want} inputs {what} has dtype {got.dtype}: keep the inputs' dtype, {want}", *details)

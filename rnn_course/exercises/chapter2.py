@@ -16,7 +16,7 @@ import re
 import numpy as np
 
 from ._run import Fail
-from .concepts import _norm, check_choice
+from .concepts import _norm, check_choice, whole_number
 
 # -- where does the cell send its value? --------------------------------------------
 
@@ -66,20 +66,10 @@ def check_cell_sends_to(answer):
 WINDOW_MLP = dict(w=10, V=8, H=16, C=3)
 
 
-def _whole_number(answer, what):
-    if isinstance(answer, bool):
-        raise Fail(f"give {what} as a whole number; got {answer!r}")
-    if isinstance(answer, (int, np.integer)):
-        return int(answer)
-    if isinstance(answer, (float, np.floating)) and float(answer).is_integer():
-        return int(answer)
-    raise Fail(f"give {what} as a whole number; got {answer!r}")
-
-
 def check_window_mlp_params(answer):
     """answer: the number of parameters of a WindowMLP with WINDOW_MLP's sizes."""
     w, V, H, C = (WINDOW_MLP[k] for k in "wVHC")
-    got = _whole_number(answer, "the count")
+    got = whole_number(answer, "the count")
     W1, b1, W2, b2 = H * w * V, H, C * H, C
     right = W1 + b1 + W2 + b2
     if got == right:

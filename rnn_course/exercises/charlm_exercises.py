@@ -261,6 +261,11 @@ def _ids(result, N, V, case):
         ids = ids.astype(np.int64)
     if ids.dtype.kind not in "iu":
         raise Fail(f"your ids have dtype {ids.dtype}; the ids are whole numbers in 0 ... V-1", case.text())
+    if ids.size and ids.max() == V and ids.min() >= 0:
+        raise Fail(f"some ids equal V = {V}: counting how many cumulative probabilities lie below u runs past the "
+                   f"last id when a row's probabilities sum to less than 1 — normalise each row over the last "
+                   f"axis, e / e.sum(axis=-1, keepdims=True) (a softmax over axis 0 normalises the batch instead)",
+                   case.text())
     if ids.size and (ids.min() < 0 or ids.max() >= V):
         raise Fail(f"the ids must be in 0 ... V-1 = {V - 1}; got {int(ids.min())} ... {int(ids.max())}",
                    case.text())
@@ -276,13 +281,26 @@ def _run_sampler(fn, logits, temperature, rng, case):
             msg += (" — np.exp overflowed (with logits near 1000, e / e.sum() is inf / inf = NaN). Subtract "
                     "each row's largest logit before exponentiating")
         elif "sum to 1" in msg:
-            msg += (" — each row's probabilities must sum to 1: normalise softmax along the last axis, "
-                    "e / e.sum(axis=-1, keepdims=True)")
+            if temperature != 1 and _works_at_temperature_1(fn, logits, rng):
+                msg += (" — the temperature is applied after the softmax: at temperature 1 your function works, "
+                        "so dividing the probabilities by it breaks their sum. Divide the logits instead, "
+                        "softmax(logits / temperature)")
+            else:
+                msg += (" — each row's probabilities must sum to 1: take the softmax along the last axis, "
+                        "e / e.sum(axis=-1, keepdims=True) (over axis 0 it normalises the batch, not each row)")
         raise Fail(msg, *fail.details, case.text()) from None
     if mutated:
         raise Fail(f"your function changed its input `{mutated}` in place (e.g. `logits /= temperature`); "
                    f"compute `logits / temperature` into a new array", case.text())
     return result
+
+
+def _works_at_temperature_1(fn, logits, rng):
+    try:
+        call(fn, logits, 1.0, rng)
+        return True
+    except Fail:
+        return False
 
 
 def check_sample_with_temperature(fn, seed=0):
@@ -297,6 +315,11 @@ def check_sample_with_temperature(fn, seed=0):
         want = _softmax(base / T)
         if _fits(ids, R, V, want):
             continue
+        if case.offset:  # the same rows without the offset passed: only the size of the logits changed
+            raise Fail(f"the ids do not follow softmax(logits / temperature) when the logits are near "
+                       f"{case.offset:g}: np.exp overflows there (exp(1000) is inf, and inf / inf is NaN). "
+                       f"Subtract each row's largest logit before exponentiating; softmax does not change",
+                       case.text())
         top = base.argmax(axis=1)
         if np.all(ids == np.tile(top, case.repeats)):
             raise Fail("every row gets its largest logit (argmax): that is greedy decoding, temperature 0. "
@@ -317,6 +340,10 @@ def check_sample_with_temperature(fn, seed=0):
              "temperature)[k]", np.full((R, V), 1.0 / V)),
             ("the temperature is applied twice (or squared): softmax(logits / temperature), once",
              _softmax(base / (T * T))),
+            ("the temperature is applied after the softmax: softmax(logits) / temperature is not a distribution; "
+             "divide the logits, softmax(logits / temperature)", _unnormalised(_softmax(base) / T)),
+            ("the temperature is applied after the softmax, as a power: that is right only when you renormalise; "
+             "divide the logits instead, softmax(logits / temperature)", _unnormalised(_softmax(base) ** (1 / T))),
         ]
         for message, probs in candidates:
             if _fits(ids, R, V, probs):
@@ -344,6 +371,11 @@ def check_sample_with_temperature(fn, seed=0):
         raise Fail("two calls with generators in the same state gave different ids: draw from the `rng` "
                    "argument (rng.random, rng.choice), not from np.random, so that a fixed seed reproduces "
                    "the samples", case.text())
+    other = _ids(_run_sampler(fn, logits, 1.0, np.random.default_rng([seed, 44]), case), len(logits), V, case)
+    if np.array_equal(first, other):
+        raise Fail("generators in different states gave the same ids: the `rng` argument is not used. Draw from "
+                   "it (rng.random, rng.choice) instead of a generator of your own with a fixed seed",
+                   case.text())
     return (f"sample_with_temperature draws from softmax(logits / temperature): the frequencies of "
             f"{sum(c.repeats * R for c in SAMPLE_CASES)} draws at temperatures 0.5, 1, 1.5 and 2 (float32 and "
             f"logits near 1000 included) fit the right probabilities, a batch of one works, and a seeded rng "

@@ -1,27 +1,57 @@
 """Checkers for shape puzzles and concept questions.
 
-A concept check accepts equivalent forms of the right answer (a list or a
-tuple for a shape; "many-to-one", "many to one" or "Many_To_One" for a
+A concept check accepts equivalent forms of the right answer (a list, a
+tuple, an array or a string such as "8, 12, 32" for a shape; 45, 45.0 or
+np.array(45) for a count; "many-to-one", "many to one" or "Many_To_One" for a
 topology) and explains each wrong answer it recognises.
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ._run import Fail, fmt_shape
 
+_SHAPE_TEXT = re.compile(r"\s*[(\[]?\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*[)\]]?\s*")
+
+
+def _integral(a):
+    """a as an int if it is a whole number (int, numpy integer, or a float such as 45.0); else None."""
+    if isinstance(a, (bool, np.bool_)):
+        return None
+    if isinstance(a, (int, np.integer)):
+        return int(a)
+    if isinstance(a, (float, np.floating)) and float(a).is_integer():
+        return int(a)
+    return None
+
 
 def as_shape(answer, what="the shape"):
-    """A learner's shape answer as a tuple of ints: accepts tuples, lists and arrays."""
+    """A learner's shape answer as a tuple of ints: accepts tuples, lists, arrays, whole floats and strings
+    such as "8, 12, 32" or "(8, 12, 32)"."""
+    if isinstance(answer, str):
+        m = _SHAPE_TEXT.fullmatch(answer)
+        if m:
+            answer = [int(p) for p in m.group(1).split(",")]
     if isinstance(answer, np.ndarray):
         answer = answer.tolist()
-    if isinstance(answer, int) and not isinstance(answer, bool):
+    if _integral(answer) is not None:
         answer = (answer,)
-    if not isinstance(answer, (tuple, list)) or not all(
-            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in answer):
+    if not isinstance(answer, (tuple, list)) or any(_integral(a) is None for a in answer):
         raise Fail(f"give {what} as a tuple of whole numbers, like (2, 3); got {answer!r}")
-    return tuple(int(a) for a in answer)
+    return tuple(_integral(a) for a in answer)
+
+
+def whole_number(answer, what="the count"):
+    """A learner's count as an int: accepts 45, 45.0, np.int64(45), np.array(45) and np.array([45])."""
+    if isinstance(answer, (np.ndarray, list, tuple)) and np.size(answer) == 1:
+        answer = np.asarray(answer).reshape(()).item()
+    value = _integral(answer)
+    if value is None:
+        raise Fail(f"give {what} as a whole number; got {answer!r}")
+    return value
 
 
 def check_shape(answer, expected, wrong=None, what="the shape"):
@@ -88,9 +118,7 @@ def check_shape_h_n_bidirectional(answer):
 
 
 def check_rnn_param_count(answer):
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        raise Fail(f"give the count as a whole number; got {answer!r}")
-    answer = int(answer)
+    answer = whole_number(answer)
     explain = {
         50: "that counts PyTorch's two bias vectors (bias_ih and bias_hh); the note's cell has a single b",
         40: "that forgets the bias b, which has D = 5 entries",
@@ -261,9 +289,7 @@ def check_shape_output_bidirectional(answer):
 
 def check_lstm_param_count(answer):
     """Parameters of one LSTM cell with d = 3, D = 5 and PyTorch's two bias vectors."""
-    if isinstance(answer, bool) or not isinstance(answer, (int, np.integer)):
-        raise Fail(f"give the count as a whole number; got {answer!r}")
-    answer = int(answer)
+    answer = whole_number(answer)
     explain = {
         180: "that counts one bias vector per gate; PyTorch's LSTM has two, b_ih and b_hh, each 4D = 20 "
              "numbers (they add up to one bias, but both are learned)",
@@ -318,9 +344,9 @@ def check_gru_vs_lstm_states(answer):
         pair = tuple(answer)
     else:
         raise Fail(f"give {{'LSTM': n, 'GRU': m}} or the pair (n, m) for (LSTM, GRU); got {answer!r}")
-    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in pair):
+    if any(_integral(v) is None for v in pair):
         raise Fail(f"count the state vectors with whole numbers; got {pair!r}")
-    lstm, gru = (int(v) for v in pair)
+    lstm, gru = (_integral(v) for v in pair)
     if (lstm, gru) == (2, 1):
         return ("Right: the LSTM carries two vectors from step to step, the hidden state h and the cell "
                 "state c (which is why PyTorch's LSTM takes and returns the pair (h, c)); the GRU carries one, "
@@ -341,8 +367,11 @@ def check_low_temperature(answer):
     """What does sampling become as the temperature goes to 0?"""
     options = {
         "greedy": ["argmax", "always the most likely", "most likely", "deterministic", "the most probable token",
-                   "greedy decoding"],
-        "uniform": ["random", "every token equally likely", "equally likely", "uniformly random"],
+                   "greedy decoding", "greedy sampling", "greedy search", "argmax sampling", "argmax decoding",
+                   "the argmax", "always the argmax", "the most likely token", "most probable",
+                   "always the most likely token", "always picks the most likely token", "greedy selection"],
+        "uniform": ["random", "every token equally likely", "equally likely", "uniformly random", "uniform sampling",
+                    "random sampling"],
         "unchanged": ["the same", "no change", "same", "softmax", "nothing changes"],
     }
     why = {

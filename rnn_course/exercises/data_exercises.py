@@ -8,35 +8,45 @@ import numpy as np
 from .. import layers as ref
 from ._run import Fail, as_array, call, describe_shape_mismatch, fmt_shape
 
-ONE_HOT_CASES = [  # (ids, V): 1-D, 2-D (N, T), a single id, repeated ids, V = 1
+ONE_HOT_CASES = [  # (ids, V): 1-D, 2-D (N, T), 3-D, a single id, repeated ids, V = 1
     (np.array([2, 0, 3, 3]), 5),
     (np.array([[1, 4, 0], [2, 2, 1]]), 6),
+    (np.array([[[0, 3], [2, 1], [3, 3]], [[1, 0], [0, 2], [2, 1]]]), 4),  # (2, 3, 2): any number of axes
     (np.array([0]), 1),
     (np.array([[7]]), 8),
 ]
+_AXES = {1: ("N",), 2: ("N", "T"), 3: ("A", "B", "C")}
 
 
 def check_one_hot(fn):
     for ids, V in ONE_HOT_CASES:
-        result, mutated = call(fn, ids, V)
+        case = f"case: ids of shape {fmt_shape(ids.shape)}, V = {V}"
+        try:
+            result, mutated = call(fn, ids, V)
+        except Fail as fail:
+            axes = f"{ids.ndim} axis" if ids.ndim == 1 else f"{ids.ndim} axes"
+            extra = (f" — on ids with {axes}: one_hot must work for ids of any shape (1-D, 2-D, 3-D ...); "
+                     f"`np.zeros(ids.shape + (V,))` and `np.eye(V)[ids]` do")
+            raise Fail(fail.message + extra, *fail.details, case) from None
         if mutated:
             raise Fail("your function changed `ids` in place; leave the input as it was")
         got = as_array(result, "the result")
         want = ref.one_hot(ids, V)
-        case = f"case: ids of shape {fmt_shape(ids.shape)}, V = {V}"
         if got.shape != want.shape:
             if got.shape == (V,) + ids.shape:
                 raise Fail(f"the vocabulary axis comes first: got {fmt_shape(got.shape)}; put it last, "
                            f"ids.shape + (V,) = {fmt_shape(want.shape)}", case)
-            if ids.ndim == 2 and got.shape == (ids.size, V):
+            if ids.ndim >= 2 and got.shape == (ids.size, V):
                 raise Fail(f"the ids were flattened: got {fmt_shape(got.shape)} for ids of shape "
                            f"{fmt_shape(ids.shape)}; keep their shape and add a last axis of size V, "
                            f"{fmt_shape(want.shape)}", case)
             if got.shape == ids.shape + (V - 1,) or got.shape == ids.shape + (V + 1,):
                 raise Fail(f"the last axis has {got.shape[-1]} entries; a vocabulary of V = {V} needs V, "
                            f"one per id 0 ... V-1", case)
-            raise Fail(describe_shape_mismatch(got.shape, want.shape,
-                                               tuple("N T".split()[:ids.ndim]) + ("V",)), case)
+            if ids.ndim >= 2 and got.shape == ids.shape[:1] + (V,):
+                raise Fail(f"one vector per row of ids: got {fmt_shape(got.shape)}; every id gets its own "
+                           f"one-hot vector, ids.shape + (V,) = {fmt_shape(want.shape)}", case)
+            raise Fail(describe_shape_mismatch(got.shape, want.shape, _AXES[ids.ndim] + ("V",)), case)
         if np.array_equal(got, want):
             continue
         if np.array_equal(got, ref.one_hot((ids - 1) % V, V)):  # np.eye(V)[ids - 1] wraps -1 to V-1
@@ -52,6 +62,8 @@ PAD_CASES = [
     ([[3], [4, 4, 4, 4]], 0),
     ([[1, 2], [3, 4]], 0),  # nothing to pad
     ([[2, 3, 1], [4]], 9),  # a different pad value
+    ([[0, 3, 0], [5], [0]], 0),  # real ids equal to the pad value: lengths cannot be counted from the ids
+    ([[9, 1], [2, 9, 9]], 9),
 ]
 
 
@@ -70,6 +82,10 @@ def check_pad_sequences(fn):
                        "`return ids, lengths`", case)
         ids = np.asarray(result[0])
         lengths = np.asarray(result[1])
+        if ids.dtype.kind == "f":
+            raise Fail(f"the padded ids are floating-point numbers ({ids.dtype}; np.zeros makes float64): ids "
+                       f"are integers that index a vocabulary, so build the array with np.full((N, T), "
+                       f"pad_value) or pass dtype=int", case)
         want_ids, want_lengths = ref.pad_sequences(seqs, pad_value=pad)
         if ids.shape != want_ids.shape:
             N, T = want_ids.shape
@@ -81,6 +97,10 @@ def check_pad_sequences(fn):
             if lengths.shape == want_lengths.shape and np.all(lengths == want_ids.shape[1]):
                 raise Fail("every length is T: lengths must be each sequence's own length before "
                            "padding", case)
+            counted = np.array([sum(1 for v in s_ if v != pad) for s_ in seqs])
+            if lengths.shape == want_lengths.shape and np.array_equal(lengths, counted):
+                raise Fail(f"lengths counts the ids that differ from pad_value, but a real id can equal "
+                           f"pad_value ({pad} here): take each sequence's own length, len(s)", case)
             raise Fail(f"lengths should be {want_lengths.tolist()}, one per sequence; got "
                        f"{np.asarray(lengths).tolist()}", case)
         if np.array_equal(ids, want_ids):

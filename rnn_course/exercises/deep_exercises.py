@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..rnn import RNN, rnn_forward
-from ._run import Fail, as_array, call, close, describe_shape_mismatch, fmt_shape, worst_mismatch
+from ._run import Fail, as_array, call, check_dtype, close, describe_shape_mismatch, fmt_shape, worst_mismatch
 
 
 class Case(NamedTuple):
@@ -172,6 +172,7 @@ def _shape_of(name, got, want, letters):
 
 
 def _verdict(got, want, case, faults, what, layers=True):
+    check_dtype(got, case.dtype, f"your {what}", case.text(layers), lower_only=True)
     if close(got, want, case.dtype):
         return
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
@@ -183,9 +184,9 @@ def _verdict(got, want, case, faults, what, layers=True):
     raise Fail(f"your {what} has the right shape but the wrong values", worst_mismatch(got, want), case.text(layers))
 
 
-def _dtype_note(got, case, notes, what):
-    if np.dtype(case.dtype) == np.float32 and got.dtype != np.float32:
-        notes.add(f"for float32 inputs {what} came back as {got.dtype}; the library keeps float32 end to end")
+def _dtype_note(got, case, notes, what, layers=True):
+    """A float64 result for float32 inputs is a fault (it used to pass with a note)."""
+    check_dtype(got, case.dtype, f"your {what}", case.text(layers))
 
 
 # ---------------------------------------------------------------------------
@@ -265,7 +266,7 @@ def _split_pair(result, fn_name, pair):
 
 def _h_n_array(value, case):
     try:
-        return as_array(value, "the returned h_n")
+        return as_array(value, "the returned h_n", allow_list=True)
     except Fail:
         raise
     except Exception:  # e.g. a list of arrays of different shapes
@@ -307,6 +308,10 @@ def check_stacked_rnn_forward(fn, seed=0):
         x, Wxs, Whs, bs = _stacked_data(case, seed)
         result = _run(fn, "stacked_rnn_forward", case, _STACK_SHAPES, x, Wxs, Whs, bs)
         h_raw, h_n_raw = _split_pair(result, "stacked_rnn_forward", "(h, h_n)")
+        if (np.shape(h_raw) == (case.L, case.N, case.D) and np.shape(h_n_raw) == (case.N, case.T, case.D)
+                and (case.L, case.N) != (case.N, case.T)):
+            raise Fail("the pair is the wrong way round: return (h, h_n), the top layer's states (N, T, D) first "
+                       "and the last states (L, N, D) second", case.text())
         got = as_array(h_raw, "the returned h")
         want, want_n = stacked_rnn_forward(x, Wxs, Whs, bs)
         N, T, D = want.shape
@@ -361,6 +366,14 @@ def _bidirectional_faults(x, Wf, Uf, bf, Wb, Ub, bb):
          "input, x[:, ::-1], run the RNN, then flip its output back", cat(fwd, _layer(x, Wb, Ub, bb)[:, ::-1])),
         ("the feature axis was reversed (x[..., ::-1] or x[:, :, ::-1]); the backward direction reverses time, "
          "x[:, ::-1]", _maybe(lambda: cat(fwd, _layer(x[:, :, ::-1], Wb, Ub, bb)))),
+        ("`np.flip` without an axis reverses every axis — batch, time and features — not only time: write "
+         "np.flip(x, axis=1) (or x[:, ::-1]), and flip the backward output back the same way",
+         _maybe(lambda: cat(fwd, np.flip(_layer(np.flip(x), Wb, Ub, bb))))),
+        ("`np.flip` without an axis reverses every axis — batch, time and features — not only time: write "
+         "np.flip(x, axis=1) (or x[:, ::-1]) for the input",
+         _maybe(lambda: cat(fwd, _layer(np.flip(x), Wb, Ub, bb)[:, ::-1]))),
+        ("`np.flip` without an axis reverses every axis of the backward output — batch, time and features — not "
+         "only time: flip it back with np.flip(h_b, axis=1) (or h_b[:, ::-1])", cat(fwd, np.flip(rev))),
         ("the backward direction uses the forward weights: it has its own Wx_b, Wh_b and b_b",
          cat(fwd, _layer(x[:, ::-1], Wf, Uf, bf)[:, ::-1])),
         ("the forward direction uses the backward weights: it uses Wx_f, Wh_f and b_f",
@@ -406,7 +419,7 @@ def check_bidirectional_rnn_forward(fn, seed=0):
                            f"concatenated: (N, T, 2D) = {fmt_shape(want.shape)}", tell)
             raise Fail(describe_shape_mismatch(got.shape, want.shape, ("N", "T", "2D")), tell)
         _verdict(got, want, case, faults, "h", layers=False)
-        _dtype_note(got, case, notes, "h")
+        _dtype_note(got, case, notes, "h", layers=False)
     msg = (f"bidirectional_rnn_forward matches the library's bidirectional RNN (torch.nn.RNN with "
            f"bidirectional=True) on {len(BIDIRECTIONAL_CASES)} cases (N = 1, T = 1, d ≠ D, float32, large "
            f"inputs): the backward states are re-reversed, so h[:, t] = [forward h_t, backward h_t].")

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..gru import gru_step_forward
 from ..lstm import lstm_step_forward
-from ._run import Fail, as_array, call, close, describe_shape_mismatch, fmt_shape, worst_mismatch
+from ._run import Fail, as_array, call, check_dtype, close, describe_shape_mismatch, fmt_shape, worst_mismatch
 
 
 class Case(NamedTuple):
@@ -69,7 +69,7 @@ def _sigmoid(a):
     return 0.5 * (1 + np.tanh(0.5 * a))
 
 
-_ACT = {"sigmoid": _sigmoid, "tanh": np.tanh}
+_ACT = {"sigmoid": _sigmoid, "tanh": np.tanh, "tanh twice": lambda a: np.tanh(np.tanh(a))}
 
 
 def _blocks(a, order, names):
@@ -109,12 +109,14 @@ def _outputs(result, fn_name, names):
 
 
 def _dtype_note(got, case, notes, what):
-    if np.dtype(case.dtype) == np.float32 and got.dtype != np.float32:
-        notes.add(f"for float32 inputs {what} came back as {got.dtype}; the library keeps float32 end to end")
+    """A float64 result for float32 inputs is a fault (it used to pass with a note)."""
+    check_dtype(got, case.dtype, f"your {what}", case.text())
 
 
 def _diagnose(gots, wants, faults, case, names):
     """Fail with the fault whose outputs all match gots; faults: [(message, [outputs])]."""
+    for g, name in zip(gots, names):
+        check_dtype(g, case.dtype, f"your {name}", case.text(), lower_only=True)
     if all(close(g, w, case.dtype) for g, w in zip(gots, wants)):
         return
     for g, w, name in zip(gots, wants, names):
@@ -159,18 +161,19 @@ _LSTM_ORDERS = {
 
 
 def _lstm(x, h, c, Wx, Wh, b_ih, b_hh, order="ifgo", g_act="tanh", gate_act="sigmoid", c_rule="right",
-          h_rule="right", bias="both", use_h=True):
+          h_rule="right", bias="both", use_h=True, forget_shift=0.0):
     """One LSTM step with one thing changed; returns [h_next, c_next]."""
     with np.errstate(all="ignore"):
         a = x @ Wx.T + (h @ Wh.T if use_h else 0)
         a = a + (b_ih if bias in ("both", "ih") else 0) + (b_hh if bias in ("both", "hh") else 0)
         blk = _blocks(a, order, "ifgo")
+        blk["f"] = blk["f"] + forget_shift
         i, f, o = (_ACT[gate_act](blk[k]) for k in "ifo")
         g = _ACT[g_act](blk["g"])
         c_next = {"right": f * c + i * g, "no_forget": c + i * g, "no_prev": i * g,
                   "no_input": f * c + g}[c_rule]
         h_next = {"right": o * np.tanh(c_next), "no_tanh": o * c_next, "old_c": o * np.tanh(c),
-                  "tanh_outside": np.tanh(o * c_next)}[h_rule]
+                  "tanh_outside": np.tanh(o * c_next), "tanh_twice": o * np.tanh(np.tanh(c_next))}[h_rule]
     return [h_next, c_next]
 
 
@@ -202,6 +205,14 @@ def _lstm_faults(args):
         ("both biases are missing: the pre-activation is x_t Wx^T + b_ih + h_prev Wh^T + b_hh", v(bias="none")),
         ("`h_prev` is ignored: the gates read the previous hidden state through `h_prev @ Wh.T`",
          v(use_h=False)),
+        ("your forget gate's pre-activation is shifted by +1 (TensorFlow's forget_bias=1.0, or Keras's "
+         "unit_forget_bias); in PyTorch's and this book's cell the forget gate is sigmoid(a_f) with nothing added: "
+         "its bias lives in b_ih and b_hh", v(forget_shift=1.0)),
+        ("your forget gate's pre-activation is shifted by -1; the forget gate is sigmoid(a_f) with nothing "
+         "added: its bias lives in b_ih and b_hh", v(forget_shift=-1.0)),
+        ("tanh is applied twice to the candidate, tanh(tanh(a_g)): g = tanh(a_g), once", v(g_act="tanh twice")),
+        ("tanh is applied twice in h_next, o * tanh(tanh(c_next)): h_next = o * tanh(c_next), once",
+         v(h_rule="tanh_twice")),
     ] + _order_faults("ifgo", _LSTM_ORDERS, v)
 
 
@@ -260,8 +271,9 @@ def _gru(x, h, Wx, Wh, b_ih, b_hh, order="rzn", reset="pytorch", mix="pytorch", 
             "before_matmul": (r * hh) @ W["n"] + b["n"],
             "before_matmul_no_bhn": (r * hh) @ W["n"],
             "none": hh @ W["n"] + b["n"],
+            "whole": r * (gx["n"] + hh @ W["n"] + b["n"]),
         }[reset]
-        n = _ACT[n_act](gx["n"] + inner)
+        n = _ACT[n_act](inner if reset == "whole" else gx["n"] + inner)
         h_next = {"pytorch": (1 - z) * n + z * h, "swapped": z * n + (1 - z) * h, "no_h": (1 - z) * n,
                   "no_z": n}[mix]
     return [h_next]
@@ -285,6 +297,8 @@ def _gru_faults(args):
          v(reset="before_matmul_no_bhn", bias="ih")),
         ("the reset gate is not used: n = tanh(x_t W_in^T + b_in + r * (h_prev W_hn^T + b_hn)) — r decides how "
          "much of the old state enters the candidate", v(reset="none")),
+        ("the reset gate multiplies the whole pre-activation of n, input part included; it scales only the "
+         "hidden part: n = tanh(x_t W_in^T + b_in + r * (h_prev W_hn^T + b_hn))", v(reset="whole")),
         ("the update gate works the wrong way round, z and 1 - z are swapped: in PyTorch's form z keeps the old "
          "state, h_next = (1 - z) * n + z * h_prev. Some texts (Chung et al., 2014) write the mirror image; "
          "with the same weights it is a different network", v(mix="swapped")),

@@ -19,8 +19,7 @@ import numpy as np
 
 from ..optim import clip_grad_norm
 
-from ._run import (Fail, NotAttempted, as_array, call, close, describe_shape_mismatch, fmt_shape, last_line,
-                   where_in_learner_code, worst_mismatch)
+from ._run import Fail, as_array, call, close, describe_shape_mismatch, fmt_shape, guarded, worst_mismatch
 
 # -- concept: how much gradient is left after k steps --------------------------------
 
@@ -96,6 +95,12 @@ def check_orthogonal_init(fn):
             if D > 1 and np.allclose(np.triu(Q), Q):
                 raise Fail("the matrix is upper triangular: that is R of the QR decomposition; return Q",
                            f"case: D = {D}")
+            G = np.random.default_rng(D).standard_normal((D, D))
+            scale = float(np.sum(Q * G) / np.sum(G * G))
+            if scale != 0 and np.allclose(Q, scale * G):
+                raise Fail(f"the matrix is the Gaussian draw itself{'' if np.isclose(scale, 1) else ' (scaled)'}: "
+                           f"a Gaussian matrix is not orthogonal by itself (Q^T Q differs from I by up to "
+                           f"{err:.3g}); orthogonalise it with `np.linalg.qr` and return Q", f"case: D = {D}")
             raise Fail(f"Q^T Q is not the identity (largest difference {err:.3g}): a Gaussian matrix is not "
                        f"orthogonal by itself; orthogonalise it with `np.linalg.qr`", f"case: D = {D}")
     # reproducible with the generator it was given, and random across generators
@@ -113,16 +118,28 @@ def check_orthogonal_init(fn):
         raise Fail("generators with different seeds gave the same matrix: draw with the `rng` you are given, not "
                    "with a fixed seed")
     # uniform over orthogonal matrices: no direction is preferred, so the diagonal averages to 0
-    diag = np.array([np.diag(as_array(call(fn, 4, np.random.default_rng(1000 + i))[0], "Q")) for i in range(200)])
+    draws = np.array([as_array(call(fn, 4, np.random.default_rng(1000 + i))[0], "Q") for i in range(200)])
+    if np.allclose(draws, np.swapaxes(draws, 1, 2), atol=1e-8):
+        raise Fail("every draw is symmetric (Q = Q^T): that is one reflection, such as a Householder matrix "
+                   "I - 2 v v^T / (v^T v) — orthogonal, but it only flips one direction and leaves the others; "
+                   "take Q from `np.linalg.qr` of a Gaussian matrix, which can turn every direction")
+    diag = draws[:, np.arange(4), np.arange(4)]
     mean = float(diag.mean())
     if abs(mean) > 0.15:
         raise Fail(f"over 200 draws the diagonal of Q averages {mean:.2f}, not about 0: `np.linalg.qr` does not "
                    f"make R's diagonal positive (each sign follows from the matrix), which biases Q; multiply "
                    f"column j of Q by the sign of R[j, j] (`Q * np.sign(np.diag(R))`), as torch.nn.init.orthogonal_ "
                    f"does")
+    signs = np.sign(np.linalg.det(draws))
+    if np.all(signs > 0) or np.all(signs < 0):
+        kind = ("rotations (determinant +1); reflections (determinant -1) never appear" if signs[0] > 0 else
+                "reflections (determinant -1); rotations (determinant +1) never appear")
+        raise Fail(f"over 200 draws every matrix is one of the {kind}. A uniformly random orthogonal matrix is "
+                   f"each half of the time: do not force the sign of the determinant, and fix the signs with "
+                   f"the diagonal of R, `Q * np.sign(np.diag(R))`")
     return ("orthogonal_init is right: Q^T Q = I for D = 3, 16 and 1, the same matrix for the same generator, a "
             "different one for another, and no preferred direction over 200 draws (the diagonal averages about "
-            "0).")
+            "0), with rotations and reflections both drawn.")
 
 
 # ---------------------------------------------------------------------------
@@ -172,12 +189,7 @@ def _call_in_place(fn, grads, max_norm):
     """
     arrays = [g.copy() for g in grads]
     passed = list(arrays)
-    try:
-        result = fn(passed, max_norm)
-    except NotImplementedError:
-        raise NotAttempted() from None
-    except Exception as exc:  # the learner's code failed: show its last line, never raise
-        raise Fail(f"your function raised an exception: {last_line(exc)}", *where_in_learner_code(exc)) from None
+    result = guarded(fn, passed, max_norm)  # the time limit, captured prints, exceptions as a Fail
     return result, arrays, passed
 
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import rnn as ref
-from ._run import Fail, as_array, call, close, describe_shape_mismatch, fmt_shape, worst_mismatch
+from ._run import Fail, as_array, call, check_dtype, close, describe_shape_mismatch, fmt_shape, worst_mismatch
 
 
 class Case(NamedTuple):
@@ -30,7 +30,8 @@ class Case(NamedTuple):
     def text(self):
         dt = np.dtype(self.dtype).name
         extra = ", large pre-activations" if self.scale > 5 else ""
-        return (f"case: N={self.N}, T={self.T}, d={self.d}, D={self.D}, {dt}, "
+        steps = "" if self.T is None else f", T={self.T}"  # a single-step case has no T
+        return (f"case: N={self.N}{steps}, d={self.d}, D={self.D}, {dt}, "
                 f"nonlinearity={self.nonlinearity!r}{extra}")
 
 
@@ -64,8 +65,9 @@ _F = {
 }
 
 
-def _first(result, fn_name, pair):
-    """The learner's first output, from the (out, cache) pair the signature asks for."""
+def _first(result, fn_name, pair, shape=None):
+    """The learner's first output, from the (out, cache) pair the signature asks for; shape: the output's
+    expected shape, to recognise the pair returned the other way round."""
     if result is None:
         raise Fail(f"{fn_name} returned None — did you forget `return {pair}`?")
     if isinstance(result, np.ndarray):
@@ -74,11 +76,17 @@ def _first(result, fn_name, pair):
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         raise Fail(f"{fn_name} must return the pair {pair}, got {type(result).__name__}"
                    + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else ""))
-    return result[0]
+    first, second = result
+    if (shape is not None and isinstance(second, np.ndarray) and second.shape == tuple(shape)
+            and not (isinstance(first, np.ndarray) and first.shape == tuple(shape))):
+        raise Fail(f"the pair is the wrong way round: return {pair}, the {pair[1:].split(',')[0]} first and "
+                   f"the cache second")
+    return first
 
 
 def _verdict(got, want, dtype, case, faults, what):
     """Fail with the best diagnosis if got != want; faults is [(message, candidate)]."""
+    check_dtype(got, dtype, what, case.text(), lower_only=True)
     if close(got, want, dtype):
         return
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
@@ -92,9 +100,8 @@ def _verdict(got, want, dtype, case, faults, what):
 
 
 def _check_dtype(got, case, notes, what):
-    if np.dtype(case.dtype) == np.float32 and got.dtype != np.float32:
-        notes.add(f"for float32 inputs {what} came back as {got.dtype}; the library keeps "
-                  f"float32 end to end (check for float64 buffers such as np.zeros without dtype=)")
+    """A float64 result for float32 inputs is a fault (it used to pass with a note)."""
+    check_dtype(got, case.dtype, what, case.text())
 
 
 def _run(fn, fn_name, case, *args, **kwargs):
@@ -109,8 +116,9 @@ def _run(fn, fn_name, case, *args, **kwargs):
     return result
 
 
-def _passed(fn_name, notes, extra=""):
-    msg = f"{fn_name} matches the reference on {len(CASES)} cases (N = 1, T = 1, d ≠ D, float32, relu, " \
+def _passed(fn_name, notes, extra="", steps=True):
+    T = ", T = 1" if steps else ""
+    msg = f"{fn_name} matches the reference on {len(CASES)} cases (N = 1{T}, d ≠ D, float32, relu, " \
           f"large pre-activations){extra}."
     return msg + (" Note: " + " ".join(sorted(notes)) if notes else "")
 
@@ -120,55 +128,74 @@ def _passed(fn_name, notes, extra=""):
 # ---------------------------------------------------------------------------
 
 
-def _step_faults(x, h, Wx, Wh, b, nl, want_nl_text):
-    """(message, output) for the usual mistakes in one step."""
+def _step_variants(Wx, Wh, b, nl):
+    """[(message, step)]: the usual mistakes in one step, each as a function of (x_t, h_prev).
+
+    step is None when the mistake cannot be told apart (or computed) for these shapes.
+    """
     f = _F[nl]
+    square = Wx.shape[0] == Wx.shape[1]  # d == D: a transposed or swapped weight gives numbers, not a crash
+    variants = [
+        ("`h_prev` is multiplied by `Wh` instead of `Wh.T`: Wh is stored as (D, D) like the note's "
+         "W_h, so the batch form is `h_prev @ Wh.T`", lambda xt, h: f(xt @ Wx.T + h @ Wh + b)),
+        ("the input weight looks transposed: Wx is stored as (D, d) like the note's W_x, so the "
+         "batch form is `x_t @ Wx.T` (the two only coincide when d = D)",
+         (lambda xt, h: f(xt @ Wx + h @ Wh.T + b)) if square else None),
+        ("both weights look transposed: with Wx (D, d) and Wh (D, D) the batch form is "
+         "`x_t @ Wx.T + h_prev @ Wh.T + b`", (lambda xt, h: f(xt @ Wx + h @ Wh + b)) if square else None),
+        ("Wx and Wh are swapped: `x_t` goes through Wx (D, d) and `h_prev` through Wh (D, D), "
+         "`x_t @ Wx.T + h_prev @ Wh.T + b` (with d = D both products fit either way)",
+         (lambda xt, h: f(xt @ Wh.T + h @ Wx.T + b)) if square else None),
+        ("`x_t` is multiplied by `Wh`: the input has its own weight, `x_t @ Wx.T`; Wh is for `h_prev`",
+         (lambda xt, h: f(xt @ Wh.T + h @ Wh.T + b)) if square else None),
+        ("`h_prev` is multiplied by `Wx`: the previous state has its own weight, `h_prev @ Wh.T`",
+         (lambda xt, h: f(xt @ Wx.T + h @ Wx.T + b)) if square else None),
+        ("the bias `b` is missing", lambda xt, h: f(xt @ Wx.T + h @ Wh.T)),
+        ("`h_prev` is ignored: the new state must depend on the previous one through "
+         "`h_prev @ Wh.T`", lambda xt, h: f(xt @ Wx.T + b)),
+        ("`x_t` is ignored: the input enters through `x_t @ Wx.T`", lambda xt, h: f(h @ Wh.T + b)),
+        ("the bias is added twice", lambda xt, h: f(xt @ Wx.T + h @ Wh.T + 2 * b)),
+        (f"{nl} is applied twice: h_next = {nl}(a) once, with a = x_t @ Wx.T + h_prev @ Wh.T + b",
+         lambda xt, h: f(f(xt @ Wx.T + h @ Wh.T + b))),
+        ("the bias is added after the nonlinearity: h_next = f(x_t @ Wx.T + h_prev @ Wh.T + b), the bias "
+         "inside f", lambda xt, h: f(xt @ Wx.T + h @ Wh.T) + b),
+    ]
+    for other in ("tanh", "relu", "sigmoid", "identity"):
+        if other == nl:
+            continue
+        if other in ("tanh", "relu"):
+            msg = (f"wrong nonlinearity: this case asks for nonlinearity={nl!r} but the result is "
+                   f"{other} — use the `nonlinearity` argument")
+        elif other == "identity":
+            msg = "the nonlinearity is missing: the result is the pre-activation itself; apply f"
+        else:
+            msg = f"wrong nonlinearity: that is a sigmoid; the RNN cell uses {nl}"
+        variants.append((msg, lambda xt, h, g=_F[other]: g(xt @ Wx.T + h @ Wh.T + b)))
+    return variants
+
+
+def _step_faults(x, h, Wx, Wh, b, nl):
+    """(message, output) for the usual mistakes in one step."""
     with np.errstate(all="ignore"):
-        faults = [
-            ("`h_prev` is multiplied by `Wh` instead of `Wh.T`: Wh is stored as (D, D) like the note's "
-             "W_h, so the batch form is `h_prev @ Wh.T`", f(x @ Wx.T + h @ Wh + b)),
-            ("the input weight looks transposed: Wx is stored as (D, d) like the note's W_x, so the "
-             "batch form is `x_t @ Wx.T` (the two only coincide when d = D)",
-             f(x @ Wx + h @ Wh.T + b) if Wx.shape[0] == Wx.shape[1] else None),
-            ("both weights look transposed: with Wx (D, d) and Wh (D, D) the batch form is "
-             "`x_t @ Wx.T + h_prev @ Wh.T + b`",
-             f(x @ Wx + h @ Wh + b) if Wx.shape[0] == Wx.shape[1] else None),
-            ("the bias `b` is missing", f(x @ Wx.T + h @ Wh.T)),
-            ("`h_prev` is ignored: the new state must depend on the previous one through "
-             "`h_prev @ Wh.T`", f(x @ Wx.T + b)),
-            ("`x_t` is ignored: the input enters through `x_t @ Wx.T`", f(h @ Wh.T + b)),
-            ("the bias is added twice", f(x @ Wx.T + h @ Wh.T + 2 * b)),
-        ]
-        a = x @ Wx.T + h @ Wh.T + b
-        for other in ("tanh", "relu", "sigmoid", "identity"):
-            if other == nl:
-                continue
-            if other in ("tanh", "relu"):
-                msg = (f"wrong nonlinearity: this case asks for nonlinearity={nl!r} but the result is "
-                       f"{other} — use the `nonlinearity` argument")
-            elif other == "identity":
-                msg = "the nonlinearity is missing: the result is the pre-activation itself; apply f"
-            else:
-                msg = f"wrong nonlinearity: that is a sigmoid; the RNN cell uses {want_nl_text}"
-            faults.append((msg, _F[other](a)))
-    return faults
+        return [(message, None if step is None else step(x, h)) for message, step in _step_variants(Wx, Wh, b, nl)]
 
 
 def check_rnn_step_forward(fn, seed=0):
     notes = set()
     for case in CASES:
         data = _data(case, seed)
+        case = case._replace(T=None)  # one step: the case text names no T
         x, h, Wx, Wh, b = data["x"][:, 0], data["h0"], data["Wx"], data["Wh"], data["b"]
         kwargs = {} if case.nonlinearity == "tanh" else {"nonlinearity": case.nonlinearity}
         result = _run(fn, "rnn_step_forward", case, x, h, Wx, Wh, b, **kwargs)
-        got = as_array(_first(result, "rnn_step_forward", "(h_next, cache)"), "h_next")
+        got = as_array(_first(result, "rnn_step_forward", "(h_next, cache)", (case.N, case.D)), "h_next")
         if got.shape != (case.N, case.D):
             raise Fail(describe_shape_mismatch(got.shape, (case.N, case.D), ("N", "D")), case.text())
         want, _ = ref.rnn_step_forward(x, h, Wx, Wh, b, case.nonlinearity)
         _verdict(got, want, case.dtype, case,
-                 _step_faults(x, h, Wx, Wh, b, case.nonlinearity, f"{case.nonlinearity}"), "h_next")
+                 _step_faults(x, h, Wx, Wh, b, case.nonlinearity), "h_next")
         _check_dtype(got, case, notes, "h_next")
-    return _passed("rnn_step_forward", notes)
+    return _passed("rnn_step_forward", notes, steps=False)
 
 
 def _explain_crash(fail, case):
@@ -217,31 +244,10 @@ def _forward_faults(x, h0, Wx, Wh, b, nl, want):
             ("the sequence is read back to front and stored in that order: loop t = 0, 1, ..., T-1",
              _loop(x[:, ::-1], h0, good)),
         ]
-        step_faults = _step_faults(x[:, 0], h0, Wx, Wh, b, nl, nl)  # messages only
-        for (message, _), alt in zip(step_faults, _alt_steps(Wx, Wh, b, nl)):
-            if alt is not None:
-                faults.append(("in each step, " + message, _loop(x, h0, alt)))
+        for message, step in _step_variants(Wx, Wh, b, nl):
+            if step is not None:
+                faults.append(("in each step, " + message, _loop(x, h0, step)))
     return faults
-
-
-def _alt_steps(Wx, Wh, b, nl):
-    """The faulty steps of _step_faults, in the same order, as functions of (x_t, h)."""
-    f = _F[nl]
-    square = Wx.shape[0] == Wx.shape[1]
-    steps = [
-        lambda xt, h: f(xt @ Wx.T + h @ Wh + b),
-        (lambda xt, h: f(xt @ Wx + h @ Wh.T + b)) if square else None,
-        (lambda xt, h: f(xt @ Wx + h @ Wh + b)) if square else None,
-        lambda xt, h: f(xt @ Wx.T + h @ Wh.T),
-        lambda xt, h: f(xt @ Wx.T + b),
-        lambda xt, h: f(h @ Wh.T + b),
-        lambda xt, h: f(xt @ Wx.T + h @ Wh.T + 2 * b),
-    ]
-    for other in ("tanh", "relu", "sigmoid", "identity"):
-        if other != nl:
-            g = _F[other]
-            steps.append(lambda xt, h, g=g: g(xt @ Wx.T + h @ Wh.T + b))
-    return steps
 
 
 def check_rnn_forward(fn, seed=0):
@@ -251,25 +257,30 @@ def check_rnn_forward(fn, seed=0):
         kwargs = {} if case.nonlinearity == "tanh" else {"nonlinearity": case.nonlinearity}
         result = _run(fn, "rnn_forward", case, data["x"], data["h0"], data["Wx"], data["Wh"], data["b"],
                       **kwargs)
-        got = as_array(_first(result, "rnn_forward", "(h, cache)"), "h")
+        got = as_array(_first(result, "rnn_forward", "(h, cache)", (case.N, case.T, case.D)), "h")
         want, _ = ref.rnn_forward(data["x"], data["h0"], data["Wx"], data["Wh"], data["b"], case.nonlinearity)
         _forward_shape(got, want, data["h0"], case)
         _verdict(got, want, case.dtype, case,
                  _forward_faults(data["x"], data["h0"], data["Wx"], data["Wh"], data["b"],
                                  case.nonlinearity, want), "h")
         _check_dtype(got, case, notes, "h")
-    # h0=None must mean zeros.
-    case = CASES[1]
-    data = _data(case, seed)
-    try:
-        result, _ = call(fn, data["x"], None, data["Wx"], data["Wh"], data["b"])
-    except Fail as fail:
-        raise Fail("with h0=None (which means: start from zeros) " + fail.message, *fail.details) from None
-    got = as_array(_first(result, "rnn_forward", "(h, cache)"), "h")
-    want, _ = ref.rnn_forward(data["x"], None, data["Wx"], data["Wh"], data["b"])
-    if not close(got, want, case.dtype):
-        raise Fail("with h0=None the first step must start from zeros of shape (N, D)",
-                   worst_mismatch(got, want) if got.shape == want.shape else fmt_shape(got.shape))
+    # h0=None must mean zeros, of the inputs' dtype: the learner allocates the state here, and
+    # np.zeros((N, D)) without dtype= would turn float32 inputs into float64 states.
+    for case in (CASES[1], CASES[3]):
+        data = _data(case, seed)
+        try:
+            result, _ = call(fn, data["x"], None, data["Wx"], data["Wh"], data["b"])
+        except Fail as fail:
+            raise Fail("with h0=None (which means: start from zeros) " + fail.message, *fail.details,
+                       case.text()) from None
+        got = as_array(_first(result, "rnn_forward", "(h, cache)"), "h")
+        want, _ = ref.rnn_forward(data["x"], None, data["Wx"], data["Wh"], data["b"])
+        if got.shape != want.shape or not close(got, want, case.dtype):
+            raise Fail("with h0=None the first step must start from zeros of shape (N, D)",
+                       worst_mismatch(got, want) if got.shape == want.shape else fmt_shape(got.shape), case.text())
+        check_dtype(got, case.dtype, "h", "with h0=None", case.text(),
+                    buffer="with h0=None your state starts as np.zeros((N, D)), which is float64 without "
+                           "`dtype=`; make it np.zeros((N, D), dtype=x.dtype)")
     return _passed("rnn_forward", notes, ", and h0=None starts from zeros")
 
 
@@ -307,9 +318,11 @@ def _step_backward_faults(dh, c):
     with np.errstate(all="ignore"):
         no_deriv = dh
         tanh_twice = dh * (1 - np.tanh(h) ** 2)
+    missing = (_RELU_MASK if c.nonlinearity == "relu" else
+               "the derivative of the nonlinearity is missing: multiply dh_next by f'(a) first "
+               "(for tanh, 1 - h_next**2) to get da")
     local = {
-        "the derivative of the nonlinearity is missing: multiply dh_next by f'(a) first "
-        "(for tanh, 1 - h_next**2) to get da": no_deriv,
+        missing: no_deriv,
         "tanh is applied twice in the derivative: h_next already is tanh(a), so f'(a) = 1 - h_next**2, "
         "not 1 - np.tanh(h_next)**2": tanh_twice if c.nonlinearity == "tanh" else None,
     }
@@ -324,6 +337,17 @@ def _step_backward_faults(dh, c):
         faults["db"].append((message, da_bad.sum(0)))
     faults["dh_prev"].append(("dh_prev uses Wh transposed: the forward pass has h_prev @ Wh.T, so the "
                               "gradient is `da @ Wh`", da @ c.Wh.T))
+    square = c.Wx.shape[0] == c.Wx.shape[1]
+    faults["dx_t"].append(("dx_t uses Wx transposed: the forward pass has x_t @ Wx.T, so the gradient is "
+                           "`da @ Wx`", da @ c.Wx.T if square else None))
+    faults["dx_t"].append(("dx_t goes through Wh: the input's gradient flows back through its own weight, "
+                           "`dx_t = da @ Wx`", da @ c.Wh if square else None))
+    faults["dh_prev"].append(("dh_prev goes through Wx: the previous state's gradient flows back through Wh, "
+                              "`dh_prev = da @ Wh`", da @ c.Wx if square else None))
+    faults["dWx"].append(("dWx uses h_prev where the forward pass used x_t: dWx = da.T @ x_t",
+                          da.T @ c.h_prev if square else None))
+    faults["dWh"].append(("dWh uses x_t where the forward pass used h_prev: dWh = da.T @ h_prev",
+                          da.T @ c.x_t if square else None))
     faults["dWh"].append(("dWh uses h_next where the forward pass used h_prev: dWh = da.T @ h_prev",
                           da.T @ h))
     faults["dWh"].append(("dWh is transposed: it must have Wh's orientation, dWh = da.T @ h_prev",
@@ -335,19 +359,25 @@ def _step_backward_faults(dh, c):
     return faults
 
 
+_RELU_MASK = ("for relu, da is dh_next unchanged: the mask is missing, or written `h_next >= 0`, which holds "
+              "everywhere because relu's output is never negative; f'(a) is 1 only where h_next > 0, so "
+              "da = dh_next * (h_next > 0)")
+
+
 def check_rnn_step_backward(fn, seed=0):
     notes = set()
     for case in CASES:
         data = _data(case, seed)
         _, cache = ref.rnn_step_forward(data["x"][:, 0], data["h0"], data["Wx"], data["Wh"], data["b"],
                                         case.nonlinearity)
+        case = case._replace(T=None)  # one step: the case text names no T
         rng = np.random.default_rng([seed, 7, case.N, case.D])
         dh = rng.standard_normal((case.N, case.D)).astype(case.dtype)
         result = _run(fn, "rnn_step_backward", case, dh, cache)
         got = _grads(result, "rnn_step_backward", _GRAD_NAMES)
         want = dict(zip(_GRAD_NAMES, ref.rnn_step_backward(dh, cache)))
         _compare_grads(got, want, _step_backward_faults(dh, cache), case, notes, _GRAD_LETTERS, {})
-    return _passed("rnn_step_backward", notes)
+    return _passed("rnn_step_backward", notes, steps=False)
 
 
 def _grads(result, fn_name, names):
@@ -359,7 +389,23 @@ def _grads(result, fn_name, names):
     return {name: as_array(value, name) for name, value in zip(names, result)}
 
 
+def _wrong_order(got, want, dtype):
+    """The order the learner returned the gradients in, if it is a reordering of the right ones."""
+    names, order = list(want), []
+    for name in names:
+        g = got[name]
+        match = [m for m in names if m not in order and want[m].shape == g.shape and close(g, want[m], dtype)]
+        if not match:
+            return None
+        order.append(match[0])
+    return order if order != names else None
+
+
 def _compare_grads(got, want, faults, case, notes, letters, extra_shape_hints):
+    order = _wrong_order(got, want, case.dtype)
+    if order:
+        raise Fail(f"the gradients are right but returned in the wrong order, ({', '.join(order)}); return "
+                   f"({', '.join(want)})", case.text())
     for name, w in want.items():
         g = got[name]
         if g.shape != w.shape:
@@ -386,25 +432,44 @@ def _bptt_variants(dh, cache):
     x, hs, Wx, Wh, nl = cache.x, cache.hs, cache.Wx, cache.Wh, cache.nonlinearity
     T = x.shape[1]
 
-    def run(carry_on=True, accumulate=True, carry_uses_WhT=False):
+    def run(carry_on=True, accumulate=True, carry_uses_WhT=False, forward_in_time=False, deriv="right",
+            dWh_state=0, dh0="carry"):
         dx = np.zeros_like(x)
         dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wh.shape[0], dtype=Wh.dtype)
         carry = np.zeros_like(hs[0])
-        for t in range(T - 1, -1, -1):
+        total = carry
+        steps = range(T) if forward_in_time else range(T - 1, -1, -1)
+        for t in steps:
             total = dh[:, t] + (carry if carry_on else 0)
-            h = hs[t + 1]
-            da = total * ((1 - h * h) if nl == "tanh" else (h > 0))
+            h = hs[t + 1] if deriv != "h_prev" else hs[t]
+            if deriv == "none":
+                da = total
+            else:
+                da = total * ((1 - h * h) if nl == "tanh" else (h > 0))
             dx[:, t] = da @ Wx
             if accumulate:
                 dWx += da.T @ x[:, t]
-                dWh += da.T @ hs[t]
+                dWh += da.T @ hs[t + dWh_state]
                 db += da.sum(0)
-            elif t == 0:
+            elif t == (T - 1 if forward_in_time else 0):
                 dWx, dWh, db = da.T @ x[:, t], da.T @ hs[t], da.sum(0)
             carry = da @ (Wh.T if carry_uses_WhT else Wh)
-        return dict(zip(_SEQ_GRAD_NAMES, (dx, carry, dWx, dWh, db)))
+        first = {"carry": carry, "total": total}[dh0]
+        return dict(zip(_SEQ_GRAD_NAMES, (dx, first, dWx, dWh, db)))
 
     return {
+        "the loop runs forward in time: backpropagation through time starts at the last step, "
+        "`for t in reversed(range(T))`, because the gradient at h_t needs the one coming back from h_{t+1}":
+            run(forward_in_time=True),
+        (_RELU_MASK if nl == "relu" else
+         "the derivative of the nonlinearity is missing: at every step multiply the gradient reaching h_t by "
+         "f'(a_t) (for tanh, 1 - h_t**2) to get da"): run(deriv="none"),
+        "f'(a_t) is computed from the state before the step: at step t the derivative uses h_t = hs[t+1] "
+        "(the step's output), not h_{t-1}": run(deriv="h_prev"),
+        "dWh uses the step's output h_t where the forward pass used h_{t-1}: dWh += da.T @ h_{t-1}":
+            run(dWh_state=1),
+        "dh0 is the gradient reaching h_1 before it goes back through the first step: after the loop, "
+        "dh0 = da @ Wh for the first step's da": run(dh0="total"),
         "the gradient from h_{t+1} is missing: the gradient reaching h_t is dh[:, t] plus the gradient "
         "flowing back from h_{t+1} (carry it through the loop as dh_prev)": run(carry_on=False),
         "the weight gradients hold only one step's contribution: dWx, dWh and db must sum over all T "
@@ -437,6 +502,10 @@ def check_rnn_backward(fn, seed=0, forward=None):
         for message, grads in _bptt_variants(dh, lib_cache).items():
             for name in _SEQ_GRAD_NAMES:
                 faults[name].append((message, grads[name]))
+        if (np.asarray(got["dh0"]).shape == want["dh0"].shape and not np.any(got["dh0"])
+                and np.any(want["dh0"])):
+            raise Fail("dh0 is all zeros: the gradient does reach the initial state; it is what flows back "
+                       "from the first step, da @ Wh (the last carried gradient of the loop)", case.text())
         shape_hints = {("dx", (case.T, case.N, case.d)): "dx is time-major (T, N, d); return it batch-first, "
                                                         f"(N, T, d) = {fmt_shape(want['dx'].shape)}"}
         _compare_grads(got, want, faults, case, notes, _SEQ_LETTERS, shape_hints)
