@@ -37,6 +37,7 @@ from .. import rnn as _rnn
 # One checker module per topic, in the order of the chapters that place them.
 from . import data_exercises, chapter2, rnn_exercises, concepts, loss_exercises, deep_exercises
 from . import gradient_exercises, gated_exercises, charlm_exercises
+from ._depends import uses_sentence
 from ._result import FAILED, NOT_ATTEMPTED, PASSED, CheckResult, Hint
 from ._run import Fail, NotAttempted, collect_prints, is_stub, last_line
 
@@ -348,6 +349,7 @@ _REGISTRY = [
 
 #: Every exercise of the book, name -> Exercise (what check() and hint() look up).
 EXERCISES: dict[str, Exercise] = {ex.name: ex for ex in _REGISTRY}
+_IMPLEMENTATIONS = frozenset(ex.name for ex in _REGISTRY if ex.kind == "implementation")
 
 
 def check(name, answer, **context) -> CheckResult:
@@ -382,17 +384,20 @@ def check(name, answer, **context) -> CheckResult:
 
 
 def _run_checker(ex, name, answer, context):
+    # An answer that calls another exercise's function (rnn_forward calling rnn_step_forward) runs
+    # with whichever one the learner's notebook holds; the verdict says which that was.
+    uses = uses_sentence(answer, _IMPLEMENTATIONS - {name}, is_stub) if ex.kind == "implementation" else ""
     try:
         message = ex.checker(answer, **context)
     except NotAttempted:
         return CheckResult(name, ex.title, NOT_ATTEMPTED,
                            "not attempted yet: your function still raises NotImplementedError.")
     except Fail as fail:
-        return CheckResult(name, ex.title, FAILED, _sentence(fail.message), fail.details)
+        return CheckResult(name, ex.title, FAILED, _and(_sentence(fail.message), uses), fail.details)
     except Exception as exc:  # a checker must never crash on a learner's answer
         return CheckResult(name, ex.title, FAILED,
-                           _sentence(f"the check could not use your answer: {last_line(exc)}"))
-    return CheckResult(name, ex.title, PASSED, message)
+                           _and(_sentence(f"the check could not use your answer: {last_line(exc)}"), uses))
+    return CheckResult(name, ex.title, PASSED, _and(message, uses))
 
 
 def _a(noun):
@@ -443,6 +448,14 @@ def _unattempted(ex, answer):
 # Words that may open a message and are the book's names for things: never capitalised ("h_next", "db").
 _NAMES = {"h", "x", "db", "dx", "dh", "dh0", "ids", "lengths", "logits", "dlogits", "mask", "grads", "output",
           "loss", "rng", "seed", "temperature", "b", "r", "z", "n", "i", "f", "g", "o", "c", "q"}
+
+
+def _and(message, sentence):
+    """The message, then the sentence when there is one."""
+    if not sentence:
+        return message
+    message = message.strip()
+    return f"{message if message.endswith(('.', '?', '!')) else message + '.'} {sentence}"
 
 
 def _sentence(text):

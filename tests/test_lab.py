@@ -1,0 +1,224 @@
+"""The main Jupyter use, in a real browser: an exercise of chapter 3 in JupyterLab (issue 15 item 3).
+
+The test starts JupyterLab from the project's environment on 127.0.0.1 (a free
+port, a random token, its own temporary config, runtime, settings and workspace
+directories) over a temporary copy of chapter 3, so nothing in the repository
+changes. Headless Chromium, driven by Playwright, then does what a learner does:
+Run All (the learner's stub must survive it: the check reads "Not attempted
+yet"), type a wrong rnn_step_forward (the bias left out) into the exercise cell,
+run it and its check and read "Not yet" with the fault named, fix it, run both
+again and read "Correct".
+
+Skips, saying why, when Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from test_browser import CHROMIUM, CHROMIUM_ARGS
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTER = ROOT / "book" / "foundations" / "03_memory_cells.ipynb"
+STUB_MARK = "def rnn_step_forward("
+CHECK_CALL = 'check("rnn_step_forward", rnn_step_forward)'
+START_TIMEOUT_S = 90
+TIMEOUT_MS = 90_000
+
+WRONG = '''from rnn_course.exercises import check, hint
+
+def rnn_step_forward(x_t, h_prev, Wx, Wh, b, nonlinearity="tanh"):
+    a = x_t @ Wx.T + h_prev @ Wh.T                  # the bias is left out
+    h_next = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0)
+    return h_next, None
+'''
+RIGHT = WRONG.replace("h_prev @ Wh.T                  # the bias is left out", "h_prev @ Wh.T + b              # the bias added")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """(base URL, token) of a JupyterLab serving a temporary copy of chapter 3."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`")
+    pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (see requirements.txt)")
+    tmp = tmp_path_factory.mktemp("lab")
+    notebooks = tmp / "book"
+    notebooks.mkdir()
+    shutil.copy(CHAPTER, notebooks / CHAPTER.name)
+    env = dict(os.environ)
+    for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
+                     ("JUPYTERLAB_SETTINGS_DIR", "settings"), ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+                     ("IPYTHONDIR", "ipython")):
+        env[var] = str(tmp / sub)
+    # Every cell in the page, not only those in view (Lab's default windowing leaves the others
+    # out of the DOM), so that the test can find the exercise's cells by their text.
+    tracker = tmp / "settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}', encoding="utf-8")
+    news = tmp / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text('{"fetchNews": "false", "checkForUpdates": false}', encoding="utf-8")
+    # The kernel imports this checkout's rnn_course, with one BLAS thread as `make test` runs it.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["OPENBLAS_NUM_THREADS"] = "1"
+    port, token = _free_port(), uuid.uuid4().hex
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.token={token}",
+           "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+           f"--ServerApp.root_dir={notebooks}"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    log = open(tmp / "lab.log", "wb")
+    server = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail("JupyterLab did not start:\n" + (tmp / "lab.log").read_text(errors="replace")[-3000:])
+            time.sleep(0.5)
+        yield base, token, notebooks / CHAPTER.name
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(lab):
+    from playwright.sync_api import sync_playwright
+
+    base, token, _ = lab
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1400, "height": 1000})
+            context.set_default_timeout(TIMEOUT_MS)
+            page = context.new_page()
+            page.goto(f"{base}/lab/tree/{CHAPTER.name}?token={token}")
+            page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+            _wait_idle(page)
+            yield page
+        finally:
+            browser.close()
+
+
+def _accept_kernel_dialog(page) -> None:
+    """Lab sometimes asks which kernel to start, Python 3 chosen: accept, as a reader would."""
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
+    if dialog.count():
+        dialog.locator(".jp-mod-accept").click()
+
+
+def _wait_idle(page) -> None:
+    """Wait until the notebook's kernel is connected and idle, accepting the kernel dialog if asked."""
+    indicator = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while time.monotonic() < deadline:
+        _accept_kernel_dialog(page)
+        if indicator.count():
+            return
+        page.wait_for_timeout(250)
+    indicator.wait_for(timeout=1)
+
+
+def _cell(page, text):
+    """The code cell whose source contains `text` (there must be exactly one)."""
+    cells = page.locator(".jp-Notebook .jp-CodeCell").filter(
+        has=page.locator(".jp-InputArea-editor", has_text=text))
+    # Lab may leave cells out of view out of the page: scroll down from the top until it shows.
+    scroller = page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first
+    if not cells.count():
+        scroller.evaluate("e => e.scrollTo(0, 0)")
+    for _ in range(200):
+        if cells.count():
+            break
+        scroller.evaluate("e => e.scrollBy(0, 300)")
+        page.wait_for_timeout(50)
+    cells.first.scroll_into_view_if_needed()
+    assert cells.count() == 1, f"{cells.count()} code cells contain {text!r}"
+    return cells.first
+
+
+def _no_dialog(page) -> None:
+    """Fail with its text if JupyterLab shows a dialog: the test never expects one."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count():
+        pytest.fail("JupyterLab shows a dialog: " + " | ".join(dialog.first.inner_text().split("\n")))
+
+
+def _run_menu(page, item: str) -> None:
+    _no_dialog(page)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+
+
+def _type_and_run(page, code: str) -> None:
+    """Replace the exercise cell's code with `code`, then run it and the check cell below it."""
+    _no_dialog(page)
+    stub = _cell(page, STUB_MARK)
+    stub.locator(".cm-content").click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.insert_text(code)                # as a paste: no auto-indent, no auto-closed brackets
+    page.keyboard.press("Escape")                  # command mode, the cell still selected
+    page.keyboard.press("Shift+Enter")             # run it, select the check cell
+    page.keyboard.press("Shift+Enter")             # run the check
+    _wait_idle(page)
+
+
+def _check_output(page, expect: str) -> str:
+    out = _cell(page, CHECK_CALL).locator(".jp-OutputArea-output")
+    out.filter(has_text=expect).first.wait_for()
+    return out.first.inner_text()
+
+
+def test_run_all_then_a_wrong_and_a_right_answer(page, lab):
+    started = time.monotonic()
+    _run_menu(page, "Run All Cells")
+    _wait_idle(page)
+    text = _check_output(page, "Not attempted yet")
+    assert "Not attempted yet" in text, text       # Run All left the learner's stub in place
+
+    _type_and_run(page, WRONG)
+    text = _check_output(page, "Not yet")
+    assert "Not yet" in text and "bias" in text and "missing" in text, text
+
+    _type_and_run(page, RIGHT)
+    text = _check_output(page, "Correct")
+    assert "Correct" in text and "matches the reference" in text, text
+    print(f"JupyterLab exercise round trip: {time.monotonic() - started:.1f} s")
+
+    # The learner's code is what the notebook now holds (the copy, not the repository's chapter).
+    page.keyboard.press("ControlOrMeta+s")
+    _, _, copy = lab
+    deadline = time.monotonic() + 20
+    while "# the bias added" not in copy.read_text(encoding="utf-8") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "# the bias added" in copy.read_text(encoding="utf-8")
+    assert "# the bias added" not in CHAPTER.read_text(encoding="utf-8")
