@@ -6,8 +6,8 @@ Cells tagged ``skip-execution`` are left as they are, with their stored outputs:
 they are the long trainings that write a file under ``book/beyond/checkpoints/``,
 which the build (myst-nb) and the tests (nbval, where they are also tagged
 ``nbval-skip``) skip too. ``jupyter nbconvert --execute`` would run them, for
-minutes, and overwrite the committed file. To remake such a file, run its cell
-in Jupyter on purpose.
+minutes, and overwrite the committed file. To remake such a file, set
+``RETRAIN = True`` in its cell and run that cell in Jupyter.
 """
 
 from __future__ import annotations
