@@ -20,7 +20,7 @@ import numpy as np
 
 from .gru import GRU
 from .layers import Embedding, Linear
-from ._checks import as_float_array, check_bool, check_int_seed, is_number
+from ._checks import as_float_array, check_bool, check_float_dtype, check_int_seed, is_number
 from .losses import log_softmax, mse_loss, softmax_cross_entropy
 from .lstm import LSTM
 from .module import Module
@@ -29,7 +29,8 @@ from .rnn import RNN
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
 
 
-def make_recurrent(cell, input_size, hidden_size, num_layers=1, bidirectional=False, seed=None, gate_bias=0.0):
+def make_recurrent(cell, input_size, hidden_size, num_layers=1, bidirectional=False, seed=None, gate_bias=0.0,
+                   dtype=np.float64):
     """RNN, LSTM or GRU by name.
 
     Inputs:
@@ -37,7 +38,7 @@ def make_recurrent(cell, input_size, hidden_size, num_layers=1, bidirectional=Fa
     - cell: "rnn", "lstm" or "gru"
     - input_size: d, the size of each input vector
     - hidden_size: D, the size of the hidden state
-    - num_layers, bidirectional, seed: passed on to the module
+    - num_layers, bidirectional, seed, dtype: passed on to the module
     - gate_bias: g, a float added to a gate's bias (see below); 0 for "rnn"
 
     Returns the module, which maps x (N, T, d) to (output (N, T, dirs*D), h_n
@@ -65,7 +66,7 @@ def make_recurrent(cell, input_size, hidden_size, num_layers=1, bidirectional=Fa
         raise ValueError(f"make_recurrent: gate_bias={gate_bias!r} needs a gated cell ('lstm' or 'gru'); "
                          f"the plain RNN has no gate")
     return CELLS[cell](input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional, seed=seed,
-                       **options)
+                       dtype=dtype, **options)
 
 
 def _h(state):
@@ -111,16 +112,18 @@ class ManyToOneClassifier(Module):
     embedding -> (stacked, optionally bidirectional) RNN/LSTM/GRU -> the state
     after each sequence's last real token (both directions' final states when
     bidirectional) -> linear -> C scores. gate_bias: see ``make_recurrent``.
+    dtype: np.float64 (default) or np.float32, the dtype of every parameter and computation.
     """
 
     def __init__(self, vocab_size, embed_dim, hidden_size, num_classes, cell="gru", num_layers=1,
-                 bidirectional=False, seed=0, gate_bias=0.0):
+                 bidirectional=False, seed=0, gate_bias=0.0, dtype=np.float64):
         super().__init__()
         seed = check_int_seed(type(self).__name__, seed)
-        self.embed = Embedding(vocab_size, embed_dim, seed=seed)
+        dtype = check_float_dtype(type(self).__name__, dtype)
+        self.embed = Embedding(vocab_size, embed_dim, seed=seed, dtype=dtype)
         self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, bidirectional, seed=seed + 1,
-                                  gate_bias=gate_bias)
-        self.head = Linear(hidden_size * self.rnn.num_directions, num_classes, seed=seed + 2)
+                                  gate_bias=gate_bias, dtype=dtype)
+        self.head = Linear(hidden_size * self.rnn.num_directions, num_classes, seed=seed + 2, dtype=dtype)
 
     def forward(self, ids, lengths):
         """Class scores for a batch of padded sequences.
@@ -518,14 +521,18 @@ class Captioner(Module):
 
 
 class CharLM(Module):
-    """A character-level language model: ids (N, T) -> next-id scores (N, T, V)."""
+    """A character-level language model: ids (N, T) -> next-id scores (N, T, V).
 
-    def __init__(self, vocab_size, embed_dim, hidden_size, cell="gru", num_layers=1, seed=0):
+    dtype: np.float64 (default) or np.float32, the dtype of every parameter and computation.
+    """
+
+    def __init__(self, vocab_size, embed_dim, hidden_size, cell="gru", num_layers=1, seed=0, dtype=np.float64):
         super().__init__()
         seed = check_int_seed(type(self).__name__, seed)
-        self.embed = Embedding(vocab_size, embed_dim, seed=seed)
-        self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, seed=seed + 1)
-        self.head = Linear(hidden_size, vocab_size, seed=seed + 2)
+        dtype = check_float_dtype(type(self).__name__, dtype)
+        self.embed = Embedding(vocab_size, embed_dim, seed=seed, dtype=dtype)
+        self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, seed=seed + 1, dtype=dtype)
+        self.head = Linear(hidden_size, vocab_size, seed=seed + 2, dtype=dtype)
 
     def forward(self, ids, state=None):
         """Next-character scores at every step; also keeps the hidden states in ``self.hidden``.

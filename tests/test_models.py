@@ -234,3 +234,26 @@ def test_fit_refuses_a_loss_count_that_is_not_a_count():
 
     with pytest.raises(TypeError, match=r"model.loss_count must return a count \(an int >= 0\), got 2.5"):
         fit(Odd(4, 3, 4), (np.zeros((4, 2), dtype=int), np.zeros((4, 2), dtype=int)), quiet=True)
+
+
+@pytest.mark.parametrize("make, batch", [
+    (lambda dt: CharLM(6, 3, 4, dtype=dt), (np.ones((2, 5), int), np.ones((2, 5), int))),
+    (lambda dt: ManyToOneClassifier(6, 3, 4, 2, dtype=dt),
+     (np.ones((2, 5), int), np.array([5, 2]), np.array([0, 1]))),
+], ids=["CharLM", "ManyToOneClassifier"])
+def test_models_built_in_float32_compute_in_float32(make, batch):
+    m32, m64 = make(np.float32), make(np.float64)
+    assert {p.dtype for _, p, _ in m32.parameters()} == {np.dtype(np.float32)}
+    assert {g.dtype for _, _, g in m32.parameters()} == {np.dtype(np.float32)}
+    loss32, loss64 = m32.loss(*batch), m64.loss(*batch)
+    assert loss32 == pytest.approx(loss64, rel=1e-5)  # the same initial weights, rounded to float32
+    for (name, g32), (_, g64) in zip(((n, g) for n, _, g in m32.parameters()), ((n, g) for n, _, g in m64.parameters())):
+        np.testing.assert_allclose(g32, g64, rtol=1e-3, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("make", [lambda: CharLM(6, 3, 4, dtype="abc"),
+                                  lambda: ManyToOneClassifier(6, 3, 4, 2, dtype=np.int32)],
+                         ids=["CharLM", "ManyToOneClassifier"])
+def test_model_dtype_must_be_a_float_type(make):
+    with pytest.raises(TypeError, match=r"^(CharLM|ManyToOneClassifier): dtype must be a float type"):
+        make()
