@@ -75,8 +75,9 @@ c.Execute.interrupt_on_timeout = True
 
 
 def chapters(root: Path = ROOT) -> list[Path]:
-    """The chapter notebooks that hold an ``{exercise}``, sorted by path."""
-    return sorted(p for p in (root / "book").glob("*/*.ipynb") if "{exercise}" in p.read_text(encoding="utf-8"))
+    """The chapter notebooks that hold an ``{exercise}``, in the book's order (their stems are numbered)."""
+    return sorted((p for p in (root / "book").glob("*/*.ipynb") if "{exercise}" in p.read_text(encoding="utf-8")),
+                  key=lambda p: p.stem)
 
 
 def _kind(name: str) -> str:
