@@ -3,6 +3,8 @@
 #   make test   a clean -W book build, then every test, the chapter notebooks
 #               and the browser tests of the built book
 # Both create .venv and install requirements.txt into it first, when needed.
+# For instructors (README, "Instructor edition"):
+#   make assignments   the exercises as nbgrader assignments in _build/course
 
 PYTHON ?= python3
 VENV   := .venv
@@ -16,21 +18,23 @@ JB_STRICT := -W -n --keep-going
 # holds a hash of the library and its data, so a library change clears the cache.
 LIB_HASH_FILE := _build/.jupyter_cache/.rnn_course.sha256
 
-.PHONY: book test lab clean install bench help
+.PHONY: book test lab assignments clean install bench help
 
 # The chapters, tests and tasks multiply small matrices (D = 16 to 64), where
 # a multi-threaded BLAS only adds overhead, and 2 to 5 times more of it on a
 # shared machine (measured). One BLAS thread for them; `make bench`, which
 # times large sizes against PyTorch, keeps numpy's default.
-book test lab: export OPENBLAS_NUM_THREADS = 1
-book test lab: export OMP_NUM_THREADS = 1
-book test lab: export MKL_NUM_THREADS = 1
+book test lab assignments: export OPENBLAS_NUM_THREADS = 1
+book test lab assignments: export OMP_NUM_THREADS = 1
+book test lab assignments: export MKL_NUM_THREADS = 1
 
 help:
 	@echo "make book   build the HTML book (creates .venv on first use)"
 	@echo "make test   a clean -W book build, then the tests, the chapter notebooks (nbval) and the browser tests"
 	@echo "make lab    open JupyterLab on book/ in the project's environment;"
 	@echo "            LAB_ARGS passes options to it, e.g. make lab LAB_ARGS=--no-browser"
+	@echo "make assignments  for instructors: every chapter's exercises as an nbgrader assignment,"
+	@echo "            source and student release in _build/course (see the README)"
 	@echo "make bench  time the library against PyTorch when it is installed"
 	@echo "make clean  remove the build output and the execution cache"
 
@@ -92,6 +96,14 @@ lab-as-root = $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=book $(lab-as-root) $(LAB_ARGS)
+
+# make assignments: the instructor edition. scripts/make_assignments.py writes an nbgrader course
+# directory, _build/course: nbgrader_config.py, source/<chapter>/ (the chapters with nbgrader's cell
+# metadata and their solutions) and, by `nbgrader generate_assignment`, release/<chapter>/ (the student
+# copies, without solutions). The gradebook is _build/course/gradebook.db; run the other nbgrader
+# commands (autograde, export ...) from _build/course.
+assignments: $(STAMP)
+	$(BIN)/python scripts/make_assignments.py --course _build/course
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rnn.py

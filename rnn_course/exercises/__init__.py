@@ -16,12 +16,21 @@ by its last line, and a wrong answer gets a diagnosis in the book's letters.
 Every call of the learner's function is guarded (see ``_run.guarded``): a time
 limit of ``_run.TIME_LIMIT`` seconds, prints captured and shown capped after
 the check, and ``sys.exit()`` or ``KeyboardInterrupt`` turned into a sentence.
+
+For an autograder (the instructor edition, scripts/make_assignments.py) there is
+``grade``: the same ``check``, but it raises AssertionError unless the verdict is
+Correct, since nbgrader scores a tests cell by whether it raises. Two
+environment variables serve graded runs: RNN_COURSE_TIME_LIMIT (seconds per
+call of the learner's function, default 10) and RNN_COURSE_MAX_HINT (the
+highest hint level ``hint`` shows, default 3; 2 keeps the near-answers of
+level 3 out of a graded class, 0 turns hints off).
 """
 
 from __future__ import annotations
 
 import difflib
 import inspect
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -41,7 +50,7 @@ from ._depends import uses_sentence
 from ._result import FAILED, NOT_ATTEMPTED, PASSED, CheckResult, Hint
 from ._run import Fail, NotAttempted, collect_prints, is_stub, last_line
 
-__all__ = ["EXERCISES", "CheckResult", "Exercise", "check", "hint"]
+__all__ = ["EXERCISES", "CheckResult", "Exercise", "check", "grade", "hint"]
 
 
 @dataclass(frozen=True)
@@ -383,6 +392,31 @@ def check(name, answer, **context) -> CheckResult:
     return result
 
 
+def grade(name, answer, **context) -> CheckResult:
+    """``check`` for an autograder: returns the CheckResult when it is Correct, else raises AssertionError.
+
+    nbgrader scores a tests cell by whether it raises, so each graded check cell of the instructor
+    edition calls ``grade("name", answer)``. The verdict is check's, with one more rule: an
+    implementation answer that is the library's own function (``rnn_course.rnn_step_forward`` handed
+    in as the learner's) is not the learner's work and fails. The AssertionError's message is the
+    result's text: the verdict, the diagnosis and the evidence, as the learner sees them.
+    """
+    ex = _lookup(name)
+    result = check(name, answer, **context)
+    if result.passed and ex.kind == "implementation" and _is_library_code(answer):
+        result = CheckResult(name, ex.title, FAILED, _sentence(
+            f"your answer is the course library's own {getattr(answer, '__name__', 'function')} "
+            f"(from {answer.__module__}), not a function you wrote: this exercise asks you to write it"))
+    if not result.passed:
+        raise AssertionError(str(result))
+    return result
+
+
+def _is_library_code(answer):
+    module = getattr(answer, "__module__", None) or ""
+    return module == "rnn_course" or module.startswith("rnn_course.")
+
+
 def _run_checker(ex, name, answer, context):
     # An answer that calls another exercise's function (rnn_forward calling rnn_step_forward) runs
     # with whichever one the learner's notebook holds; the verdict says which that was.
@@ -428,7 +462,22 @@ def hint(name, level=1) -> Hint:
     if level not in range(1, len(ex.hints) + 1):
         raise ValueError(f"hint: level must be 1, 2 or 3, got {level!r}")
     level = int(level)
+    allowed = _max_hint()
+    if level > allowed:
+        last = f"; hint({name!r}, {allowed}) is the last one" if allowed else ""
+        return Hint(name, level, len(ex.hints), f"hints above level {allowed} are turned off for this "
+                                               f"graded assignment (by your instructor){last}.")
     return Hint(name, level, len(ex.hints), ex.hints[level - 1])
+
+
+def _max_hint():
+    """The highest hint level shown: RNN_COURSE_MAX_HINT (0 to 3) when set, else 3."""
+    text = os.environ.get("RNN_COURSE_MAX_HINT", "").strip()
+    if not text:
+        return 3
+    if not text.isdigit():
+        raise ValueError(f"RNN_COURSE_MAX_HINT must be a whole number from 0 to 3, got {text!r}")
+    return min(int(text), 3)
 
 
 def _lookup(name):

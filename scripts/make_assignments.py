@@ -1,0 +1,213 @@
+"""The instructor edition: the chapters' exercises as autograded nbgrader assignments (issue 18).
+
+    python scripts/make_assignments.py [--course DIR] [--chapters STEM ...] [--no-release]
+
+builds an nbgrader course directory (default ``_build/course/``):
+
+- ``nbgrader_config.py``: the course id, the gradebook (``gradebook.db`` in the
+  course directory) and the grading limits;
+- ``source/<stem>/<stem>.ipynb``: one assignment per chapter with exercises,
+  the chapter with its outputs cleared and nbgrader's cell metadata:
+
+  - each exercise's learner cell is an nbgrader *solution* cell: the book's stub,
+    kept verbatim, then the book's solution between ``### BEGIN SOLUTION`` and
+    ``### END SOLUTION``. The solution redefines the stub's names, so the
+    instructor's version runs Correct, and nbgrader, whose code stub is set to
+    nothing, cuts the region: the student's cell is the book's stub (plus the
+    empty line that nbgrader leaves where the region was);
+  - each check cell is a locked, autograded *tests* cell worth POINTS[kind]:
+    ``grade("name", answer)``, the learner's ``check`` that raises
+    AssertionError unless Correct (nbgrader scores a tests cell by whether it
+    raises). It imports ``grade`` itself, so a learner's cell that deletes or
+    shadows ``check`` cannot change a verdict, and nbgrader restores a locked
+    cell's source from the gradebook before it grades;
+  - the book's solution cells (the ``{solution}`` dropdown, and a gated
+    solution's cells from ``{solution-start}`` to ``{solution-end}``) are removed;
+- ``release/<stem>/<stem>.ipynb``: the student copies, made by
+  ``nbgrader generate_assignment`` (skipped with --no-release).
+
+The exercises are found by scripts/exercise_cells.py (``find_exercises``), the
+same parser that tests/test_solutions.py uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import copy
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from exercise_cells import find_exercises, read_notebook  # noqa: E402
+
+#: Points per exercise, by the registry's kind: writing a function is worth more than a concept question.
+POINTS = {"implementation": 2, "concept": 1}
+COURSE_ID = "rnn-course"
+#: Seconds a single cell may run during autograding before nbgrader interrupts the kernel and the cell
+#: counts as failed. The slowest chapter cell takes about 40 s on a laptop; a learner's function is stopped
+#: far sooner, after rnn_course.exercises' own TIME_LIMIT (10 s) per call.
+CELL_TIMEOUT = 300
+
+CONFIG = '''\
+# nbgrader configuration of the course directory, written by scripts/make_assignments.py.
+# See the README's "Instructor edition" section.
+c = get_config()  # noqa: F821
+
+c.CourseDirectory.course_id = {course_id!r}
+# The gradebook is nbgrader's default, gradebook.db in this directory (run nbgrader from here).
+# The student copy keeps the book's stub verbatim: nothing replaces a solution region.
+c.ClearSolutions.code_stub = {{"python": ""}}
+# A cell may run {timeout} s before nbgrader interrupts it and the cell scores 0; a learner's function
+# is stopped sooner by the checker's own time limit (RNN_COURSE_TIME_LIMIT, default 10 s per call).
+c.Execute.timeout = {timeout}
+c.Execute.interrupt_on_timeout = True
+
+# On JupyterHub, the exchange directory that release_assignment and collect share (a directory every
+# student can write to, e.g. on a shared volume), and the course id above:
+# c.Exchange.root = "/srv/nbgrader/exchange"
+'''
+
+
+def chapters(root: Path = ROOT) -> list[Path]:
+    """The chapter notebooks that hold an ``{exercise}``, in the book's order (their stems are numbered)."""
+    return sorted((p for p in (root / "book").glob("*/*.ipynb") if "{exercise}" in p.read_text(encoding="utf-8")),
+                  key=lambda p: p.stem)
+
+
+def _kind(name: str) -> str:
+    from rnn_course.exercises import EXERCISES
+    return EXERCISES[name].kind
+
+
+def _meta(**fields) -> dict:
+    return {"nbgrader": {"schema_version": 3, **fields}}
+
+
+def _grade_call(source: str, name: str) -> str:
+    """The check cell's source with its ``check(...)`` call turned into ``grade(...)`` and grade imported."""
+    tree = ast.parse(source)
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+             and n.func.id == "check" and n.args and isinstance(n.args[0], ast.Constant)
+             and n.args[0].value == name]
+    if len(calls) != 1:
+        raise ValueError(f"the check cell of {name!r} must call check({name!r}, ...) once:\n{source}")
+    func = calls[0].func
+    lines = source.splitlines(keepends=True)
+    line = lines[func.lineno - 1]
+    lines[func.lineno - 1] = line[:func.col_offset] + "grade" + line[func.end_col_offset:]
+    return "from rnn_course.exercises import grade\n" + "".join(lines)
+
+
+def instructor_notebook(nb: dict) -> tuple[dict, list[dict]]:
+    """The nbgrader source version of a chapter (from read_notebook), and one row per exercise.
+
+    Rows: {"label", "name", "kind", "points", "stub", "solution_code"}.
+    """
+    nb = copy.deepcopy(nb)
+    exercises = find_exercises(nb)
+    rows, drop = [], set()
+    for ex in exercises:
+        cells = nb["cells"]
+        kind = _kind(ex.name)
+        points = POINTS[kind]
+        stub = cells[ex.stub]["source"]
+        learner = cells[ex.stub]
+        learner["source"] = (stub.rstrip("\n") + "\n### BEGIN SOLUTION\n" + ex.solution_code.rstrip("\n")
+                             + "\n### END SOLUTION")
+        learner["metadata"].update(_meta(grade=False, solution=True, locked=False, task=False,
+                                         grade_id=f"{ex.label}-answer"))
+        tests = cells[ex.check]
+        tests["source"] = _grade_call(tests["source"], ex.name)
+        tests["metadata"].update(_meta(grade=True, solution=False, locked=True, task=False, points=points,
+                                       grade_id=f"{ex.label}-check"))
+        drop.update(range(ex.solution, ex.solution_end + 1))
+        rows.append({"label": ex.label, "name": ex.name, "kind": kind, "points": points, "stub": stub,
+                     "solution_code": ex.solution_code})
+    nb["cells"] = [c for i, c in enumerate(nb["cells"]) if i not in drop]
+    for cell in nb["cells"]:
+        cell["metadata"].pop("execution", None)
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    return nb, rows
+
+
+def write_notebook(nb: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def build_source(course: Path, paths: list[Path]) -> dict[str, list[dict]]:
+    """Write nbgrader_config.py and source/<stem>/<stem>.ipynb for each chapter; return stem -> rows."""
+    course.mkdir(parents=True, exist_ok=True)
+    (course / "nbgrader_config.py").write_text(CONFIG.format(course_id=COURSE_ID, timeout=CELL_TIMEOUT))
+    table = {}
+    for path in paths:
+        nb, rows = instructor_notebook(read_notebook(path))
+        if not rows:
+            continue
+        stem = path.stem
+        target = course / "source" / stem
+        shutil.rmtree(target, ignore_errors=True)
+        write_notebook(nb, target / f"{stem}.ipynb")
+        table[stem] = rows
+    return table
+
+
+def nbgrader_command(*args: str, env=None) -> tuple[list[str], dict]:
+    """The command line and environment that run this Python environment's nbgrader.
+
+    nbgrader runs ``alembic`` (its gradebook's migrations) by name, so the environment's bin directory
+    goes first on PATH: ``.venv/bin/python scripts/make_assignments.py`` works without an activated venv.
+    """
+    bindir = Path(sys.executable).parent
+    env = dict(os.environ if env is None else env)
+    env["PATH"] = os.pathsep.join([str(bindir), env.get("PATH", "")])
+    return [str(bindir / "nbgrader"), *args], env
+
+
+def nbgrader(course: Path, *args: str) -> None:
+    """Run nbgrader in the course directory; raise CalledProcessError when it fails."""
+    command, env = nbgrader_command(*args)
+    subprocess.run(command, cwd=course, env=env, check=True)
+
+
+def release(course: Path, stems) -> None:
+    for stem in stems:
+        nbgrader(course, "generate_assignment", stem, "--force")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--course", type=Path, default=ROOT / "_build" / "course",
+                        help="the nbgrader course directory to write (default: _build/course)")
+    parser.add_argument("--chapters", nargs="*", metavar="STEM",
+                        help="only these chapters, by file stem (default: every chapter with exercises)")
+    parser.add_argument("--no-release", action="store_true", help="write source/ only")
+    args = parser.parse_args(argv)
+    paths = chapters()
+    if args.chapters:
+        unknown = sorted(set(args.chapters) - {p.stem for p in paths})
+        if unknown:
+            parser.error(f"no chapter with exercises named {', '.join(unknown)}; "
+                         f"the chapters are {', '.join(p.stem for p in paths)}")
+        paths = [p for p in paths if p.stem in args.chapters]
+    table = build_source(args.course, paths)
+    if not args.no_release:
+        release(args.course, table)
+    total = 0
+    for stem, rows in table.items():
+        points = sum(r["points"] for r in rows)
+        total += points
+        print(f"{stem}: {len(rows)} exercises, {points} points "
+              "(" + ", ".join(f"{r['label']} {r['points']}" for r in rows) + ")")
+    print(f"{len(table)} assignments, {total} points, in {args.course}")
+
+
+if __name__ == "__main__":
+    main()
