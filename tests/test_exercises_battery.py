@@ -26,7 +26,8 @@ UNNAMED = None  # the fragment of a wrong answer that no checker names on purpos
 #: The messages that say "wrong" without saying what is wrong.
 GENERIC = ("right shape but the wrong values", "the padded array has the wrong values", "the 1s are in the wrong places",
            "has the wrong values", "the loss is right but dlogits is not", "the ids do not follow softmax(logits / "
-           "temperature).", "q^t q is not the identity (", "the total norm before clipping is")
+           "temperature).", "q^t q is not the identity (", "the total norm before clipping is",
+           "have the right shape but the wrong ids", "are not the greedy choices", "the share of right rows here is")
 
 BATTERY = []  # (exercise, label, function, fragment)
 
@@ -1093,6 +1094,161 @@ def lm_fixed_vocab(vocab_size, seed=0):
     return CharLM(29, 16, 64, cell="lstm", seed=seed)
 
 
+
+# -- the gated cells' backward passes and the encoder-decoder's steps -----------------------------------
+
+
+def _lstm_back(dh_next, dc_next, cache, dc_from_h=True, f_in_dc_prev=True, g_deriv=True, db_rows=False,
+               scale_dx=1.0):
+    i, f, g, o = np.split(cache.gates, 4, axis=1)
+    dc = dc_next + (dh_next * o * (1 - cache.tanh_c ** 2) if dc_from_h else 0)
+    da = np.concatenate([dc * g * i * (1 - i), dc * cache.c_prev * f * (1 - f),
+                         dc * i * ((1 - g ** 2) if g_deriv else 1), dh_next * cache.tanh_c * o * (1 - o)], axis=1)
+    db = da if db_rows else da.sum(axis=0)
+    return (scale_dx * da @ cache.Wx, da @ cache.Wh, dc * f if f_in_dc_prev else dc, da.T @ cache.x_t,
+            da.T @ cache.h_prev, db, db)
+
+
+@wrong("lstm_step_backward", "dc_prev is missing the forget gate")
+def lstm_back_dc_prev_no_f(dh_next, dc_next, cache):
+    return _lstm_back(dh_next, dc_next, cache, f_in_dc_prev=False)
+
+
+@wrong("lstm_step_backward", "reaches c_next through h_next is missing")
+def lstm_back_no_h_path(dh_next, dc_next, cache):
+    return _lstm_back(dh_next, dc_next, cache, dc_from_h=False)
+
+
+@wrong("lstm_step_backward", "candidate g is missing tanh's derivative")
+def lstm_back_g_no_deriv(dh_next, dc_next, cache):
+    return _lstm_back(dh_next, dc_next, cache, g_deriv=False)
+
+
+@wrong("lstm_step_backward", "one row per sequence")
+def lstm_back_db_rows(dh_next, dc_next, cache):
+    return _lstm_back(dh_next, dc_next, cache, db_rows=True)
+
+
+@wrong("lstm_step_backward", UNNAMED)
+def lstm_back_dx_doubled(dh_next, dc_next, cache):
+    return _lstm_back(dh_next, dc_next, cache, scale_dx=2.0)
+
+
+def _gru_back(dh_next, cache, swap=False, direct=True, reset_hidden=True):
+    r, z, n = np.split(cache.gates, 3, axis=1)
+    keep, new = (1 - z, z) if swap else (z, 1 - z)
+    dn = dh_next * new * (1 - n ** 2)
+    dz = dh_next * ((n - cache.h_prev) if swap else (cache.h_prev - n)) * z * (1 - z)
+    dr = dn * cache.gh_n * r * (1 - r)
+    dgx = np.concatenate([dr, dz, dn], axis=1)
+    dgh = np.concatenate([dr, dz, dn * r if reset_hidden else dn], axis=1)
+    dh_prev = dgh @ cache.Wh + (dh_next * keep if direct else 0)
+    return dgx @ cache.Wx, dh_prev, dgx.T @ cache.x_t, dgh.T @ cache.h_prev, dgx.sum(0), dgh.sum(0)
+
+
+@wrong("gru_step_backward", "(1 - z) side is swapped")
+def gru_back_swapped(dh_next, cache):
+    return _gru_back(dh_next, cache, swap=True)
+
+
+@wrong("gru_step_backward", "missing the direct path")
+def gru_back_no_direct(dh_next, cache):
+    return _gru_back(dh_next, cache, direct=False)
+
+
+@wrong("gru_step_backward", "reset gate is missing on the hidden path")
+def gru_back_no_reset(dh_next, cache):
+    return _gru_back(dh_next, cache, reset_hidden=False)
+
+
+@wrong("gru_step_backward", UNNAMED)
+def gru_back_dx_half(dh_next, cache):
+    dx_t, *rest = _gru_back(dh_next, cache)
+    return (0.5 * dx_t, *rest)
+
+
+@wrong("teacher_forcing_inputs", "the targets themselves")
+def tf_no_shift(targets, bos):
+    return np.array(targets)
+
+
+@wrong("teacher_forcing_inputs", "np.roll wraps")
+def tf_rolled(targets, bos):
+    return np.roll(targets, 1, axis=-1)
+
+
+@wrong("teacher_forcing_inputs", "one too many")
+def tf_all_targets(targets, bos):
+    return np.hstack([np.full((len(targets), 1), bos), targets])
+
+
+@wrong("teacher_forcing_inputs", UNNAMED)
+def tf_bos_everywhere(targets, bos):
+    return np.full_like(targets, bos)
+
+
+def _greedy_loop(step, state, bos, eos, max_len, feed_back=True, pad=True, carry=True):
+    N = len(state)
+    tokens, start = np.full(N, bos), state
+    out = np.full((N, max_len), eos)
+    done = np.zeros(N, dtype=bool)
+    for t in range(max_len):
+        logits, new = step(tokens, state)
+        state = new if carry else start
+        choice = logits.argmax(axis=1)
+        out[:, t] = np.where(done, eos, choice) if pad else choice
+        tokens = choice if feed_back else np.full(N, bos)
+        done |= choice == eos
+    return out
+
+
+@wrong("greedy_decode", "feeds <bos> at every step")
+def greedy_no_feedback(step, state, bos, eos, max_len):
+    return _greedy_loop(step, state, bos, eos, max_len, feed_back=False)
+
+
+@wrong("greedy_decode", "goes on writing after a row's <eos>")
+def greedy_no_padding(step, state, bos, eos, max_len):
+    return _greedy_loop(step, state, bos, eos, max_len, pad=False)
+
+
+@wrong("greedy_decode", "passes the first state")
+def greedy_first_state(step, state, bos, eos, max_len):
+    return _greedy_loop(step, state, bos, eos, max_len, carry=False)
+
+
+@wrong("greedy_decode", UNNAMED)
+def greedy_argmin(step, state, bos, eos, max_len):
+    N = len(state)
+    tokens, out = np.full(N, bos), []
+    for _ in range(max_len):
+        logits, state = step(tokens, state)
+        tokens = logits.argmin(axis=1)
+        out.append(tokens)
+    return np.stack(out, axis=1)
+
+
+@wrong("exact_match", "padding included")
+def em_rows_with_padding(predicted, targets, eos):
+    return float((predicted == targets).all(axis=1).mean())
+
+
+@wrong("exact_match", "character accuracy")
+def em_per_token(predicted, targets, eos):
+    return float((predicted == targets).mean())
+
+
+@wrong("exact_match", "is a count")
+def em_how_many(predicted, targets, eos):
+    cut = lambda row: list(row)[:list(row).index(eos) + 1] if eos in row else list(row)  # noqa: E731
+    return sum(cut(p) == cut(t) for p, t in zip(predicted, targets))
+
+
+@wrong("exact_match", UNNAMED)
+def em_first_token(predicted, targets, eos):
+    return float(np.mean(predicted[:, 0] == targets[:, 0]))
+
+
 # -- the tests ---------------------------------------------------------------------------------------------
 
 _RESULTS = {}
@@ -1287,6 +1443,34 @@ def orth_svd(D, rng):
 def orth_diag_matrix(D, rng):
     Q, R = np.linalg.qr(rng.standard_normal((D, D)))
     return Q @ np.diag(np.where(np.diag(R) < 0, -1.0, 1.0))
+
+
+@right("lstm_step_backward")
+def lstm_back_split(dh_next, dc_next, cache):
+    return _lstm_back(dh_next, dc_next, cache)
+
+
+@right("gru_step_backward")
+def gru_back_split(dh_next, cache):
+    return _gru_back(dh_next, cache)
+
+
+@right("teacher_forcing_inputs")
+def tf_pad_then_set(targets, bos):
+    inputs = np.pad(targets[:, :-1], ((0, 0), (1, 0)))
+    inputs[:, 0] = bos
+    return inputs
+
+
+@right("greedy_decode")
+def greedy_full_length(step, state, bos, eos, max_len):
+    return _greedy_loop(step, state, bos, eos, max_len)
+
+
+@right("exact_match")
+def em_lists(predicted, targets, eos):
+    cut = lambda row: row[:row.index(eos) + 1] if eos in row else row  # noqa: E731
+    return float(np.mean([cut(p) == cut(t) for p, t in zip(predicted.tolist(), targets.tolist())]))
 
 
 @pytest.mark.parametrize("exercise,fn", RIGHT, ids=[f"{e}-{fn.__name__}" for e, fn in RIGHT])

@@ -45,7 +45,7 @@ from .. import optim as _optim
 from .. import rnn as _rnn
 # One checker module per topic, in the order of the chapters that place them.
 from . import data_exercises, chapter2, rnn_exercises, concepts, loss_exercises, deep_exercises
-from . import gradient_exercises, gated_exercises, charlm_exercises
+from . import seq2seq_exercises, gradient_exercises, gated_exercises, gated_backward_exercises, charlm_exercises
 from ._depends import uses_sentence
 from ._result import FAILED, NOT_ATTEMPTED, PASSED, CheckResult, Hint
 from ._run import Fail, NotAttempted, collect_prints, is_stub, last_line
@@ -246,6 +246,58 @@ _REGISTRY = [
          "`n = np.tanh(gx_n + r * gh_n)` (b_hn inside the product), then `h_next = (1 - z) * n + z * h_prev`; "
          "return `h_next, cache`."),
         _gru.gru_step_forward, gated_exercises.check_gru_step_forward),
+    Exercise(
+        "lstm_step_backward", "Backward through one LSTM step", "Gated memory cells: LSTM and GRU",
+        "implementation",
+        ("Go backwards through the forward step. c_next feeds two things, h_next = o * tanh(c_next) and the next "
+         "step, so the gradient at c_next has two parts; every gate then gets its share of it.",
+         "`dc = dc_next + dh_next * o * (1 - tanh_c**2)`. With c_next = f * c_prev + i * g and "
+         "h_next = o * tanh(c_next), the gate values read from `cache.gates` (i, f, g, o blocks) give "
+         "da_i = dc * g * i(1 - i), da_f = dc * c_prev * f(1 - f), da_g = dc * i * (1 - g**2), "
+         "da_o = dh_next * tanh_c * o(1 - o).",
+         "Stack `da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)` (N, 4D); then `dx_t = da @ Wx`, "
+         "`dh_prev = da @ Wh`, `dc_prev = dc * f`, `dWx = da.T @ x_t`, `dWh = da.T @ h_prev`, "
+         "`db = da.sum(axis=0)`, and return db twice (db_ih and db_hh are equal)."),
+        _lstm.lstm_step_backward, gated_backward_exercises.check_lstm_step_backward),
+    Exercise(
+        "gru_step_backward", "Backward through one GRU step", "Gated memory cells: LSTM and GRU",
+        "implementation",
+        ("Write h_next = n + z * (h_prev - n) and go backwards: to n, to z, and straight to h_prev; then from n to "
+         "r and to the two projections gx = x_t Wx^T + b_ih and gh = h_prev Wh^T + b_hh.",
+         "`dn = dh_next * (1 - z) * (1 - n**2)` and `dz = dh_next * (h_prev - n) * z * (1 - z)`. The "
+         "candidate is n = tanh(gx_n + r * gh_n), so `dr = dn * gh_n * r * (1 - r)`, the input side's n "
+         "block gets dn and the hidden side's gets dn * r.",
+         "`dgx = [dr, dz, dn]` and `dgh = [dr, dz, dn * r]` (each (N, 3D), concatenated on axis 1); "
+         "`dx_t = dgx @ Wx`, `dh_prev = dh_next * z + dgh @ Wh`, `dWx = dgx.T @ x_t`, `dWh = dgh.T @ h_prev`, "
+         "`db_ih = dgx.sum(axis=0)`, `db_hh = dgh.sum(axis=0)`."),
+        _gru.gru_step_backward, gated_backward_exercises.check_gru_step_backward),
+    Exercise(
+        "teacher_forcing_inputs", "The decoder's inputs under teacher forcing", "Models that write sequences",
+        "implementation",
+        ("At step t the decoder must predict targets[:, t], so it may read only what comes before it: the true "
+         "previous token, and at the first step <bos>.",
+         "Every row becomes [<bos>] + y[:-1]: a column of `bos` in front, and the last target left out, so the "
+         "inputs keep the targets' shape (N, T').",
+         "`np.concatenate([np.full((N, 1), bos), targets[:, :-1]], axis=1)` with `N = len(targets)`."),
+        seq2seq_exercises.teacher_forcing_inputs, seq2seq_exercises.check_teacher_forcing_inputs),
+    Exercise(
+        "greedy_decode", "A greedy decoding loop", "Models that write sequences", "implementation",
+        ("Start every row from <bos>; at each step call `step`, take the most likely token of each row, write it "
+         "down, and feed it back as the next input, with the state the step returned.",
+         "`logits, state = step(tokens, state)` then `tokens = logits.argmax(axis=1)` (one id per row, shape "
+         "(N,)). Start from `out = np.full((N, max_len), eos)` with `N = len(state)`, and keep a boolean `done` "
+         "per row: a finished row keeps <eos>.",
+         "In the loop over t: `out[:, t] = np.where(done, eos, tokens)`, then `done |= tokens == eos`, and "
+         "`break` once `done.all()`; return `out`."),
+        seq2seq_exercises.greedy_decode, seq2seq_exercises.check_greedy_decode),
+    Exercise(
+        "exact_match", "Scoring whole outputs: exact-match", "Models that write sequences", "implementation",
+        ("A row counts only if the whole output is right: every token, and the <eos> in the right place. What "
+         "comes after <eos> is padding, and differs between the two arrays.",
+         "Cut each row after its first <eos>, `row[:row.index(eos) + 1]` on `row = list(p)`, for the prediction "
+         "and the target, and compare the two lists.",
+         "`right = [cut(p) == cut(t) for p, t in zip(predicted, targets)]`, then `return float(np.mean(right))`."),
+        seq2seq_exercises.exact_match, seq2seq_exercises.check_exact_match),
     Exercise(
         "shape_output_bidirectional", "The output of a 2-layer bidirectional RNN: N = 8, T = 20, D = 16",
         "Deep and bidirectional RNNs", "concept",
