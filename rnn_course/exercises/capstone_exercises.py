@@ -618,3 +618,41 @@ def verdict(losses, params):
                    "does train_model update the params dict it was given?", detail)
     return (f"your own model, trained: {len(losses)} steps with the reference's losses (to {LOSS_RTOL:g}), and "
             f"{detail}.")
+
+
+def train_your_model(train_model):
+    """Train the learner's train_model when it and every piece it calls are ready; draw and print the run.
+
+    Prints which piece to write first otherwise, and returns None; when ready, returns the capstone Run of
+    the learner's training (losses, params, test accuracy, seconds) and draws the learner's loss curve over
+    the reference's with ``rnn_course.plots.training.loss_curves``.
+    """
+    import time
+
+    from ..plots.training import loss_curves
+
+    if train_model is None or train_model is Ellipsis or (callable(train_model) and is_stub(train_model)):
+        print("Your model cannot train yet: write train_model first (the last exercise), and the pieces it "
+              "calls; each exercise's check says when it is right.")
+        return None
+    problems = unready_pieces(train_model)
+    if problems:
+        print("Your model cannot train yet: " + "; ".join(problems) + ".")
+        return None
+    start = time.perf_counter()
+    try:
+        losses, params = train_learner(train_model)
+        message = verdict(losses, params)
+    except Fail as fail:
+        print("Your training did not finish as the reference's did: " + fail.message)
+        for line in fail.details:
+            print("  - " + line)
+        return None
+    _, test, _, _ = ref.load_data()
+    run = ref.Run([float(v) for v in losses], params, ref.accuracy(params, test), time.perf_counter() - start)
+    print(f"Trained in {run.seconds:.1f} s: " + message)
+    from IPython.display import display  # noqa: PLC0415 (only in a notebook)
+
+    display(loss_curves({"your model": run.history(), "reference pieces": ref.reference_run().history()},
+                        title="Your own model, trained"))
+    return run
