@@ -252,8 +252,9 @@ def check_last_step_backward(fn, seed=0):
 
 def _shifted(dout, L, N, T, D, k):
     steps = L - 1 + k
-    if np.any(steps < 0) or np.any(steps >= T):
+    if np.any(steps >= T):
         return None
+    steps = steps % T  # a length of 1 and k = -1 write at step -1, numpy's last step
     out = np.zeros((N, T, D))
     out[np.arange(N), steps] = dout
     return out
@@ -341,7 +342,8 @@ def check_linear_backward(fn, seed=0):
 def _adam_params(seed, dtype=np.float64):
     rng = np.random.default_rng([seed, 48])
     return ({"W": rng.standard_normal((3, 2)).astype(dtype), "b": rng.standard_normal(3).astype(dtype)},
-            [{"W": rng.standard_normal((3, 2)).astype(dtype), "b": rng.standard_normal(3).astype(dtype)}
+            # b's gradients are tiny, as an embedding row's often are: there eps inside or outside the root differs
+            [{"W": rng.standard_normal((3, 2)).astype(dtype), "b": 1e-4 * rng.standard_normal(3).astype(dtype)}
              for _ in range(4)])
 
 
