@@ -1249,6 +1249,60 @@ def em_first_token(predicted, targets, eos):
     return float(np.mean(predicted[:, 0] == targets[:, 0]))
 
 
+# -- the capstone's pieces (more in tests/test_exercises_capstone.py) ------------------------------------------------
+
+@wrong("embedding_forward", "off by one")
+def emb_off_by_one(ids, W):
+    return W[ids - 1], None
+
+
+@wrong("embedding_backward", "a repeated id keeps only one of its gradients")
+def emb_overwrites(dout, cache):
+    ids, V = cache
+    dW = np.zeros((V, dout.shape[-1]), dtype=dout.dtype)
+    dW[ids] += dout
+    return dW
+
+
+@wrong("last_step_forward", "after the last step of the padded batch")
+def last_after_padding(h, lengths):
+    return h[:, -1], None
+
+
+@wrong("last_step_backward", "last padded step")
+def last_grad_at_end(dout, cache):
+    dh = np.zeros(cache[1], dtype=dout.dtype)
+    dh[:, -1] = dout
+    return dh
+
+
+@wrong("linear_forward", "bias b is missing")
+def linear_no_bias(x, W, b):
+    return x @ W.T, None
+
+
+@wrong("linear_backward", "db is averaged")
+def linear_db_mean(dy, cache):
+    x, W = cache
+    return dy @ W, dy.T @ x, dy.mean(axis=0)
+
+
+@wrong("adam_step", "params did not change")
+def adam_rebinds_p(params, grads, state, lr):
+    for k, p in params.items():
+        p = p - lr * grads[k]  # noqa: F841
+
+
+@wrong("model_loss", "must return (loss, grads)")
+def model_loss_only_loss(params, ids, lengths, labels):
+    return 0.7
+
+
+@wrong("train_model", "returned None")
+def train_returns_nothing(params, data, epochs=3, batch_size=32, lr=0.005, max_norm=5.0, seed=0):
+    return None
+
+
 # -- the tests ---------------------------------------------------------------------------------------------
 
 _RESULTS = {}

@@ -80,7 +80,9 @@ def test_the_time_limit_applies_to_every_checker(short_limit):
 
     for name, ex in EXERCISES.items():
         if ex.kind == "implementation":
-            assert_fails(check(name, forever), "did not return within 0.5 s")
+            # train_model runs a whole training, so its one call gets TRAIN_TIME_FACTOR (6) times the limit
+            assert_fails(check(name, forever), "did not return within 3 s" if name == "train_model"
+                         else "did not return within 0.5 s")
 
 
 # -- prints ---------------------------------------------------------------------------------

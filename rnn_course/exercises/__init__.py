@@ -36,6 +36,7 @@ from typing import Callable
 
 import numpy as np
 
+from .. import capstone as _capstone
 from .. import gru as _gru
 from .. import layers as _layers
 from .. import losses as _losses
@@ -46,6 +47,7 @@ from .. import rnn as _rnn
 # One checker module per topic, in the order of the chapters that place them.
 from . import data_exercises, chapter2, rnn_exercises, concepts, loss_exercises, deep_exercises
 from . import seq2seq_exercises, gradient_exercises, gated_exercises, gated_backward_exercises, charlm_exercises
+from . import capstone_exercises
 from ._depends import uses_sentence
 from ._result import FAILED, NOT_ATTEMPTED, PASSED, CheckResult, Hint
 from ._run import Fail, NotAttempted, collect_prints, is_stub, last_line
@@ -406,6 +408,80 @@ _REGISTRY = [
          "`return Q * np.sign(np.diag(R))` (column j times the sign of R[j, j]), as torch.nn.init.orthogonal_ "
          "does."),
         gradient_exercises.orthogonal_init, gradient_exercises.check_orthogonal_init),
+    # "Your own model, trained": the pieces of a many-to-one classifier, then the whole model.
+    Exercise(
+        "embedding_forward", "Looking up the embeddings", capstone_exercises.CHAPTER, "implementation",
+        ("Row k of the table W is the vector of token k; look up one row per id.",
+         "numpy's integer indexing looks up many rows at once and keeps the shape of the index: W[ids] for ids "
+         "(N, T) is (N, T, d).",
+         "`return W[ids], (ids, W.shape[0])`: the cache is what the backward pass needs, the ids and V."),
+        _layers.embedding_forward, capstone_exercises.check_embedding_forward),
+    Exercise(
+        "embedding_backward", "The embedding's gradient, with repeated words", capstone_exercises.CHAPTER,
+        "implementation",
+        ("Each look-up copied one row of W; its gradient goes back into that row. What if a word is looked up "
+         "twice?",
+         "A row looked up three times gets three gradients, added. `dW[ids] += dout` does not add them: numpy "
+         "writes each repeated row once, so the last look-up wins.",
+         "`ids, V = cache`; `dW = np.zeros((V, dout.shape[-1]), dtype=dout.dtype)`; `np.add.at(dW, ids, dout)`; "
+         "`return dW`."),
+        _layers.embedding_backward, capstone_exercises.check_embedding_backward),
+    Exercise(
+        "last_step_forward", "Reading each sentence at its last real word", capstone_exercises.CHAPTER,
+        "implementation",
+        ("Sentence n has lengths[n] real words, then padding; its summary is the state after its last real word.",
+         "Steps count from 0, so that state is h[n, lengths[n] - 1]. Pick one (row, step) pair per sentence.",
+         "`N = h.shape[0]`; `return h[np.arange(N), lengths - 1], (lengths, h.shape)`."),
+        _layers.last_step_forward, capstone_exercises.check_last_step_forward),
+    Exercise(
+        "last_step_backward", "The gradient of the last real step", capstone_exercises.CHAPTER, "implementation",
+        ("The forward pass read one state per sentence; only that state gets a gradient.",
+         "Start from zeros of h's shape (N, T, D), the cache's `shape`, and write dout[n] at step lengths[n] - 1 "
+         "of row n.",
+         "`lengths, shape = cache`; `dh = np.zeros(shape, dtype=dout.dtype)`; "
+         "`dh[np.arange(len(lengths)), lengths - 1] = dout`; `return dh`."),
+        _layers.last_step_backward, capstone_exercises.check_last_step_backward),
+    Exercise(
+        "linear_forward", "The output layer", capstone_exercises.CHAPTER, "implementation",
+        ("The note's y = W_y h + b_y, for a batch of rows h.",
+         "W is stored (C, D), like PyTorch's nn.Linear, so a row x of size D becomes x @ W.T, of size C.",
+         "`return x @ W.T + b, (x, W)`."),
+        _layers.linear_forward, capstone_exercises.check_linear_forward),
+    Exercise(
+        "linear_backward", "The output layer's gradients", capstone_exercises.CHAPTER, "implementation",
+        ("y = x W^T + b: each of x, W and b gets the upstream gradient dy through the product or the sum.",
+         "dx = dy @ W (N, D); dW = dy.T @ x (C, D); the bias is shared by all N rows, so db sums dy over them.",
+         "`x, W = cache`; `return dy @ W, dy.T @ x, dy.sum(axis=0)`."),
+        _layers.linear_backward, capstone_exercises.check_linear_backward),
+    Exercise(
+        "adam_step", "One step of Adam", capstone_exercises.CHAPTER, "implementation",
+        ("Adam keeps two running averages per parameter, of the gradient (m) and of its square (v), and steps "
+         "along m / sqrt(v).",
+         "Keep t, m and v in `state` (a dict the caller passes every time): t += 1; m = b1 m + (1 - b1) g; "
+         "v = b2 v + (1 - b2) g²; divide m by (1 - b1^t) and v by (1 - b2^t), the bias correction.",
+         "`p -= lr * m_hat / (np.sqrt(v_hat) + eps)` for every key, with b1, b2, eps = 0.9, 0.999, 1e-8 and "
+         "m, v starting at 0 (`state.setdefault('m', {})`)."),
+        _capstone.adam_step, capstone_exercises.check_adam_step),
+    Exercise(
+        "model_loss", "The whole model: loss and gradients", capstone_exercises.CHAPTER, "implementation",
+        ("Run the pieces forward in order, then their backwards in the reverse order, each backward with the "
+         "cache its own forward returned.",
+         "embedding_forward -> rnn_forward(x, None, ...) -> last_step_forward(h, lengths) -> linear_forward -> "
+         "masked_softmax_cross_entropy on logits[:, None] with labels[:, None] and a mask of ones (one position "
+         "per sentence); then back.",
+         "linear_backward(dlogits[:, 0], ...) gives dlast, dWy, dby; last_step_backward gives dh; rnn_backward(dh, "
+         "...) gives dx, _, dWx, dWh, db; embedding_backward(dx, ...) gives dE. Return loss and the dict of the "
+         "six gradients."),
+        _capstone.model_loss, capstone_exercises.check_model_loss),
+    Exercise(
+        "train_model", "Your own model, trained", capstone_exercises.CHAPTER, "implementation",
+        ("The loop: for every epoch, for every batch: loss and gradients, clip, one optimiser step, keep the loss.",
+         "Make `rng = np.random.default_rng(seed)` and `state = {}` once, before the epochs; each epoch "
+         "`for idx in batches(len(data.labels), batch_size, rng):` takes the rows data.ids[idx], "
+         "data.lengths[idx], data.labels[idx].",
+         "`loss, grads = model_loss(...)`; `clip_grad_norm(list(grads.values()), max_norm)`; "
+         "`adam_step(params, grads, state, lr)`; `losses.append(loss)`; after the loops `return losses`."),
+        _capstone.train_model, capstone_exercises.check_train_model),
 ]
 
 #: Every exercise of the book, name -> Exercise (what check() and hint() look up).
@@ -547,7 +623,7 @@ def _unattempted(ex, answer):
 
 
 # Words that may open a message and are the book's names for things: never capitalised ("h_next", "db").
-_NAMES = {"h", "x", "db", "dx", "dh", "dh0", "ids", "lengths", "logits", "dlogits", "mask", "grads", "output",
+_NAMES = {"h", "x", "y", "out", "params", "db", "dx", "dh", "dh0", "ids", "lengths", "logits", "dlogits", "mask", "grads", "output",
           "loss", "rng", "seed", "temperature", "b", "r", "z", "n", "i", "f", "g", "o", "c", "q"}
 
 
