@@ -139,7 +139,8 @@ def test_each_chapter_places_three_auto_checked_exercises(chapter):
     assert len(names) >= 3, f"{_id(chapter)} places {len(names)} exercises: {sorted(names)}"
     for name, outputs in names.items():
         assert any("[Not attempted yet]" in o for o in outputs), f"{name}: no stored 'not attempted' check"
-        assert any("[Correct]" in o for o in outputs), f"{name}: the book never shows its check passing"
+        # Solutions are shown, never run (issue 15), so no check cell shows "[Correct]";
+        # tests/test_solutions.py runs every solution through its check instead.
 
 
 @pytest.mark.parametrize("page", PAGES, ids=_id)
