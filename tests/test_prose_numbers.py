@@ -103,11 +103,20 @@ def _output_numbers(cells) -> set[str]:
     return found
 
 
+PYTHON_BLOCK = re.compile(r"^(`{3,})python[ \t]*\n(.*?)^\1[ \t]*$", re.M | re.S)
+
+
 def _code_numbers(cells) -> set[str]:
+    """Numbers in the code cells, and in the fenced python blocks of markdown cells: a
+    solution's code is shown, not run (issue 15), and is code all the same."""
     found = set()
     for cell in cells:
+        source = "".join(cell["source"])
         if cell["cell_type"] == "code":
-            found.update(bare for _, bare, _ in _numbers("".join(cell["source"])))
+            found.update(bare for _, bare, _ in _numbers(source))
+        elif cell["cell_type"] == "markdown":
+            for block in PYTHON_BLOCK.finditer(source):
+                found.update(bare for _, bare, _ in _numbers(block.group(2)))
     return found
 
 
