@@ -101,7 +101,12 @@ PIECES = {
 
 
 class Data(NamedTuple):
-    """One split, padded: ids (n, T) int64, lengths (n,) int64, labels (n,) int64."""
+    """One split, padded.
+
+    - ids: (n, T) int64 word ids, 0 after each sentence's end
+    - lengths: (n,) int64 true lengths
+    - labels: (n,) int64 classes, 0 or 1
+    """
 
     ids: np.ndarray
     lengths: np.ndarray
@@ -211,7 +216,13 @@ def train_model(params, data, epochs=SETTINGS["epochs"], batch_size=SETTINGS["ba
 
 
 class Run(NamedTuple):
-    """A finished training run: every step's loss, the trained params, test accuracy, wall time."""
+    """A finished training run.
+
+    - losses: the training loss of every step, a list of floats
+    - params: the trained parameters, {name: array} as ``init_params`` makes them, e.g. Wh (D, D)
+    - test_accuracy: the share of test sentences classified right, a float in [0, 1]
+    - seconds: the wall time of the training, in seconds
+    """
 
     losses: list
     params: dict
