@@ -6,6 +6,13 @@ Chromium: Debian's /usr/bin/chromium, driven by Playwright. No browser is ever
 downloaded. Every request a page makes is recorded, and one to any host but the
 local server fails the test: that is the proof the book reads offline.
 
+Every page is also checked for readers who use a screen reader, zoom or the
+keyboard (issue 20): axe-core (vendored in tests/vendor/) runs its WCAG 2.1 A
+and AA rules on it in light and dark mode, its math must carry MathJax's
+assistive MathML, its figures' alt texts must say what they show
+(tests/alt_text.py), and at 200% zoom nothing may be cut off. A chapter page is
+read from the keyboard: the skip link, visible focus, a solution opened with Enter.
+
 Skips, saying why, when Chromium, Playwright or the built book is missing.
 Full-page screenshots for review land in _build/screenshots/.
 """
@@ -23,6 +30,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 import yaml
+
+from alt_text import alt_text_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -65,6 +74,14 @@ SCREENSHOT_PAGES = {"intro": "book/intro", "notation": MATH_PAGE,
 
 # Alt text that is just a file name, which is what a figure gets when none is given.
 IMAGE_PATH = re.compile(r"\.(png|svg|jpe?g|gif|webp)$", re.IGNORECASE)
+
+# axe-core, the accessibility engine (tests/vendor/README.md), and the rules it runs:
+# every WCAG 2.0 and 2.1 success criterion of levels A and AA that it automates.
+AXE_JS = ROOT / "tests" / "vendor" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+MODES = ("light", "dark")
+# Browser zoom at 200% on the 1280 x 900 window lays the page out in half the CSS pixels.
+ZOOM_200 = {"width": VIEWPORT["width"] // 2, "height": VIEWPORT["height"] // 2}
 # TeX that MathJax should have replaced: $...$, $$, \(, \), \[, \], \begin{.
 RAW_TEX = re.compile(r"\$\$|\$[^$\n]+\$|\\[()\[\]]|\\begin\{")
 
@@ -253,6 +270,21 @@ _PAGE_FACTS_JS = """() => {
             .filter(c => c.checkVisibility() && c.getBoundingClientRect().width === 0).length,
         mathErrors: Array.from(document.querySelectorAll("mjx-merror"))
             .map(e => e.textContent.slice(0, 80)),
+        // What a screen reader reads for each equation: MathJax's assistive MathML,
+        // beside a visual rendering hidden from it. None for math read as CSS glyphs only.
+        unreadableMath: Array.from(document.querySelectorAll("mjx-container")).filter(c => {
+            const mml = c.querySelector(":scope > mjx-assistive-mml > math");
+            const visual = c.querySelector(":scope > mjx-math");
+            return !mml || !mml.textContent.trim() || getComputedStyle(mml.parentElement).display === "none"
+                || !visual || visual.getAttribute("aria-hidden") !== "true";
+        }).map(c => c.textContent.slice(0, 80)),
+        assistiveMath: document.querySelectorAll("mjx-container > mjx-assistive-mml > math").length,
+        // The book's own figures (not the logo), each with its caption's text.
+        figures: Array.from(document.querySelectorAll("article img")).map(img => {
+            const caption = img.closest("figure")?.querySelector("figcaption .caption-text, figcaption");
+            return {src: img.currentSrc || img.src, alt: img.getAttribute("alt"),
+                    caption: caption ? caption.textContent.trim() : null};
+        }),
         images: Array.from(document.images).map(img => ({
             src: img.currentSrc || img.src,
             width: img.naturalWidth,
@@ -264,23 +296,132 @@ _PAGE_FACTS_JS = """() => {
 }"""
 
 
+# ---------------------------------------------------------------------------
+# Accessibility: axe-core, and what 200% zoom cuts off
+
+
+@functools.cache
+def _axe_source() -> str:
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def run_axe(page) -> list[dict]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now, one dict per rule."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=_axe_source())
+    return page.evaluate(
+        """async tags => {
+            const results = await axe.run(document, {
+                runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+            return results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html,
+                                          summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def format_violations(violations: list[dict]) -> str:
+    """Each rule, then each element that breaks it: its selector, its HTML and what to fix."""
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']}, {len(v['nodes'])} element(s)")
+        for node in v["nodes"]:
+            lines.append(f"    {node['target']}\n      {node['html'][:300]}")
+            lines += [f"      {line.strip()}" for line in node["summary"].splitlines()[1:]]
+    return "\n".join(lines)
+
+
+def set_color_scheme(page, scheme: str) -> str:
+    """Switch the reader's system colour scheme; the theme (in "auto" mode) follows. Returns the theme."""
+    page.emulate_media(color_scheme=scheme)
+    page.wait_for_function("s => document.documentElement.dataset.theme === s", arg=scheme)
+    return page.evaluate("document.documentElement.dataset.theme")
+
+
+# At 200% zoom: what sticks out of the page sideways, and what a box cuts off.
+# An equation is one box here: MathJax draws it in thousands of small elements.
+_ZOOM_FACTS_JS = """async () => {
+    // The new layout, once the theme's sliding drawers have finished moving away.
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await Promise.all(document.getAnimations()
+        .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+        .map(a => a.finished.catch(() => null)));
+    const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+        + (el.classList.length ? "." + Array.from(el.classList).slice(0, 2).join(".") : "");
+    const width = document.documentElement.clientWidth;
+    const offPage = [], clipped = [];
+    // Code, wide equations and tables may scroll sideways in their own box (WCAG 1.4.10).
+    const inScroller = new Map([[document.body, false]]);
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_ELEMENT, {
+        acceptNode: el => !el.checkVisibility({visibilityProperty: true})
+            || el.matches(".visually-hidden, .sr-only, mjx-assistive-mml")
+            ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+    });
+    for (let el = walker.nextNode(); el; el = el.tagName === "MJX-CONTAINER"
+             ? (walker.currentNode = el, walker.nextSibling() || nextOutside(el)) : walker.nextNode()) {
+        const s = getComputedStyle(el);
+        const parentScrolls = inScroller.get(el.parentElement) ?? false;
+        inScroller.set(el, parentScrolls || ["auto", "scroll"].includes(s.overflowX));
+        const r = el.getBoundingClientRect();
+        if (r.width > 0 && r.right > width + 1 && !parentScrolls)
+            offPage.push(`${name(el)} reaches x=${Math.round(r.right)}`);
+        // Overflow does not apply to inline boxes. The theme's box around an
+        // equation (overflow: hidden) reports MathJax's glyph boxes as overflow at
+        // any zoom while the whole equation shows; equations are checked above.
+        // A closed solution (.toggle-hidden) hides its text until it is opened.
+        if (s.display === "inline" || el.matches("span.math, div.math, .toggle-hidden")) continue;
+        const cutsX = ["hidden", "clip"].includes(s.overflowX) && el.scrollWidth > el.clientWidth + 1;
+        const cutsY = ["hidden", "clip"].includes(s.overflowY) && el.scrollHeight > el.clientHeight + 1;
+        if ((cutsX || cutsY) && el.innerText.trim())
+            clipped.push(`${name(el)}: ${el.innerText.trim().slice(0, 60)}`);
+    }
+    function nextOutside(el) {
+        for (let a = el; a && a !== document.body; a = a.parentElement) {
+            walker.currentNode = a;
+            const next = walker.nextSibling();
+            if (next) return next;
+        }
+        return null;
+    }
+    return {width, pageWidth: document.documentElement.scrollWidth,
+            offPage: offPage.slice(0, 10), clipped: clipped.slice(0, 10)};
+}"""
+
+
 @dataclass
 class Visit:
     url: str
     rec: Recorder
     facts: dict
+    # "light"/"dark" -> the theme axe ran in and its violations
+    axe: dict[str, dict] = field(default_factory=dict)
+    zoom: dict = field(default_factory=dict)  # _ZOOM_FACTS_JS at 200%
 
 
 @pytest.fixture(scope="session")
 def visit(browser, base_url):
-    """visit(docname) -> Visit: each page is opened once and its facts shared."""
+    """visit(docname) -> Visit: each page is opened once and its facts shared.
+
+    One load per page serves every per-page test: the facts are read, axe runs
+    in light mode, the reader's system turns dark (the theme follows, as it
+    does on a real machine) and axe runs again, then the window is zoomed to 200%.
+    """
     cache: dict[str, Visit] = {}
 
     def _visit(docname: str) -> Visit:
         if docname not in cache:
             page, rec = open_page(browser, base_url, f"{docname}.html")
             try:
-                cache[docname] = Visit(page.url, rec, page.evaluate(_PAGE_FACTS_JS))
+                found = Visit(page.url, rec, page.evaluate(_PAGE_FACTS_JS))
+                for mode in MODES:
+                    theme = set_color_scheme(page, mode)
+                    found.axe[mode] = {"theme": theme, "violations": run_axe(page)}
+                page.set_viewport_size(ZOOM_200)
+                found.zoom = page.evaluate(_ZOOM_FACTS_JS)
+                cache[docname] = found
             finally:
                 page.context.close()
         return cache[docname]
@@ -319,6 +460,9 @@ def test_math_is_typeset(visit, docname):
     assert f["containers"] >= f["mathCount"], f"{docname}: fewer MathJax outputs than equations"
     assert not f["emptyContainers"], f"{docname}: {f['emptyContainers']} equations render empty"
     assert not f["mathErrors"], f"{docname}: MathJax errors: {f['mathErrors']}"
+    assert not f["unreadableMath"], (
+        f"{docname}: equations without assistive MathML for screen readers: {f['unreadableMath'][:5]}"
+    )
     raw = RAW_TEX.findall(f["text"])
     assert not raw, f"{docname}: raw TeX in the visible text: {raw[:5]}"
 
@@ -328,8 +472,9 @@ def test_math_page_has_math(visit):
     # equations, and they came out as MathJax output from the local copy.
     f = visit(MATH_PAGE).facts
     assert f["mathjaxScript"], "the notation page does not load MathJax"
-    counts = {key: f[key] for key in ("mathCount", "containers", "untypeset")}
+    counts = {key: f[key] for key in ("mathCount", "containers", "untypeset", "assistiveMath")}
     assert f["mathCount"] >= 5 and f["containers"] >= f["mathCount"], counts
+    assert f["assistiveMath"] == f["containers"], counts
 
 
 @pytest.mark.parametrize("docname", PAGES)
@@ -345,10 +490,152 @@ def test_images_load_and_have_alt_text(visit, docname):
 
 
 @pytest.mark.parametrize("docname", PAGES)
+def test_figure_alt_text_says_what_it_shows(visit, docname):
+    figures = visit(docname).facts["figures"]
+    problems = [f"{fig['src'].rsplit('/', 1)[-1]}: {problem}"
+                for fig in figures for problem in alt_text_problems(fig["alt"], fig["caption"])]
+    alts = [fig["alt"] for fig in figures]
+    problems += [f"alt text shared by {alts.count(alt)} figures: {alt!r}"
+                 for alt in sorted(set(alts)) if alts.count(alt) > 1]
+    assert not problems, f"{docname}:\n" + "\n".join(problems)
+
+
+def test_alt_text_check_sees_figures_and_captions(visit):
+    # Guards the check above against passing on nothing.
+    figures = visit("book/foundations/04_rnn_math").facts["figures"]
+    assert len(figures) >= 3 and all(fig["caption"] for fig in figures), figures
+
+
+@pytest.mark.parametrize("docname", PAGES)
 def test_navigation_lists_every_page(visit, base_url, docname):
     linked = {_local_path(url, base_url) for url in visit(docname).facts["nav"]}
     missing = [p for p in PAGES if f"{p}.html" not in linked]
     assert not missing, f"the navigation on {docname} lacks {missing}; it links {sorted(linked)}"
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("docname", PAGES)
+def test_page_passes_axe(visit, docname, mode):
+    found = visit(docname).axe[mode]
+    assert found["theme"] == mode, f"{docname}: the page did not turn {mode}: {found['theme']}"
+    violations = found["violations"]
+    assert not violations, (
+        f"{docname} in {mode} mode breaks {len(violations)} WCAG 2.1 A/AA rule(s) of axe-core:\n"
+        + format_violations(violations)
+    )
+
+
+@pytest.mark.parametrize("docname", PAGES)
+def test_page_zoomed_to_200_percent_cuts_nothing_off(visit, docname):
+    zoom = visit(docname).zoom
+    assert zoom["width"] == ZOOM_200["width"], zoom
+    assert zoom["pageWidth"] <= zoom["width"] + 1, f"{docname} scrolls sideways at 200%: {zoom}"
+    assert not zoom["offPage"], f"{docname} at 200%, off the page: {zoom['offPage']}"
+    assert not zoom["clipped"], f"{docname} at 200%, text cut off by its box: {zoom['clipped']}"
+
+
+# A page that breaks two rules, and the same page mended.
+_AXE_BROKEN = """<!doctype html><html lang="en"><head><title>Broken</title></head><body><main>
+<h1>A page</h1>
+<details><summary><span class="icon"></span></summary><p>Sections.</p></details>
+<p style="color: #176de8; background: #ecf3ff">A link-blue sentence on a pale blue box.</p>
+</main></body></html>"""
+_AXE_MENDED = (_AXE_BROKEN.replace('<span class="icon"></span>', "Sections of a chapter")
+               .replace("#176de8", "#1461cf"))
+
+
+def test_axe_check_catches_a_nameless_summary_and_low_contrast(browser):
+    # Guards the axe test against passing on nothing: it must see these two
+    # faults, print the element of each, and pass the mended page.
+    context = browser.new_context(viewport=VIEWPORT)
+    try:
+        page = context.new_page()
+        page.set_content(_AXE_BROKEN)
+        violations = run_axe(page)
+        report = format_violations(violations)
+        assert {v["id"] for v in violations} == {"summary-name", "color-contrast"}, report
+        assert "<summary>" in report and "4.29" in report, report
+        page.set_content(_AXE_MENDED)
+        assert run_axe(page) == [], format_violations(run_axe(page))
+    finally:
+        context.close()
+
+
+_ZOOM_BROKEN = """<!doctype html><html lang="en"><head><title>Broken</title></head><body>
+<div style="width: 900px">A line laid out 900 pixels wide.</div>
+<div style="width: 200px; height: 1.2em; overflow: hidden">A sentence that needs more
+than one line of a narrow box that hides the rest of it.</div></body></html>"""
+
+
+def test_zoom_check_catches_content_off_the_page_and_cut_off(browser):
+    # Guards the 200% check against passing on nothing.
+    context = browser.new_context(viewport=ZOOM_200)
+    try:
+        page = context.new_page()
+        page.set_content(_ZOOM_BROKEN)
+        zoom = page.evaluate(_ZOOM_FACTS_JS)
+        assert zoom["pageWidth"] > zoom["width"] and zoom["offPage"], zoom
+        assert any("A sentence that needs" in c for c in zoom["clipped"]), zoom
+    finally:
+        context.close()
+
+
+def _focused(page, settle: bool = True) -> dict:
+    """What has the keyboard focus, and whether a reader can see where it is."""
+    return page.evaluate(
+        """async settle => {
+            // The skip link slides in when focused: measure where it stops.
+            if (settle) await Promise.all(document.getAnimations()
+                .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+                .map(a => a.finished.catch(() => null)));
+            const el = document.activeElement;
+            const s = getComputedStyle(el), r = el.getBoundingClientRect();
+            const ring = (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 1)
+                || s.boxShadow !== "none";
+            return {tag: el.tagName.toLowerCase(), cls: String(el.className).slice(0, 60),
+                    text: (el.innerText || el.getAttribute("aria-label") || "").trim().slice(0, 60),
+                    focusVisible: el.matches(":focus-visible"), ring,
+                    onScreen: r.width > 1 && r.height > 1 && r.bottom > 0 && r.top < innerHeight,
+                    inMain: !!el.closest("#main-content")};
+        }""",
+        settle,
+    )
+
+
+def test_keyboard_skip_link_focus_ring_and_solution_with_enter(browser, base_url):
+    page, rec = open_page(browser, base_url, f"{SOLUTION_PAGE}.html")
+    try:
+        # The first Tab shows the skip link; Enter skips the navigation.
+        page.keyboard.press("Tab")
+        skip = _focused(page)
+        assert skip["text"] == "Skip to main content", skip
+        assert skip["onScreen"] and skip["focusVisible"] and skip["ring"], skip
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") == "#main-content"
+        page.keyboard.press("Tab")
+        assert _focused(page)["inMain"], f"Tab after the skip link went to {_focused(page)}"
+
+        # Tab on to the solution of exercise 1.2: its toggle shows focus and opens with Enter.
+        solution = page.locator("div.solution.dropdown").filter(has_text="Exercise 1.2").first
+        code = solution.locator("pre", has_text=SOLUTION_CODE)
+        assert not code.is_visible(), "the solution is visible before it is opened"
+        # Its title links to the exercise; the button after that link opens it.
+        toggle_button = solution.locator("button.toggle-button").element_handle()
+        for _ in range(300):
+            if page.evaluate("b => b === document.activeElement", toggle_button):
+                break
+            focus = _focused(page, settle=False)
+            assert focus["ring"] or not focus["focusVisible"], f"focus without a visible ring: {focus}"
+            page.keyboard.press("Tab")
+        else:
+            pytest.fail("300 Tabs never reached the solution of exercise 1.2")
+        toggle = _focused(page)
+        assert toggle["focusVisible"] and toggle["ring"] and toggle["onScreen"], toggle
+        page.keyboard.press("Enter")
+        code.wait_for(state="visible")
+        assert not rec.problems(), "\n".join(rec.problems())
+    finally:
+        page.context.close()
 
 
 # ---------------------------------------------------------------------------
