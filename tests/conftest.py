@@ -22,6 +22,26 @@ import pytest
 # tests/test_skip_summary.py runs pytest inside pytest.
 pytest_plugins = ["pytester"]
 
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (tests/chromium.py)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole test process, shared by the book's browser tests
+    (tests/test_browser.py) and the JupyterLab test (tests/test_lab.py): Playwright's sync API
+    runs one instance per thread, so a second `sync_playwright()` in the same process fails."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (see requirements.txt)"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
 
 def pytest_addoption(parser):
     parser.addoption(

@@ -36,18 +36,8 @@ from alt_text import alt_text_problems
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-# The flags the project's machines run Chromium with (issue 9). Playwright adds
-# a fresh temporary --user-data-dir of its own on every launch and deletes it
-# on close (it refuses the flag in `args`).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+# Chromium's path and flags, and the one browser per test process: tests/conftest.py.
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 VIEWPORT = {"width": 1280, "height": 900}
 TIMEOUT_MS = 30_000
 
@@ -143,20 +133,9 @@ def base_url(built_book: Path):
 
 
 @pytest.fixture(scope="session")
-def browser(built_book: Path):
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`")
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is not installed (see requirements.txt)"
-    )
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+def browser(built_book: Path, chromium):
+    """The test process's headless Chromium (tests/conftest.py), once a built book exists."""
+    return chromium
 
 
 # ---------------------------------------------------------------------------

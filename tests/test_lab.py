@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS
+from chromium import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER = ROOT / "book" / "foundations" / "03_memory_cells.ipynb"
@@ -111,22 +111,18 @@ def lab(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(lab):
-    from playwright.sync_api import sync_playwright
-
+def page(lab, chromium):
     base, token, _ = lab
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.set_default_timeout(TIMEOUT_MS)
-            page = context.new_page()
-            page.goto(f"{base}/lab/tree/{CHAPTER.name}?token={token}")
-            page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-            _wait_idle(page)
-            yield page
-        finally:
-            browser.close()
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        page.goto(f"{base}/lab/tree/{CHAPTER.name}?token={token}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for()
+        _wait_idle(page)
+        yield page
+    finally:
+        context.close()
 
 
 def _accept_kernel_dialog(page) -> None:
