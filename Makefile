@@ -70,9 +70,10 @@ book: $(STAMP)
 # from tests/conftest.py, which writes them to _build/skipped.txt too. The option
 # is written with `=`: pytest reads its paths before tests/conftest.py defines the
 # option, so a separate value that names an existing file would become a test path.
-# pytest runs on one worker per core (pytest-xdist); --dist loadscope keeps
-# each notebook (and each test module) on one worker, as nbval needs: a
-# notebook's cells share one kernel.
+# pytest runs on one worker per core (pytest-xdist). --dist loadscope keeps
+# each notebook on one worker, as nbval needs (a notebook's cells share one
+# kernel), and each test module; tests/conftest.py splits the browser tests
+# by page (one load per page serves its tests).
 # The build's config is a copy in _build/, and Jupyter Book reads the
 # local_extensions paths relative to the config file, hence the second sed.
 test: $(STAMP)

@@ -14,6 +14,7 @@ pytest on small test files and asserts these lines.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,14 +23,13 @@ import pytest
 # tests/test_skip_summary.py runs pytest inside pytest.
 pytest_plugins = ["pytester"]
 
-from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (tests/chromium.py)
-
-
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Chromium for the whole test process, shared by the book's browser tests
     (tests/test_browser.py) and the JupyterLab test (tests/test_lab.py): Playwright's sync API
     runs one instance per thread, so a second `sync_playwright()` in the same process fails."""
+    from chromium import CHROMIUM, CHROMIUM_ARGS  # tests/chromium.py
+
     if not CHROMIUM.is_file():
         pytest.skip(f"no Chromium at {CHROMIUM}: install it with `apt-get install chromium`")
     sync_api = pytest.importorskip(
@@ -101,3 +101,30 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     path = config.getoption("skip_summary_file")
     if path:
         Path(path).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+
+# -- how `make test` shares the tests between its workers (pytest-xdist, --dist loadscope) --------
+
+_BROWSER_PAGE_TEST = re.compile(r"tests/test_browser\.py::\w+\[([^\]-]+)")
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's loadscope, with one change: the browser tests of one page are one unit.
+
+    loadscope sends each notebook run (its cells share one kernel, as nbval needs)
+    and each test module to one worker. The browser tests are most of the run's
+    tail, and each page's tests share that page's single load (the ``visit``
+    fixture: axe in both modes and the zoom check), so each page, not the whole
+    module, goes to one worker. (xdist's own ``--dist loadgroup`` would do this
+    with marks, but with pytest 9 its group names never reach the scheduler.)
+    """
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BookScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            page = _BROWSER_PAGE_TEST.match(nodeid)
+            return "browser " + page.group(1) if page else super()._split_scope(nodeid)
+
+    return BookScheduling(config, log)

@@ -317,7 +317,18 @@ def set_color_scheme(page, scheme: str) -> str:
     """Switch the reader's system colour scheme; the theme (in "auto" mode) follows. Returns the theme."""
     page.emulate_media(color_scheme=scheme)
     page.wait_for_function("s => document.documentElement.dataset.theme === s", arg=scheme)
+    # The theme fades some colours over a CSS transition (the search button's background):
+    # read the page only once every transition has ended, or axe measures a colour half-way.
+    page.evaluate(_SETTLED_JS)
     return page.evaluate("document.documentElement.dataset.theme")
+
+
+_SETTLED_JS = """async () => {
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await Promise.all(document.getAnimations()
+        .filter(a => a.effect && a.effect.getComputedTiming().endTime !== Infinity)
+        .map(a => a.finished.catch(() => null)));
+}"""
 
 
 # At 200% zoom: what sticks out of the page sideways, and what a box cuts off.

@@ -189,8 +189,16 @@ def _type_and_run(page, code: str) -> None:
 
 
 def _check_output(page, expect: str) -> str:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     out = _cell(page, CHECK_CALL).locator(".jp-OutputArea-output")
-    out.filter(has_text=expect).first.wait_for()
+    try:
+        out.filter(has_text=expect).first.wait_for()
+    except PlaywrightTimeout:
+        errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        shown = [t[:600] for t in errors.all_inner_texts()]
+        pytest.fail(f"the check cell never showed {expect!r}; it shows {out.all_inner_texts()!r}; "
+                    f"error outputs on the page: {shown!r}")
     return out.first.inner_text()
 
 
