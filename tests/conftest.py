@@ -128,3 +128,39 @@ def pytest_xdist_make_scheduler(config, log):
             return "browser " + page.group(1) if page else super()._split_scope(nodeid)
 
     return BookScheduling(config, log)
+
+
+def _stored_seconds(notebook: Path) -> float:
+    """How long the notebook's cells took when its outputs were stored (their execution metadata)."""
+    import json
+    from datetime import datetime
+
+    total = 0.0
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError):
+        return 0.0
+    for cell in cells:
+        times = cell.get("metadata", {}).get("execution", {})
+        start, end = times.get("iopub.execute_input"), times.get("shell.execute_reply")
+        if start and end:
+            total += (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                      - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+    return total
+
+
+def pytest_collection_modifyitems(config, items):
+    """The longest work first, so that two workers finish together: the notebook runs, longest
+    first by their stored execution times, then the browser tests, then the rest. The sort is
+    stable, so each notebook's cells keep their order (nbval runs them in one kernel)."""
+    seconds = {}
+
+    def key(item):
+        path = item.nodeid.split("::", 1)[0]
+        if path.endswith(".ipynb"):
+            if path not in seconds:
+                seconds[path] = _stored_seconds(config.rootpath / path)
+            return (0, -seconds[path])
+        return (1, 0) if path.endswith("test_browser.py") else (2, 0)
+
+    items.sort(key=key)
