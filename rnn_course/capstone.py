@@ -1,7 +1,7 @@
 """Your own model, trained: a many-to-one RNN classifier made of plain functions.
 
-The capstone section of the topologies chapter wires the learner's own pieces
-into a sentiment classifier and trains it. This module is the reference the
+The section "Your own model, trained", the last of the topologies chapter,
+wires the learner's own pieces into a sentiment classifier and trains it. This module is the reference the
 section compares against, written with the very same functions the learner
 writes, taken from the library:
 
@@ -52,12 +52,21 @@ PARAM_NAMES = ("E", "Wx", "Wh", "b", "Wy", "by")
 
 
 def masked_softmax_cross_entropy(logits, targets, mask):
-    """The library's softmax_cross_entropy with a mask, under the name of the topologies chapter's exercise."""
+    """The library's softmax_cross_entropy with a mask, under the name of the topologies chapter's exercise.
+
+    logits (N, T, C), targets (N, T) class ids, mask (N, T) bool, True where a position counts. Returns
+    (loss, dlogits): the mean cross-entropy over the counted positions, and dlogits (N, T, C), zero where
+    the mask is False. The classifier passes (N, 1, C), (N, 1) and a mask of ones: the mean over sentences.
+    """
     return _losses.softmax_cross_entropy(logits, targets, mask)
 
 
 def clip_grad_norm(grads, max_norm):
-    """The library's clip_grad_norm on a list of gradient arrays (scaled in place); returns the norm before."""
+    """The library's clip_grad_norm on a list of gradient arrays of any shapes, e.g. (V, d) and (D, D).
+
+    If their global norm sqrt(sum of every squared entry) exceeds max_norm, every array is scaled in place by
+    max_norm / norm; returns the norm before clipping, a float.
+    """
     return _optim.clip_grad_norm(list(grads), max_norm)
 
 

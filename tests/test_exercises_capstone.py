@@ -215,6 +215,13 @@ def lastb_cross(dout, cache):
     return dh
 
 
+def lastb_cross_plain(dout, cache):
+    lengths, shape = cache
+    dh = np.zeros(shape, dtype=dout.dtype)
+    dh[:, lengths - 1] = dout                                 # numpy broadcasts dout over the rows
+    return dh
+
+
 def lastb_shape(dout, cache):
     return dout
 
@@ -237,6 +244,7 @@ def lastb_float64(dout, cache):
     (lastb_at_end, "last padded step"),
     (lastb_every, "every real step"),
     (lastb_cross, "pair row n with its own length"),
+    (lastb_cross_plain, "pair row n with its own length"),
     (lastb_shape, "it is the gradient of all of h"),
     (lastb_before, "one step before"),
     (lastb_float64, "float64"),
