@@ -241,18 +241,33 @@ def gru_reset_before_product(dh_next, cache):
             np.concatenate([dr.sum(0), dz.sum(0), (dn * r).sum(0)]))
 
 
+def gru_reset_before_everywhere(dh_next, cache):
+    """The whole backward of n = tanh(gx_n + (r * h_prev) W_hn^T + b_hn), the reset gate's own gradient included."""
+    r, z, n = np.split(cache.gates, 3, axis=1)
+    dn = dh_next * (1 - z) * (1 - n ** 2)
+    dz = dh_next * (cache.h_prev - n) * z * (1 - z)
+    W_hr, W_hz, W_hn = np.split(cache.Wh, 3)
+    d_rh = dn @ W_hn                                           # the gradient at r * h_prev
+    dr = d_rh * cache.h_prev * r * (1 - r)
+    dgx = np.hstack([dr, dz, dn])
+    dh_prev = dh_next * z + dr @ W_hr + dz @ W_hz + r * d_rh
+    dWh = np.vstack([dr.T @ cache.h_prev, dz.T @ cache.h_prev, dn.T @ (r * cache.h_prev)])
+    return dgx @ cache.Wx, dh_prev, dgx.T @ cache.x_t, dWh, dgx.sum(0), dgx.sum(0)
+
+
 @pytest.mark.parametrize("fn,fragments", [
     (_gru(mix="swapped"), ["(1 - z) side is swapped"]),
     (_gru(direct=False), ["missing the direct path", "dh_next * z"]),
     (_gru(reset_hidden=False), ["reset gate is missing on the hidden path", "dn * r"]),
-    (gru_reset_before_product, ["reset gate applied to h_prev before the product", "inside the product"]),
+    (gru_reset_before_product, ["reset gate applied to h_prev before the product", "after the product"]),
+    (gru_reset_before_everywhere, ["reset gate applied to h_prev before the product", "after the product"]),
     (_gru(bias_inside=False), ["b_hn sat outside the reset product", "(dn * r).sum(axis=0)"]),
     (_gru(dz_sign=-1), ["dz has the wrong sign", "h_prev - n"]),
     (_gru(r_grad=lambda s: 1), ["reset gate r is missing its derivative"]),
     (_gru(z_grad=lambda s: 1), ["update gate z is missing its derivative"]),
     (_gru(n_grad=lambda s: 1), ["candidate n is missing tanh's derivative"]),
     (_gru(order="zrn"), ["order (z, r, n)", "Keras"]),
-    (_gru(dW="transposed"), ["dWh is transposed", "(3D, D)"]),
+    (_gru(dW="transposed"), ["dWh is transposed", "(3D, D)", "dgh.T @ h_prev"]),
     (_gru(db="mean"), ["averaged over the batch"]),
 ])
 def test_gru_faults_are_named(fn, fragments):

@@ -297,7 +297,8 @@ _REGISTRY = [
         ("A row counts only if the whole output is right: every token, and the <eos> in the right place. What "
          "comes after <eos> is padding, and differs between the two arrays.",
          "Cut each row after its first <eos>, `row[:row.index(eos) + 1]` on `row = list(p)`, for the prediction "
-         "and the target, and compare the two lists.",
+         "and the target, and compare the two lists. A prediction that never wrote <eos> (it ran to max_len) has "
+         "no <eos> to cut at: keep it whole, and it cannot match.",
          "`right = [cut(p) == cut(t) for p, t in zip(predicted, targets)]`, then `return float(np.mean(right))`."),
         seq2seq_exercises.exact_match, seq2seq_exercises.check_exact_match),
     Exercise(

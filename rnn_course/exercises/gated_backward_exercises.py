@@ -67,13 +67,16 @@ def _compare(got, want, faults, case, letters, G):
         if g.shape == w.shape:
             continue
         what = {"dWx": "Wx", "dWh": "Wh"}.get(name)
+        # The gradient at the pre-activation that this weight or bias reads: da for the LSTM, dgx (input side)
+        # or dgh (hidden side) for the GRU.
+        at = "da" if G == 4 else ("dgx" if name in ("dWx", "db_ih") else "dgh")
         if what and g.shape == w.shape[::-1]:
             raise Fail(f"your {name} is transposed: it must have {what}'s shape ({G}D, {letters[name][1]}) = "
-                       f"{fmt_shape(w.shape)}, so {name} = da.T @ {'x_t' if name == 'dWx' else 'h_prev'}",
+                       f"{fmt_shape(w.shape)}, so {name} = {at}.T @ {'x_t' if name == 'dWx' else 'h_prev'}",
                        case.text())
         if name.startswith("db") and g.shape == (case.N, w.shape[0]):
             raise Fail(f"your {name} has one row per sequence, shape (N, {G}D) = {fmt_shape(g.shape)}: sum over "
-                       f"the batch axis, {name} = da.sum(axis=0)", case.text())
+                       f"the batch axis, {name} = {at}.sum(axis=0)", case.text())
         raise Fail(f"{name}: " + describe_shape_mismatch(g.shape, w.shape, letters[name]), case.text())
     for name in names:
         check_dtype(got[name], case.dtype, f"your {name}", case.text(), lower_only=True)
@@ -217,9 +220,12 @@ def _gru_back(dh, c, d_r="sigmoid", d_z="sigmoid", d_n="tanh", mix="pytorch", wr
     keep, new = (z, 1 - z) if mix == "pytorch" else (1 - z, z)
     dn = dh * (new if write else 1) * deriv[d_n](n)
     dz = dz_sign * dh * (hp - n if mix == "pytorch" else n - hp) * deriv[d_z](z)
-    dr = dn * c.gh_n * deriv[d_r](r)
     W_hn = c.Wh[2 * D:]
-    dgh_n = {"inside": dn * r, "ignored": dn, "before": dn}[reset]
+    if reset == "before_full":  # n = tanh(gx_n + (r * h_prev) W_hn^T + b_hn): r's gradient comes through W_hn too
+        dr = (dn @ W_hn) * hp * deriv[d_r](r)
+    else:
+        dr = dn * c.gh_n * deriv[d_r](r)
+    dgh_n = {"inside": dn * r, "ignored": dn, "before": dn, "before_full": dn}[reset]
 
     def stack(blocks):
         named = dict(zip("rzn", blocks))
@@ -229,7 +235,7 @@ def _gru_back(dh, c, d_r="sigmoid", d_z="sigmoid", d_n="tanh", mix="pytorch", wr
     dgh = stack([dr, dz, dgh_n])
     dh_prev = dgh @ c.Wh
     dWh = dgh.T @ hp
-    if reset == "before":  # differentiating (r * h_prev) W_hn^T, the reset before the product
+    if reset in ("before", "before_full"):  # differentiating (r * h_prev) W_hn^T, the reset before the product
         dh_prev = dh_prev - dn @ W_hn + (dn @ W_hn) * r
         dWh = dWh.copy()
         dWh[2 * D:] = dn.T @ (r * hp)
@@ -246,6 +252,10 @@ def _gru_back(dh, c, d_r="sigmoid", d_z="sigmoid", d_n="tanh", mix="pytorch", wr
 
 def _gru_faults(dh, c):
     v = lambda **kw: _gru_back(dh, c, **kw)  # noqa: E731
+    before = ("you differentiated (r * h_prev) W_hn^T, the reset gate applied to h_prev before the product (as in "
+              "Cho et al.'s EMNLP version); this book's GRU (PyTorch's) applies it after the product and its bias, "
+              "r * (h_prev W_hn^T + b_hn): the gradient at gh_n is dn * r, so dh_prev gets (dn * r) @ W_hn, "
+              "dW_hn = (dn * r).T @ h_prev, and the reset gate's own gradient is dr = dn * gh_n * r * (1 - r)")
     return [
         ("the (1 - z) side is swapped: in PyTorch's form h_next = (1 - z) * n + z * h_prev, so n gets "
          "dh_next * (1 - z), h_prev gets dh_next * z directly, and dz = dh_next * (h_prev - n) * z * (1 - z)",
@@ -259,10 +269,7 @@ def _gru_faults(dh, c):
         ("the reset gate is missing on the hidden path: n = tanh(gx_n + r * gh_n), so the gradient at "
          "gh_n = h_prev W_hn^T + b_hn is dn * r (the n block of dgh), while the input side gets dn",
          v(reset="ignored")),
-        ("you differentiated (r * h_prev) W_hn^T, the reset gate applied to h_prev before the product; this "
-         "book's GRU (PyTorch's) has r * (h_prev W_hn^T + b_hn), the reset inside the product: the gradient "
-         "at gh_n is dn * r, and from there dh_prev gets (dn * r) @ W_hn and dW_hn = (dn * r).T @ h_prev",
-         v(reset="before")),
+        *((before, v(reset=kind)) for kind in ("before", "before_full")),
         ("db_hh's n block is dn.sum(axis=0), as if b_hn sat outside the reset product; it sits inside it, "
          "r * (h_prev W_hn^T + b_hn), so db_hh's n block is (dn * r).sum(axis=0) and differs from db_ih's",
          v(bias_hn="outside")),
@@ -299,5 +306,5 @@ def check_gru_step_backward(fn, seed=0):
         want = dict(zip(GRU_GRADS, gru_step_backward(dh, cache)))
         _compare(got, want, _gru_faults(dh, cache), case, _GRU_LETTERS, 3)
     return (f"gru_step_backward matches the library's on {len(CASES)} cases (d ≠ D, N = 1, float32, saturated "
-            f"gates): the (1 - z) side, the direct path dh_next·z, the reset gate inside the product "
-            f"(db_hh's n block is (dn·r) summed), and the blocks in the order r, z, n.")
+            f"gates): the (1 - z) side, the direct path dh_next·z, the reset gate applied after the hidden "
+            f"product and its bias (db_hh's n block is (dn·r) summed), and the blocks in the order r, z, n.")
