@@ -23,6 +23,11 @@ builds an nbgrader course directory (default ``_build/course/``):
     cell's source from the gradebook before it grades;
   - the book's solution cells (the ``{solution}`` dropdown, and a gated
     solution's cells from ``{solution-start}`` to ``{solution-end}``) are removed;
+- ``source/<stem>/checkpoints/``: the files the chapter loads beside itself (the
+  stored results of chapters 7 to 9's slow trainings). nbgrader copies every file
+  of ``source/<stem>/`` into the release and, before it grades, into each
+  student's ``autograded/`` folder; without them those chapters stop with
+  FileNotFoundError halfway;
 - ``release/<stem>/<stem>.ipynb``: the student copies, made by
   ``nbgrader generate_assignment`` (skipped with --no-release).
 
@@ -37,6 +42,7 @@ import ast
 import copy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -67,9 +73,13 @@ c.ClearSolutions.code_stub = {{"python": ""}}
 # is stopped sooner by the checker's own time limit (RNN_COURSE_TIME_LIMIT, default 10 s per call).
 c.Execute.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
+# A student who deletes a tests cell gets it back, run and scored like the others; without this nbgrader
+# leaves that exercise without a score and the whole submission waiting for a manual grade.
+c.OverwriteCells.add_missing_cells = True
 
-# On JupyterHub, the exchange directory that release_assignment and collect share (a directory every
-# student can write to, e.g. on a shared volume), and the course id above:
+# On JupyterHub, the exchange directory that release_assignment and collect share (it must exist, and every
+# student must be able to write to it, e.g. on a shared volume; nbgrader 0.9's default is
+# /usr/local/share/nbgrader/exchange), and the course id above, set the same in the students' config:
 # c.Exchange.root = "/srv/nbgrader/exchange"
 '''
 
@@ -90,18 +100,35 @@ def _meta(**fields) -> dict:
 
 
 def _grade_call(source: str, name: str) -> str:
-    """The check cell's source with its ``check(...)`` call turned into ``grade(...)`` and grade imported."""
+    """The check cell's source with its ``check(...)`` call turned into ``grade(...)`` and grade imported.
+
+    When the call is the cell's last statement, its result is shown with ``display(...)`` rather than
+    returned: nbgrader reads a tests cell's returned value (its execute_result) as a partial-credit score,
+    warns that a CheckResult "cannot be converted to a float" and says future releases may count that as
+    an error. Shown with display, the learner still sees the verdict, and nbgrader grades by raising only.
+    """
     tree = ast.parse(source)
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
              and n.func.id == "check" and n.args and isinstance(n.args[0], ast.Constant)
              and n.args[0].value == name]
     if len(calls) != 1:
         raise ValueError(f"the check cell of {name!r} must call check({name!r}, ...) once:\n{source}")
-    func = calls[0].func
+    call, func = calls[0], calls[0].func
+    last = tree.body[-1] if tree.body else None
+    shown = (isinstance(last, ast.Expr) and last.value is call and call.lineno == call.end_lineno)
     lines = source.splitlines(keepends=True)
     line = lines[func.lineno - 1]
-    lines[func.lineno - 1] = line[:func.col_offset] + "grade" + line[func.end_col_offset:]
-    return "from rnn_course.exercises import grade\n" + "".join(lines)
+    if shown:
+        end = call.end_col_offset
+        line = line[:end] + ")" + line[end:]
+    line = line[:func.col_offset] + "grade" + line[func.end_col_offset:]
+    if shown:
+        line = line[:func.col_offset] + "display(" + line[func.col_offset:]
+    lines[func.lineno - 1] = line
+    header = "from rnn_course.exercises import grade\n"
+    if shown:
+        header = "from IPython.display import display\n" + header
+    return header + "".join(lines)
 
 
 def instructor_notebook(nb: dict) -> tuple[dict, list[dict]]:
@@ -137,6 +164,23 @@ def instructor_notebook(nb: dict) -> tuple[dict, list[dict]]:
     return nb, rows
 
 
+#: A file a chapter's code reads beside itself: "checkpoints/<name>" in quotes.
+_LOCAL_FILE = re.compile(r"""["'](checkpoints/[^"'\s]+)["']""")
+
+
+def local_files(nb: dict, chapter_dir: Path) -> list[str]:
+    """The relative paths of the files a chapter's code cells read from its own folder, e.g. checkpoints/....
+
+    Raises FileNotFoundError when one is missing: the assignment would break where the chapter loads it.
+    """
+    names = sorted({m.group(1) for cell in nb["cells"] if cell["cell_type"] == "code"
+                    for m in _LOCAL_FILE.finditer(cell["source"])})
+    missing = [n for n in names if not (chapter_dir / n).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{chapter_dir}: the chapter reads {', '.join(missing)}, which is not there")
+    return names
+
+
 def write_notebook(nb: dict, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -155,6 +199,9 @@ def build_source(course: Path, paths: list[Path]) -> dict[str, list[dict]]:
         target = course / "source" / stem
         shutil.rmtree(target, ignore_errors=True)
         write_notebook(nb, target / f"{stem}.ipynb")
+        for name in local_files(nb, path.parent):
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path.parent / name, target / name)
         table[stem] = rows
     return table
 

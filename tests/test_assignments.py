@@ -7,10 +7,14 @@ they fail rather than skip when it is missing):
 - no student copy holds a solution: for every chapter, nbgrader's ClearSolutions
   with the course's config leaves the book's stub, and no line of the book's
   solutions; for chapter 1 the same of the real ``nbgrader generate_assignment``;
-- grading gives the right score: five synthetic hand-ins of chapter 1 (all right;
+- grading gives the right score: six synthetic hand-ins of chapter 1 (all right;
   one exercise wrong; untouched stubs; a function that never returns; a deleted
-  cell) go through ``nbgrader autograde`` and ``nbgrader export``, and each row of
-  the grades CSV holds the score those answers earn;
+  answer cell; a deleted tests cell, which nbgrader puts back and runs) go through
+  ``nbgrader autograde`` and ``nbgrader export``, and each row of the grades CSV
+  holds the score those answers earn;
+- the files a chapter loads from its own folder (chapters 7 to 9's checkpoints/)
+  are in its source folder, which nbgrader copies into the release and the
+  autograded folders;
 - ``grade``, the checker that the tests cells call, raises unless Correct, and
   RNN_COURSE_MAX_HINT holds back the near-answer hints.
 
@@ -111,12 +115,15 @@ def _run(course: Path, *args: str, env: dict) -> None:
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
 
-def _hand_in(release: dict, answers: dict[str, str | None]) -> dict:
-    """A student's notebook: the release with the learner cells' sources replaced (None: cell deleted)."""
+def _hand_in(release: dict, answers: dict[str, str | None], deleted_checks=()) -> dict:
+    """A student's notebook: the release with the learner cells' sources replaced (None: cell deleted),
+    and without the tests cells of the labels in deleted_checks."""
     nb = json.loads(json.dumps(release))
     kept = []
     for cell in nb["cells"]:
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
+        if grade_id.removesuffix("-check") in deleted_checks and grade_id.endswith("-check"):
+            continue
         label = grade_id.removesuffix("-answer")
         if grade_id.endswith("-answer") and label in answers:
             if answers[label] is None:
@@ -144,11 +151,13 @@ def graded(tmp_path_factory):
         "loops_forever": dict(right, **{"ex-pad": "def pad_sequences(sequences, pad_value=0):\n"
                                                   "    while True:\n        pass\n"}),
         "deleted_cell": dict(right, **{"ex-one-hot": None}),
+        "deleted_check": right,
     }
     for student, answers in students.items():
         target = course / "submitted" / student / CHAPTER / f"{CHAPTER}.ipynb"
         target.parent.mkdir(parents=True)
-        target.write_text(json.dumps(_hand_in(release, answers), indent=1), encoding="utf-8")
+        deleted = ("ex-one-hot",) if student == "deleted_check" else ()
+        target.write_text(json.dumps(_hand_in(release, answers, deleted), indent=1), encoding="utf-8")
     _run(course, "autograde", CHAPTER, env=env)
     _run(course, "export", "--to", "grades.csv", env=env)
     with open(course / "grades.csv", newline="") as f:
@@ -168,12 +177,32 @@ def test_release_holds_no_solution(graded):
     ("stubs", ("ex-mutable", "ex-one-hot", "ex-pad")),
     ("loops_forever", ("ex-pad",)),
     ("deleted_cell", ("ex-one-hot",)),
+    ("deleted_check", ()),   # c.OverwriteCells.add_missing_cells puts the tests cell back
 ])
 def test_autograde_and_export_give_each_hand_in_its_score(graded, student, lost):
     _, _, rows, scores = graded
     total = sum(r["points"] for r in rows.values())
     assert total == 5
     assert scores[student] == (total - sum(rows[label]["points"] for label in lost), total), scores
+
+
+def test_no_tests_cell_returns_a_value(graded):
+    # nbgrader reads a tests cell's execute_result as a partial-credit score; the verdict is displayed.
+    course = graded[0]
+    nb = json.loads((course / "autograded" / "all_right" / CHAPTER / f"{CHAPTER}.ipynb").read_text())
+    tests = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+    assert tests and all(o["output_type"] != "execute_result" for c in tests for o in c["outputs"])
+    assert all(any(o["output_type"] == "display_data" for o in c["outputs"]) for c in tests)
+
+
+def test_the_files_a_chapter_reads_are_in_its_source_folder(tmp_path):
+    paths = [p for p in CHAPTERS if p.stem in ("07_training_rnns", "08_lstm_gru", "09_char_lm")]
+    make_assignments.build_source(tmp_path, paths)
+    for path in paths:
+        names = make_assignments.local_files(read_notebook(path), path.parent)
+        assert names, f"{path.stem} reads no checkpoint file: the pattern no longer finds them"
+        for name in names:
+            assert (tmp_path / "source" / path.stem / name).is_file(), (path.stem, name)
 
 
 def test_the_endless_loop_was_stopped_by_the_checkers_time_limit(graded):
