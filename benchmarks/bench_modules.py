@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
@@ -28,18 +27,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads its BLA
 import numpy as np  # noqa: E402
 
 import rnn_course as rc  # noqa: E402
+from _compare import interleaved, load_torch  # noqa: E402  (benchmarks/_compare.py)
 
 SIZES = [(32, 64, 32, 128), (64, 100, 128, 256), (64, 200, 128, 256)]
 CELLS = {"rnn": (rc.RNN, "RNN"), "lstm": (rc.LSTM, "LSTM"), "gru": (rc.GRU, "GRU")}
 TARGETS = {("rnn", "forward"): 0.75, ("rnn", "forward+backward"): 1.0,
            ("lstm", "forward+backward"): 1.0, ("gru", "forward+backward"): 1.0}
-
-
-def _block(fn, reps):
-    t0 = time.perf_counter()
-    for _ in range(reps):
-        fn()
-    return (time.perf_counter() - t0) / reps
 
 
 def _reps(fn, min_seconds=0.05):
@@ -96,13 +89,9 @@ def main(argv=None):
     parser.add_argument("--gap", type=float, default=0.25, help="seconds of pause between timed blocks")
     parser.add_argument("--cells", nargs="+", choices=list(CELLS), default=list(CELLS))
     args = parser.parse_args(argv)
-    try:
-        import torch
-    except ImportError:
-        print("PyTorch is not installed here, so there is nothing to compare with: "
-              "pip install torch==2.13.0 (CPU) into this environment")
+    torch = load_torch(threads=1)
+    if torch is None:
         return
-    torch.set_num_threads(1)
     print(f"numpy {np.__version__}, torch {torch.__version__}, float32, one thread each, "
           f"median of {args.pairs} interleaved pairs\n")
     header = f"{'cell':<5} | {'(N, T, d, D)':>19} | {'pass':<17} | {'ours ms':>8} | {'torch ms':>8} | {'ratio':>5} | target"
@@ -111,21 +100,11 @@ def main(argv=None):
     for cell in args.cells:
         for size in SIZES:
             for kind, (a_fn, b_fn) in pair(cell, size, torch).items():
-                ra, rb = _reps(a_fn), _reps(b_fn)
-                a_ms, b_ms, ratios = [], [], []
-                for _ in range(args.pairs):
-                    time.sleep(args.gap)
-                    a = _block(a_fn, ra)
-                    time.sleep(args.gap)
-                    b = _block(b_fn, rb)
-                    a_ms.append(a * 1e3)
-                    b_ms.append(b * 1e3)
-                    ratios.append(a / b)
-                r = statistics.median(ratios)
+                a_ms, b_ms, r = interleaved(a_fn, b_fn, args.pairs, args.gap, _reps(a_fn), _reps(b_fn))
                 target = TARGETS.get((cell, kind))
                 verdict = "" if target is None else f"<= {target} {'ok' if r <= target else 'MISSED'}"
-                print(f"{cell:<5} | {str(size):>19} | {kind:<17} | {statistics.median(a_ms):8.2f} | "
-                      f"{statistics.median(b_ms):8.2f} | {r:5.2f} | {verdict}", flush=True)
+                print(f"{cell:<5} | {str(size):>19} | {kind:<17} | {a_ms:8.2f} | "
+                      f"{b_ms:8.2f} | {r:5.2f} | {verdict}", flush=True)
 
 
 if __name__ == "__main__":

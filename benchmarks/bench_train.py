@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads its BLAS
 
@@ -37,6 +35,7 @@ import numpy as np  # noqa: E402
 
 from rnn_course.models import CharLM, ManyToOneClassifier  # noqa: E402
 from rnn_course.optim import Adam, clip_grad_norm  # noqa: E402
+from _compare import interleaved, load_torch  # noqa: E402  (benchmarks/_compare.py)
 
 CLIP = 5.0
 
@@ -127,13 +126,6 @@ def theirs(case, torch, model, dtype):
     return step
 
 
-def _timed(fn, reps):
-    t0 = time.perf_counter()
-    for _ in range(reps):
-        fn()
-    return (time.perf_counter() - t0) / reps
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=15, help="interleaved pairs per ratio (default 15)")
@@ -141,13 +133,9 @@ def main(argv=None):
     parser.add_argument("--gap", type=float, default=0.25, help="seconds of pause between timed blocks")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     args = parser.parse_args(argv)
-    try:
-        import torch
-    except ImportError:
-        print("PyTorch is not installed here, so there is nothing to compare with: "
-              "pip install torch==2.13.0 (CPU) into this environment")
+    torch = load_torch(threads=1)
+    if torch is None:
         return
-    torch.set_num_threads(1)
     print(f"numpy {np.__version__}, torch {torch.__version__}, one thread each, {args.dtype}, "
           f"median of {args.pairs} interleaved pairs of {args.reps} steps\n")
     header = f"{'task':<9} | {'ours ms/step':>12} | {'torch ms/step':>13} | {'ratio':>6}"
@@ -162,17 +150,8 @@ def main(argv=None):
         if abs(first_ours - first_theirs) > tol * max(1.0, abs(first_ours)):
             sys.exit(f"{case['kind']}: the first losses differ ({first_ours} vs {first_theirs}): "
                      f"the two sides would not do the same work")
-        a_ms, b_ms, ratios = [], [], []
-        for _ in range(args.pairs):
-            time.sleep(args.gap)
-            a = _timed(mine, args.reps)
-            time.sleep(args.gap)
-            b = _timed(other, args.reps)
-            a_ms.append(a * 1e3)
-            b_ms.append(b * 1e3)
-            ratios.append(a / b)
-        print(f"{case['kind']:<9} | {statistics.median(a_ms):12.2f} | {statistics.median(b_ms):13.2f} | "
-              f"{statistics.median(ratios):6.2f}", flush=True)
+        a_ms, b_ms, ratio = interleaved(mine, other, args.pairs, args.gap, args.reps, args.reps)
+        print(f"{case['kind']:<9} | {a_ms:12.2f} | {b_ms:13.2f} | {ratio:6.2f}", flush=True)
 
 
 if __name__ == "__main__":
