@@ -429,6 +429,20 @@ def as_array(value, what, allow_list=False):
     raise Fail(f"{what} is a {type(value).__name__}; expected a numpy array")
 
 
+def returned_grads(result, fn_name, names, your=False):
+    """{name: array} of the gradients a backward pass returned, in the order ``names``
+    (e.g. ("dx_t", "dh_prev", "dWx", "dWh", "db")), or a Fail naming what is missing.
+
+    your: whether the messages say "your rnn_step_backward" and "your dx_t"."""
+    who = f"your {fn_name}" if your else fn_name
+    if result is None:
+        raise Fail(f"{who} returned None — did you forget `return {', '.join(names)}`?")
+    if not isinstance(result, (tuple, list)) or len(result) != len(names):
+        n = len(result) if isinstance(result, (tuple, list)) else 1
+        raise Fail(f"{who} must return {len(names)} gradients, ({', '.join(names)}); it returned {n}")
+    return {name: as_array(value, f"your {name}" if your else name) for name, value in zip(names, result)}
+
+
 def check_dtype(got, dtype, what, *details, lower_only=False,
                 buffer="a buffer made by np.zeros, np.empty or np.ones without `dtype=` is float64"):
     """Fail when the array got does not have the inputs' floating dtype.

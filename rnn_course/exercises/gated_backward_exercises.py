@@ -37,22 +37,13 @@ import numpy as np
 
 from ..gru import gru_step_backward, gru_step_forward
 from ..lstm import lstm_step_backward, lstm_step_forward
-from ._run import Fail, as_array, check_dtype, close, describe_shape_mismatch, fmt_shape, worst_mismatch
+from ._run import Fail, as_array, returned_grads, check_dtype, close, describe_shape_mismatch, fmt_shape, worst_mismatch
 from .gated_exercises import CASES, _data, _run
 
 
 def _upstream(case, seed, count):
     rng = np.random.default_rng([seed, 53, case.N, case.d, case.D])
     return [rng.standard_normal((case.N, case.D)).astype(case.dtype) for _ in range(count)]
-
-
-def _grads(result, fn_name, names):
-    if result is None:
-        raise Fail(f"your {fn_name} returned None — did you forget `return {', '.join(names)}`?")
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        n = len(result) if isinstance(result, (tuple, list)) else 1
-        raise Fail(f"your {fn_name} must return {len(names)} gradients, ({', '.join(names)}); it returned {n}")
-    return {name: as_array(value, f"your {name}") for name, value in zip(names, result)}
 
 
 def _compare(got, want, faults, case, letters, G):
@@ -194,7 +185,7 @@ def check_lstm_step_backward(fn, seed=0):
         dh, dc = _upstream(case, seed, 2)
         result = _run(fn, "lstm_step_backward", case, "da is (N, 4D), Wx (4D, d) and Wh (4D, D): "
                       "dx_t = da @ Wx, dh_prev = da @ Wh", dh, dc, cache)
-        got = _grads(result, "lstm_step_backward", LSTM_GRADS)
+        got = returned_grads(result, "lstm_step_backward", LSTM_GRADS, your=True)
         want = dict(zip(LSTM_GRADS, lstm_step_backward(dh, dc, cache)))
         _compare(got, want, _lstm_faults(dh, dc, cache), case, _LSTM_LETTERS, 4)
     return (f"lstm_step_backward matches the library's on {len(CASES)} cases (d ≠ D, N = 1, float32, saturated "
@@ -302,7 +293,7 @@ def check_gru_step_backward(fn, seed=0):
         (dh,) = _upstream(case, seed, 1)
         result = _run(fn, "gru_step_backward", case, "dgx and dgh are (N, 3D), Wx (3D, d) and Wh (3D, D): "
                       "dx_t = dgx @ Wx, and dh_prev gets dgh @ Wh", dh, cache)
-        got = _grads(result, "gru_step_backward", GRU_GRADS)
+        got = returned_grads(result, "gru_step_backward", GRU_GRADS, your=True)
         want = dict(zip(GRU_GRADS, gru_step_backward(dh, cache)))
         _compare(got, want, _gru_faults(dh, cache), case, _GRU_LETTERS, 3)
     return (f"gru_step_backward matches the library's on {len(CASES)} cases (d ≠ D, N = 1, float32, saturated "

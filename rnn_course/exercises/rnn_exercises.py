@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import rnn as ref
-from ._run import Fail, as_array, call, check_dtype, close, describe_shape_mismatch, fmt_shape, worst_mismatch
+from ._run import Fail, as_array, returned_grads, call, check_dtype, close, describe_shape_mismatch, fmt_shape, worst_mismatch
 
 
 class Case(NamedTuple):
@@ -374,19 +374,10 @@ def check_rnn_step_backward(fn, seed=0):
         rng = np.random.default_rng([seed, 7, case.N, case.D])
         dh = rng.standard_normal((case.N, case.D)).astype(case.dtype)
         result = _run(fn, "rnn_step_backward", case, dh, cache)
-        got = _grads(result, "rnn_step_backward", _GRAD_NAMES)
+        got = returned_grads(result, "rnn_step_backward", _GRAD_NAMES)
         want = dict(zip(_GRAD_NAMES, ref.rnn_step_backward(dh, cache)))
         _compare_grads(got, want, _step_backward_faults(dh, cache), case, notes, _GRAD_LETTERS, {})
     return _passed("rnn_step_backward", notes, steps=False)
-
-
-def _grads(result, fn_name, names):
-    if result is None:
-        raise Fail(f"{fn_name} returned None — did you forget `return {', '.join(names)}`?")
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        n = len(result) if isinstance(result, (tuple, list)) else 1
-        raise Fail(f"{fn_name} must return {len(names)} gradients, ({', '.join(names)}); it returned {n}")
-    return {name: as_array(value, name) for name, value in zip(names, result)}
 
 
 def _wrong_order(got, want, dtype):
@@ -496,7 +487,7 @@ def check_rnn_backward(fn, seed=0, forward=None):
         rng = np.random.default_rng([seed, 9, case.N, case.T, case.D])
         dh = rng.standard_normal((case.N, case.T, case.D)).astype(case.dtype)
         result = _run(fn, "rnn_backward", case, dh, cache)
-        got = _grads(result, "rnn_backward", _SEQ_GRAD_NAMES)
+        got = returned_grads(result, "rnn_backward", _SEQ_GRAD_NAMES)
         want = dict(zip(_SEQ_GRAD_NAMES, ref.rnn_backward(dh, lib_cache)))
         faults = {name: [] for name in _SEQ_GRAD_NAMES}
         for message, grads in _bptt_variants(dh, lib_cache).items():
