@@ -17,7 +17,7 @@ function it must match, so ``model_loss(..., pieces=...)`` can run any mix of
 the learner's pieces and the library's.
 
 Notation: N sentences, T words (after padding), V vocabulary, d embedding
-size, D hidden size, C = 2 classes. The parameters are a dict of arrays:
+size, D hidden size, C classes (2 for the bundled sentiment data). The parameters are a dict of arrays:
 
     E (V, d)   the embedding table      Wx (D, d), Wh (D, D), b (D,)   the RNN cell
     Wy (C, D), by (C,)                  the output layer
@@ -73,7 +73,8 @@ def clip_grad_norm(grads, max_norm):
 def adam_step(params, grads, state, lr):
     """One Adam update of every parameter, in place (Kingma & Ba, 2015; torch.optim.Adam's arithmetic).
 
-    - params, grads: dicts of same-shape arrays, e.g. "Wh": (D, D)
+    - params, grads: dicts with the same keys, grads[k] shaped like params[k], e.g. "Wh": (D, D);
+      params' arrays are float and changed in place
     - state: a dict the caller keeps between steps, {} at the start; this function stores the step count
       "t" and each parameter's moment estimates "m", "v" in it
     - lr: the learning rate
@@ -124,7 +125,8 @@ class Data(NamedTuple):
 
 @functools.lru_cache(maxsize=1)
 def load_data():
-    """(train, test, V, C): the sentiment splits padded to max_len words (words seen once are <unk>).
+    """(train, test, V, C): the sentiment training and test splits (the validation split is not used),
+    each a Data padded to max_len words; words seen only once in the training split are <unk>.
 
     The arrays are made read-only, so that a training loop cannot change the cached data.
     """
@@ -203,15 +205,21 @@ def logits(params, ids, lengths):
 
 
 def accuracy(params, data):
-    """The share of data's sentences whose highest score is their label (a float in [0, 1])."""
+    """The share of the sentences of data, a Data, whose highest score is their label (a float in [0, 1])."""
     return float(np.mean(logits(params, data.ids, data.lengths).argmax(axis=1) == data.labels))
 
 
 def train_model(params, data, epochs=SETTINGS["epochs"], batch_size=SETTINGS["batch_size"], lr=SETTINGS["lr"],
                 max_norm=SETTINGS["max_norm"], seed=SETTINGS["seed"], pieces=None):
-    """The training loop: shuffled batches (``rnn_course.train.batches``), model_loss, clipping, Adam.
+    """The training loop: shuffled batches (``rnn_course.train.batches``; the last batch may be smaller),
+    model_loss, clip_grad_norm at max_norm, adam_step at lr.
 
-    params is updated in place; returns the list of every step's loss.
+    - params: as init_params makes them, updated in place
+    - data: a Data, e.g. the train split of load_data()
+    - seed: seeds the shuffling only
+    - pieces: as in model_loss; "clip_grad_norm" and "adam_step" can be swapped too
+
+    Returns the list of every step's loss.
     """
     rng = np.random.default_rng(seed)
     state, losses = {}, []
@@ -230,7 +238,8 @@ class Run(NamedTuple):
     - losses: the training loss of every step, a list of floats
     - params: the trained parameters, {name: array} as ``init_params`` makes them, e.g. Wh (D, D)
     - test_accuracy: the share of test sentences classified right, a float in [0, 1]
-    - seconds: the wall time of the training, in seconds
+    - seconds: the wall time of reference_run, in seconds: training, the test evaluation and, on the
+      first call, loading the data
     """
 
     losses: list
@@ -245,7 +254,10 @@ class Run(NamedTuple):
 
 @functools.lru_cache(maxsize=1)
 def reference_run():
-    """train_model with the library's pieces from fresh_params(): the run the learner's is compared with."""
+    """train_model with the library's pieces from fresh_params(): the run the learner's is compared with.
+
+    Cached: every call returns the same Run, so do not change its params in place (copy them first).
+    """
     start = time.perf_counter()
     train, test, _, _ = load_data()
     params = fresh_params()

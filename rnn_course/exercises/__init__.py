@@ -522,13 +522,16 @@ def check(name, answer, **context) -> CheckResult:
 
 
 def grade(name, answer, **context) -> CheckResult:
-    """``check`` for an autograder: returns the CheckResult when it is Correct, else raises AssertionError.
+    """``check`` for an autograder: returns the CheckResult when its verdict is Correct; otherwise (Not yet,
+    or Not attempted yet) raises AssertionError.
 
     nbgrader scores a tests cell by whether it raises, so each graded check cell of the instructor
     edition calls ``grade("name", answer)``. The verdict is check's, with one more rule: an
-    implementation answer that is the library's own function (``rnn_course.rnn_step_forward`` handed
-    in as the learner's) is not the learner's work and fails. The AssertionError's message is the
-    result's text: the verdict, the diagnosis and the evidence, as the learner sees them.
+    implementation answer defined in the course library (any ``rnn_course`` module, e.g.
+    ``rnn_course.rnn_step_forward`` handed in as the learner's) is not the learner's work and fails,
+    even where check would call it Correct. context is passed on to check unchanged. The
+    AssertionError's message is the result's text: the verdict, the diagnosis and the evidence, as the
+    learner sees them.
     """
     ex = _lookup(name)
     result = check(name, answer, **context)
