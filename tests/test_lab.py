@@ -204,8 +204,19 @@ def _check_output(page, expect: str) -> str:
 
 def test_run_all_then_a_wrong_and_a_right_answer(page, lab):
     started = time.monotonic()
-    _run_menu(page, "Run All Cells")
-    _wait_idle(page)
+    # Under a loaded machine Lab has been seen to leave Run All's queue unfinished (the check cell
+    # cleared, nothing run, no error) for over 90 s; one second Run All is allowed, and reported.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in (1, 2):
+        _run_menu(page, "Run All Cells")
+        _wait_idle(page)
+        try:
+            _cell(page, CHECK_CALL).locator(".jp-OutputArea-output").filter(
+                has_text="Not attempted yet").first.wait_for()
+            break
+        except PlaywrightTimeout:
+            print(f"Run All attempt {attempt} did not reach the check cell within {TIMEOUT_MS / 1000:.0f} s")
     text = _check_output(page, "Not attempted yet")
     assert "Not attempted yet" in text, text       # Run All left the learner's stub in place
 
