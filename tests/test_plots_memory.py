@@ -81,3 +81,69 @@ def test_influence_over_time_errors():
         memory.influence_over_time({"a": [1.0, 0.5]}, tokens=["x", "y", "z"])
     with pytest.raises(ValueError, match="positive and finite"):
         memory.influence_over_time({"a": [1.0, 0.0]})
+
+
+def _unit_panels():
+    rng = np.random.default_rng(1)
+    n, T = 5, 12
+    marker_steps = np.array([3, 0, 7, 12, 0])
+    t = np.arange(1, T + 1)
+    on = t[None, :] >= marker_steps[:, None]
+    latched = np.where((marker_steps[:, None] > 0) & on, 0.9, -0.9) + 0.05 * rng.uniform(-1, 1, (n, T))
+    untrained = 0.3 * np.tanh(rng.normal(size=(n, T)))
+    return {"untrained: unit 4": untrained, "trained: unit 11": latched}, marker_steps, T
+
+
+def test_unit_around_marker_draws_every_sequence_and_dots_the_marker_steps():
+    panels, marker_steps, T = _unit_panels()
+    fig = memory.unit_around_marker(panels, marker_steps, ylabel="unit's h_t")
+    axes = fig.axes
+    assert [ax.get_title(loc="left") for ax in axes] == list(panels)
+    assert axes[0].get_ylabel() == "unit's h_t"
+    marked = np.flatnonzero(marker_steps)
+    for ax, h in zip(axes, panels.values()):
+        lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == T]
+        dots = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 1]
+        assert len(lines) == len(h)                               # one line per sequence, none dropped
+        for ln, row in zip(lines, h):
+            assert np.array_equal(ln.get_xdata(), np.arange(1, T + 1)) and np.array_equal(ln.get_ydata(), row)
+        # one dot per marked sequence, at its marker step and on its own line, in its line's colour
+        assert len(dots) == len(marked)
+        for dot, i in zip(dots, marked):
+            assert list(dot.get_xdata()) == [marker_steps[i]]
+            assert list(dot.get_ydata()) == [h[i, marker_steps[i] - 1]]
+            assert dot.get_color() == lines[i].get_color()
+        # marked sequences solid, unmarked dashed and grey; one colour per marked sequence, the same in every panel
+        assert [ln.get_linestyle() for ln in lines] == ["-" if s else "--" for s in marker_steps]
+        assert len({lines[i].get_color() for i in marked}) == len(marked)
+        assert ax.get_ylim() == (-1.05, 1.05)
+    first = [ln.get_color() for ln in axes[0].get_lines()]
+    assert all([ln.get_color() for ln in ax.get_lines()] == first for ax in axes)
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == ["with the marker", "step that reads the marker",
+                                                          "without the marker"]
+
+
+def test_unit_around_marker_legend_lists_only_what_is_drawn():
+    panels, marker_steps, T = _unit_panels()
+    fig = memory.unit_around_marker({"a": panels["trained: unit 11"][[0, 2]]}, marker_steps[[0, 2]])
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["with the marker", "step that reads the marker"]
+    fig = memory.unit_around_marker({"a": panels["trained: unit 11"][[1]]}, marker_steps[[1]])
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["without the marker"]
+    assert len(fig.axes[0].get_lines()) == 2                       # the sequence and the zero line
+
+
+def test_unit_around_marker_errors():
+    panels, marker_steps, T = _unit_panels()
+    with pytest.raises(ValueError, match="one shape"):
+        memory.unit_around_marker({"a": np.zeros((5, T)), "b": np.zeros((5, T - 1))}, marker_steps)
+    with pytest.raises(ValueError, match=r"expected \(N,\) = \(5,\) integers"):
+        memory.unit_around_marker(panels, marker_steps[:4])
+    with pytest.raises(ValueError, match=r"expected \(N,\) = \(5,\) integers"):
+        memory.unit_around_marker(panels, marker_steps.astype(float))
+    with pytest.raises(ValueError, match=r"1 \.\.\. T = 12"):
+        memory.unit_around_marker(panels, [3, 0, 7, 13, 0])
+    with pytest.raises(ValueError, match=r"in \[-1, 1\]"):
+        memory.unit_around_marker({"a": np.full((5, T), 1.5)}, marker_steps)
+    with pytest.raises(ValueError, match="non-empty dict"):
+        memory.unit_around_marker({}, marker_steps)

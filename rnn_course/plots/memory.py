@@ -1,6 +1,6 @@
 """Figures of chapter 3 (Memory cells and the hidden state): the unrolled
-RNN, a hidden state evolving over a sentence, and how far one input's
-influence travels."""
+RNN, a hidden state evolving over a sentence, how far one input's
+influence travels, and one hidden unit's state around a marker token."""
 
 from __future__ import annotations
 
@@ -140,4 +140,76 @@ def influence_over_time(curves, tokens=None):
     ax.legend(frameon=False, fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
+    return finish(fig)
+
+
+def unit_around_marker(panels, marker_steps, ylabel="state of the unit, $h_t$"):
+    """One hidden unit's state over time for a few sequences, one panel per network.
+
+    Inputs:
+
+    - panels: {title: (N, T) array}, for each network (e.g. untrained and
+      trained) the state h_t of one of its units for the same N sequences at
+      the steps t = 1 ... T, one panel each, drawn left to right in order;
+      tanh states, in [-1, 1]
+    - marker_steps: (N,) for each sequence the time step t in 1 ... T at which
+      it reads the marker, or 0 for a sequence without the marker
+    - ylabel: the label of the first panel's y axis
+
+    Each sequence is one line, in the same colour in every panel: sequences
+    with the marker solid, without it dashed and grey. A dot on each solid
+    line marks the unit's state at the step that read the marker. The y axes
+    run from -1 to 1 in every panel.
+
+    Returns the Figure. Raises ValueError, naming the argument, when the
+    panels are not (N, T) arrays of one shape with values in [-1, 1], or
+    marker_steps is not (N,) integers in 0 ... T.
+    """
+    fn = "unit_around_marker"
+    if not isinstance(panels, dict) or not panels:
+        raise ValueError(f"{fn}: panels must be a non-empty dict {{title: (N, T) states}}")
+    panels = {title: np.asarray(h, dtype=float) for title, h in panels.items()}
+    shapes = {h.shape for h in panels.values()}
+    if len(shapes) != 1 or len(next(iter(shapes))) != 2:
+        raise ValueError(f"{fn}: every panel must be an (N, T) array of one shape; got shapes {sorted(shapes)}")
+    (N, T), = shapes
+    if any(np.any(~np.isfinite(h)) or np.any(np.abs(h) > 1) for h in panels.values()):
+        raise ValueError(f"{fn}: the states must be finite and lie in [-1, 1] (tanh states), the y axis's range")
+    marker_steps = np.asarray(marker_steps)
+    if marker_steps.shape != (N,) or marker_steps.dtype.kind not in "iu":
+        raise ValueError(f"{fn}: marker_steps has shape {marker_steps.shape} and dtype {marker_steps.dtype}; "
+                         f"expected (N,) = ({N},) integers, one time step per sequence")
+    if np.any((marker_steps < 0) | (marker_steps > T)):
+        raise ValueError(f"{fn}: marker_steps must lie in 1 ... T = {T}, or be 0 for a sequence without the "
+                         f"marker; got {marker_steps.tolist()}")
+    use_style()
+    marked_colors = [COLORS["accent"], COLORS["input"], COLORS["hidden"], COLORS["extra"], COLORS["output"]]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels) + 0.6, 3.4), sharey=True, squeeze=False)
+    axes = axes[0]
+    t = np.arange(1, T + 1)
+    for ax, (title, h) in zip(axes, panels.items()):
+        k = 0
+        for i in range(N):
+            if marker_steps[i]:
+                color = marked_colors[k % len(marked_colors)]
+                k += 1
+                ax.plot(t, h[i], color=color, lw=1.8, label="with the marker" if k == 1 else "_nolegend_")
+                ax.plot([marker_steps[i]], [h[i, marker_steps[i] - 1]], "o", ms=7, color=color, mec="white",
+                        mew=1.2, zorder=3, label="step that reads the marker" if k == 1 else "_nolegend_")
+            else:
+                first = not np.any(marker_steps[:i] == 0)
+                ax.plot(t, h[i], color="#868e96", lw=1.4, ls="--",
+                        label="without the marker" if first else "_nolegend_")
+        ax.axhline(0, color="#ced4da", lw=0.8, zorder=0)
+        ax.set_title(title, loc="left", fontsize=10.5)
+        ax.set_xlabel("time step t")
+        ax.set_xlim(0.5, T + 0.5)
+        ax.set_ylim(-1.05, 1.05)
+    axes[0].set_ylabel(ylabel)
+    handles, labels = axes[0].get_legend_handles_labels()
+    legend_order = ["with the marker", "step that reads the marker", "without the marker"]
+    order = sorted(range(len(labels)), key=lambda j: legend_order.index(labels[j]))
+    fig.legend([handles[j] for j in order], [labels[j] for j in order], loc="lower center", ncol=len(labels),
+               frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return finish(fig)
