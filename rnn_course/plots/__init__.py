@@ -9,7 +9,7 @@ output. One module per chapter or topic, used as ``plots.memory.unrolled_rnn()``
 
     sequences   chapter 1: sentence_to_batch, one_hot_vs_embedding
     recurrence  chapter 2: feedforward_vs_recurrent, accuracy_by_distance, shared_vs_separate_weights
-    memory      chapter 3: unrolled_rnn, hidden_state_heatmap, influence_over_time
+    memory      chapter 3: unrolled_rnn, hidden_state_heatmap, influence_over_time, unit_around_marker
     equations   chapter 4: shapes, worked_example, gradient_norms
     topologies  chapter 5: shapes, tagged_sentences, captioned_digits, series_forecast
     deep        chapter 6: stacked_rnn, bidirectional_rnn
