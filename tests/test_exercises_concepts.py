@@ -66,7 +66,7 @@ def test_low_temperature_wrong_words_are_still_named():
 
 
 # -- predict, then run (issue 14 item 7) ------------------------------------------------------
-# Three quizzes are predictions that the next cell verifies with the library: the learner writes a
+# Four quizzes are predictions that the next cell verifies with the library: the learner writes a
 # prediction, the run cell computes the answer with the library (visible code, printed output), and the
 # check compares the prediction with the value the library computes (the checker runs the same
 # computation itself, so the verdict does not depend on a variable the learner could skip).
@@ -86,6 +86,7 @@ PREDICT_THEN_RUN = {
     "h_depends_on": ("foundations/02_feedforward_vs_recurrent.ipynb", "ex-h-depends-on"),
     "many_to_one_readout": ("architectures/05_topologies.ipynb", "ex-readout"),
     "lstm_param_count": ("beyond/08_lstm_gru.ipynb", "ex-lstm-params"),
+    "gru_vs_lstm_states": ("beyond/08_lstm_gru.ipynb", "ex-lstm-gru-states"),
 }
 
 
@@ -230,6 +231,40 @@ def test_lstm_param_count_names_the_fault_against_the_library_count(answer, frag
                  "weight_ih_l0 60, weight_hh_l0 100, bias_ih_l0 20, bias_hh_l0 20")
 
 
-@pytest.mark.parametrize("name,stub", [("h_depends_on", ...), ("many_to_one_readout", ...), ("lstm_param_count", None)])
+@pytest.mark.parametrize("name,stub", [("h_depends_on", ...), ("many_to_one_readout", ...), ("lstm_param_count", None),
+                                       ("gru_vs_lstm_states", ...)])
 def test_an_unchanged_prediction_is_not_attempted(name, stub):
     assert check(name, stub).status == "not attempted"
+
+
+def test_the_states_run_cell_prints_what_the_checker_computes():
+    _, _, cell = _run_cell("gru_vs_lstm_states")
+    printed = dict(re.findall(r"^(LSTM|GRU)\s+output \(2, 7, 5\), state: (\d) array", _printed(cell), re.M))
+    assert printed == {k.upper(): str(v) for k, v in concepts.carried_states().items()}
+    assert concepts.carried_states() == {"lstm": 2, "gru": 1}
+    assert EXERCISES["gru_vs_lstm_states"].reference == {"LSTM": 2, "GRU": 1}
+
+
+def test_states_follow_the_library_layers(monkeypatch):
+    assert_passes(check("gru_vs_lstm_states", {"LSTM": 2, "GRU": 1}))
+    monkeypatch.setattr(concepts, "carried_states", lambda: {"lstm": 2, "gru": 2})
+    assert_passes(check("gru_vs_lstm_states", (2, 2)))
+    assert_fails(check("gru_vs_lstm_states", (2, 1)), "you predicted LSTM 2, GRU 1, and the library's LSTM hands "
+                                                      "back 2, its GRU 2")
+
+
+@pytest.mark.parametrize("answer,fragment", [
+    ((1, 2), "the other way round"), ((1, 1), "cell state c as well"), ((0, 1), "cell state c as well"),
+    ((2, 2), "no separate cell state"), ((4, 3), "count gates"), ((3, 1), "count what a step hands to the next"),
+])
+def test_states_name_the_fault_against_the_library_layers(answer, fragment):
+    assert_fails(check("gru_vs_lstm_states", {"LSTM": answer[0], "GRU": answer[1]}),
+                 f"you predicted LSTM {answer[0]}, GRU {answer[1]}, and the library's LSTM hands back 2, its GRU 1",
+                 fragment)
+
+
+@pytest.mark.parametrize("answer", [{"LSTM": 2, "GRU": 1}, {"lstm": 2.0, "gru": 1}, (2, 1), np.array([2, 1])])
+def test_states_right_predictions_quote_the_run(answer):
+    result = check("gru_vs_lstm_states", answer)
+    assert_passes(result)
+    assert "the library's LSTM hands back 2, its GRU 1" in result.message

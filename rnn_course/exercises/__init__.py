@@ -330,7 +330,7 @@ _REGISTRY = [
         ("Look at what the step functions take in and hand back, apart from x_t and the weights.",
          "lstm_step_forward takes h_prev and c_prev; gru_step_forward takes h_prev.",
          "Answer {'LSTM': ..., 'GRU': ...}: count h and c."),
-        {"LSTM": 2, "GRU": 1}, concepts.check_gru_vs_lstm_states),
+        {k.upper(): v for k, v in concepts.carried_states().items()}, concepts.check_gru_vs_lstm_states),
     Exercise(
         "low_temperature", "What does sampling become as the temperature goes to 0?",
         "Project: a character-level language model", "concept",

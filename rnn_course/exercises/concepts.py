@@ -349,10 +349,24 @@ def check_bidirectional_generation(answer):
 GATED_STATES = {"lstm": 2, "gru": 1}
 
 
+def carried_states():
+    """The run cell of the states question: {"lstm": n, "gru": m}, how many state arrays the library's
+    LSTM(3, 5) and GRU(3, 5) hand back beside their outputs after one forward pass over x (N, T, d) =
+    (2, 7, 3): the LSTM returns (output, (h_n, c_n)), the GRU (output, h_n), as PyTorch's do. Those are
+    what the next step, or the next call as h0, reads."""
+    x = np.zeros((2, 7, 3))
+    counts = {}
+    for key, layer in (("lstm", LSTM(3, 5, seed=0)), ("gru", GRU(3, 5, seed=0))):
+        _, state = layer(x)
+        counts[key] = len(state) if isinstance(state, tuple) else 1
+    return counts
+
+
 def check_gru_vs_lstm_states(answer):
     """How many state vectors does each cell carry from one step to the next?
 
-    answer: {"LSTM": n, "GRU": m}, or the pair (n, m) in that order.
+    answer: {"LSTM": n, "GRU": m}, or the pair (n, m) in that order. Predict, then run: the right counts
+    are those of ``carried_states`` (the library's LSTM and GRU layers).
     """
     if isinstance(answer, dict):
         given = {_norm(k): v for k, v in answer.items()}
@@ -368,20 +382,25 @@ def check_gru_vs_lstm_states(answer):
     if any(_integral(v) is None for v in pair):
         raise Fail(f"count the state vectors with whole numbers; got {pair!r}")
     lstm, gru = (_integral(v) for v in pair)
-    if (lstm, gru) == (2, 1):
-        return ("Right: the LSTM carries two vectors from step to step, the hidden state h and the cell "
+    run = carried_states()
+    right = (run["lstm"], run["gru"])
+    ran = f"the library's LSTM hands back {run['lstm']}, its GRU {run['gru']}"
+    if (lstm, gru) == right:
+        return (f"Right: {ran}. The LSTM carries two vectors from step to step, the hidden state h and the cell "
                 "state c (which is why PyTorch's LSTM takes and returns the pair (h, c)); the GRU carries one, "
                 "h, which does both jobs.")
-    if (lstm, gru) == (1, 2):
-        raise Fail("the other way round: the LSTM has two (h and the cell state c), the GRU one (h)")
+    said = f"you predicted LSTM {lstm}, GRU {gru}, and {ran}"
+    if (lstm, gru) == right[::-1]:
+        raise Fail(f"{said}: the other way round, the LSTM has two (h and the cell state c), the GRU one (h)")
     if (lstm, gru) == (4, 3):
-        raise Fail("those count gates (or gate blocks), not states: the gates are computed afresh at every "
-                   "step; what is carried to the next step is h and c for the LSTM, h alone for the GRU")
-    if lstm == 1:
-        raise Fail("the LSTM carries the cell state c as well as the hidden state h: two vectors")
-    if gru == 2:
-        raise Fail("the GRU has no separate cell state: its hidden state h is also its memory, one vector")
-    raise Fail("count what a step hands to the next: the LSTM's h and c, the GRU's h")
+        raise Fail(f"{said}: those count gates (or gate blocks), not states: the gates are computed afresh at "
+                   "every step; what is carried to the next step is h and c for the LSTM, h alone for the GRU")
+    if lstm < right[0]:
+        raise Fail(f"{said}: the LSTM carries the cell state c as well as the hidden state h: two vectors")
+    if gru > right[1]:
+        raise Fail(f"{said}: the GRU has no separate cell state: its hidden state h is also its memory, one "
+                   "vector")
+    raise Fail(f"{said}: count what a step hands to the next, the LSTM's h and c, the GRU's h")
 
 
 def check_low_temperature(answer):
