@@ -315,7 +315,7 @@ _REGISTRY = [
         ("Count the entries of W_x, W_h, b_ih and b_hh, remembering that each holds the rows of all the gates.",
          "There are four gate blocks, i, f, g and o: W_x is 4D x d, W_h is 4D x D, and each bias has 4D entries.",
          "4 · (5·3 + 5·5 + 5 + 5)."),
-        200, concepts.check_lstm_param_count),
+        sum(concepts.lstm_param_sizes().values()), concepts.check_lstm_param_count),
     Exercise(
         "bidirectional_generation", "Can a bidirectional RNN generate text left to right?",
         "Deep and bidirectional RNNs", "concept",
@@ -330,7 +330,7 @@ _REGISTRY = [
         ("Look at what the step functions take in and hand back, apart from x_t and the weights.",
          "lstm_step_forward takes h_prev and c_prev; gru_step_forward takes h_prev.",
          "Answer {'LSTM': ..., 'GRU': ...}: count h and c."),
-        {"LSTM": 2, "GRU": 1}, concepts.check_gru_vs_lstm_states),
+        {k.upper(): v for k, v in concepts.carried_states().items()}, concepts.check_gru_vs_lstm_states),
     Exercise(
         "low_temperature", "What does sampling become as the temperature goes to 0?",
         "Project: a character-level language model", "concept",
@@ -368,7 +368,7 @@ _REGISTRY = [
          "Follow the loop backwards: h_3 from x_3 and h_2, h_2 from x_2 and h_1, ... And can h_4 know "
          "inputs that have not been read yet?",
          "All the inputs up to and including step 4: `[1, 2, 3, 4]`."),
-        [1, 2, 3, 4], chapter2.check_h_depends_on),
+        chapter2.h_depends_on_computed(), chapter2.check_h_depends_on),
     Exercise(
         "longer_sequences", "Which model can read further back than it was trained on?",
         "Feed-forward vs recurrent", "concept",
@@ -383,7 +383,7 @@ _REGISTRY = [
         ("The classifier needs one vector that has read the whole sentence and nothing else.",
          "Short sentences are padded to length T; what does the state do at the <pad> steps?",
          "The state after each sentence's own last token: step lengths[n] - 1."),
-        "last real token", concepts.check_many_to_one_readout),
+        concepts.readout_computed(), concepts.check_many_to_one_readout),
     Exercise(
         "hidden_states_shape", "The shape of every hidden state: N = 8, T = 12, d = 50, D = 32",
         "Memory cells and the hidden state", "concept",

@@ -2,7 +2,8 @@
 
     cell_sends_to        where the RNN's hidden node sends its activated value
     window_mlp_params    the parameter count of a fixed-window MLP over one-hot tokens
-    h_depends_on         which inputs the hidden state h_4 depends on
+    h_depends_on         which inputs the hidden state h_4 depends on (predict, then run:
+                         the check compares with h_moves, computed by rnn_forward)
     longer_sequences     which model can use a token further back than any training sequence
 
 Each accepts equivalent forms of the right answer and explains every wrong
@@ -15,6 +16,7 @@ import re
 
 import numpy as np
 
+from ..rnn import rnn_forward
 from ._run import Fail
 from .concepts import _norm, check_choice, whole_number
 
@@ -97,6 +99,45 @@ def check_window_mlp_params(answer):
 H_STEP, LAST_INPUT = 4, 6
 
 
+def h_moves(seed=2):
+    """The chapter's run cell: how far h_4 moves when one input is changed, {t: move} for t = 1 ... 6.
+
+    One sequence of six inputs x_1 ... x_6 (d = 3) goes through the library's rnn_forward (tanh, D = 4,
+    weights drawn from ``seed``, W_h scaled by 0.5); then each x_t in turn is changed by 1 in every entry,
+    the sequence run again, and the move is the largest |change| of an entry of h_4. A move is exactly 0
+    when h_4 does not read x_t at all.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(1, LAST_INPUT, 3))                          # (N, T, d) = (1, 6, 3)
+    Wx, Wh, b = rng.normal(size=(4, 3)), 0.5 * rng.normal(size=(4, 4)), np.zeros(4)
+    h, _ = rnn_forward(x, None, Wx, Wh, b)                           # (1, 6, 4); h_4 is h[:, 3]
+    moves = {}
+    for t in range(1, LAST_INPUT + 1):
+        changed = x.copy()
+        changed[0, t - 1] += 1.0
+        h_changed, _ = rnn_forward(changed, None, Wx, Wh, b)
+        moves[t] = float(np.abs(h_changed[0, H_STEP - 1] - h[0, H_STEP - 1]).max())
+    return moves
+
+
+def h_depends_on_computed():
+    """The steps t whose input moved h_4 in ``h_moves``: the answer as the library computes it."""
+    return sorted(t for t, move in h_moves().items() if move > 0)
+
+
+def _xs(steps):
+    return ", ".join(f"x_{s}" for s in steps)
+
+
+def _evidence(moves, steps):
+    """How far h_4 moved for each step's change, as the run cell prints it: "0.211 for x_1, 0.167 for x_2"."""
+    return ", ".join(f"{moves[s]:.3f} for x_{s}" for s in steps)
+
+
+def _predicted(steps):
+    return "you predicted " + (_xs(sorted(steps)) if steps else "no input at all")
+
+
 def _steps(answer):
     """A learner's set of time steps: ints, or names like 'x_1', 'x1'."""
     if isinstance(answer, np.ndarray):
@@ -120,30 +161,42 @@ def _steps(answer):
 
 
 def check_h_depends_on(answer):
-    """answer: the steps t among 1 ... 6 whose input x_t the hidden state h_4 depends on."""
+    """answer: the steps t among 1 ... 6 whose input x_t the hidden state h_4 depends on.
+
+    Predict, then run: the right steps are those whose change moved h_4 in ``h_moves`` (the library's
+    rnn_forward), and each verdict quotes the moves it rests on.
+    """
     t = H_STEP
     got = _steps(answer)
-    right = set(range(1, t + 1))
-    if got == right:
-        return (f"Right: x_1 to x_{t}. h_{t} = f(W_x x_{t} + W_h h_{t - 1} + b), and h_{t - 1} already carries "
-                f"x_1 to x_{t - 1}; x_5 and x_6 come later.")
+    moves = h_moves()
+    right = {s for s, move in moves.items() if move > 0}
+    still = sorted(set(moves) - right)
     outside = sorted(s for s in got if not 1 <= s <= LAST_INPUT)
     if outside:
         raise Fail(f"the inputs are x_1 to x_{LAST_INPUT}; {outside} is not among their time steps")
+    if got == right:
+        return (f"Right: {_xs(sorted(right))}. Changing them moved h_{t} (by {_evidence(moves, sorted(right))}); "
+                f"changing {_xs(still)} left it exactly as it was. h_{t} = f(W_x x_{t} + W_h h_{t - 1} + b), and "
+                f"h_{t - 1} already carries the inputs before x_{t}; the later ones come after h_{t} is computed.")
+    missing, extra = sorted(right - got), sorted(got - right)
+    if extra:
+        raise Fail(f"{_predicted(got)}, but changing {_xs(extra)} did not move h_{t} at all (0.000): at step {t}, when "
+                   f"h_{t} is computed, {_xs(extra)} {'has' if len(extra) == 1 else 'have'} not been read yet, "
+                   f"and an RNN that reads left to right cannot look ahead (a bidirectional RNN, later in the "
+                   f"book, adds a second one that reads backwards)")
     if got == {t}:
-        raise Fail(f"that is how a feed-forward network would see it. h_{t} = f(W_x x_{t} + W_h h_{t - 1} + b) "
-                   f"also reads h_{t - 1}, which carries the earlier inputs")
-    later = sorted(s for s in got if s > t)
-    if later:
-        raise Fail(f"at step {t}, when h_{t} is computed, {', '.join(f'x_{s}' for s in later)} "
-                   f"{'has' if len(later) == 1 else 'have'} not been read yet: an RNN that reads left to right "
-                   f"cannot look ahead (a bidirectional RNN, later in the book, adds a second one that reads "
-                   f"backwards)")
-    if t not in got:
-        raise Fail(f"the list needs x_{t} too: h_{t} reads it directly, at its own step")
-    missing = sorted(right - got)
-    raise Fail(f"the chain does not stop: h_1 = f(W_x x_1 + b) feeds h_2, which feeds h_3, and so on, so "
-               f"{', '.join(f'x_{s}' for s in missing)} reach{'es' if len(missing) == 1 else ''} h_{t} too")
+        raise Fail(f"{_predicted(got)} only: that is how a feed-forward network would see it. Changing "
+                   f"{_xs(missing)} moved h_{t} too (by {_evidence(moves, missing)}): "
+                   f"h_{t} = f(W_x x_{t} + W_h h_{t - 1} + b) also reads "
+                   f"h_{t - 1}, which carries the earlier inputs")
+    if t in missing:
+        raise Fail(f"{_predicted(got)}; the list needs x_{t} too: changing it moved h_{t} by {moves[t]:.3f}, "
+                   f"since h_{t} reads "
+                   f"it directly, at its own step")
+    raise Fail(f"{_predicted(got)}, but the chain does not stop there: changing {_xs(missing)} moved h_{t} "
+               f"as well (by {_evidence(moves, missing)}). "
+               f"h_1 = f(W_x x_1 + b) feeds h_2, which feeds h_3, and so on, so {_xs(missing)} "
+               f"reach{'es' if len(missing) == 1 else ''} h_{t} too")
 
 
 # -- which model can read further back than it was trained on? ------------------------

@@ -12,6 +12,9 @@ import re
 
 import numpy as np
 
+from ..gru import GRU
+from ..lstm import LSTM
+from ..rnn import RNN
 from ._run import Fail, fmt_shape
 
 _SHAPE_TEXT = re.compile(r"\s*[(\[]?\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*[)\]]?\s*")
@@ -287,24 +290,42 @@ def check_shape_output_bidirectional(answer):
     }, "the shape of the output")
 
 
+def lstm_param_sizes(d=3, D=5):
+    """The run cell of the LSTM count: {name: number of entries} of the library's LSTM(d, D), keyed like
+    PyTorch's state_dict (weight_ih_l0 (4D, d), weight_hh_l0 (4D, D), bias_ih_l0 (4D,), bias_hh_l0 (4D,))."""
+    return {name: int(p.size) for name, p in LSTM(d, D, seed=0).params.items()}
+
+
 def check_lstm_param_count(answer):
-    """Parameters of one LSTM cell with d = 3, D = 5 and PyTorch's two bias vectors."""
+    """Parameters of one LSTM cell with d = 3, D = 5 and PyTorch's two bias vectors.
+
+    Predict, then run: the right count is the library's, LSTM(3, 5).params added up, and each wrong count
+    is explained from the same parameters (and from the library's GRU and RNN of the same sizes).
+    """
     answer = whole_number(answer)
+    sizes = lstm_param_sizes()
+    total = sum(sizes.values())
+    w_ih, w_hh, b_ih, b_hh = (sizes[k] for k in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"))
+    D = b_ih // 4
+    rnn = RNN(3, D, seed=0).params
     explain = {
-        180: "that counts one bias vector per gate; PyTorch's LSTM has two, b_ih and b_hh, each 4D = 20 "
-             "numbers (they add up to one bias, but both are learned)",
-        50: "that is one gate's worth (D·d + D·D + 2D); the LSTM has four blocks, i, f, g and o, each with "
-            "its own rows of W_x, W_h and the biases",
-        45: "that is a vanilla RNN cell with one bias; the LSTM has four gate blocks and two biases",
-        160: "that forgets the two bias vectors, 2 · 4D = 40 numbers",
-        150: "that is a GRU (three blocks, r, z, n); the LSTM has four: i, f, g and o",
-        240: "W_x is 4D x d = 60 numbers, not 4D x D",
+        total - b_hh: f"that counts one bias vector per gate; PyTorch's LSTM has two, b_ih and b_hh, each 4D = "
+                      f"{b_ih} numbers (they add up to one bias, but both are learned)",
+        total // 4: f"that is one gate's worth (D·d + D·D + 2D = {total // 4}); the LSTM has four blocks, i, f, g "
+                    f"and o, each with its own rows of W_x, W_h and the biases",
+        sum(p.size for k, p in rnn.items() if k != "bias_hh_l0"):
+            "that is a vanilla RNN cell with one bias; the LSTM has four gate blocks and two biases",
+        w_ih + w_hh: f"that forgets the two bias vectors, 2 · 4D = {b_ih + b_hh} numbers",
+        GRU(3, D, seed=0).num_parameters(): "that is a GRU (three blocks, r, z, n); the LSTM has four: i, f, g and o",
+        total - w_ih + 4 * D * D: f"W_x is 4D x d = {w_ih} numbers, not 4D x D",
     }
-    if answer == 200:
-        return ("Right: 4 blocks (i, f, g, o) × (D·d + D·D + D + D) = 4 × (15 + 25 + 5 + 5) = 200, "
-                "whatever the sequence length T.")
-    raise Fail(f"{answer} is not it: " + explain.get(
-        answer, "add up the entries of W_x (4D x d), W_h (4D x D), b_ih (4D) and b_hh (4D)"))
+    shapes = ", ".join(f"{k} {v}" for k, v in sizes.items())
+    if answer == total:
+        return (f"Right: 4 blocks (i, f, g, o) × (D·d + D·D + D + D) = 4 × ({w_ih // 4} + {w_hh // 4} + {D} + {D}) "
+                f"= {total}, the count of the library's LSTM(3, 5) ({shapes}), whatever the sequence length T.")
+    raise Fail(f"you predicted {answer}, and the library's LSTM(3, 5) has {total}: " + explain.get(
+        answer, "add up the entries of W_x (4D x d), W_h (4D x D), b_ih (4D) and b_hh (4D)"),
+        f"the library's LSTM(3, 5): {shapes} numbers")
 
 
 def check_bidirectional_generation(answer):
@@ -328,10 +349,24 @@ def check_bidirectional_generation(answer):
 GATED_STATES = {"lstm": 2, "gru": 1}
 
 
+def carried_states():
+    """The run cell of the states question: {"lstm": n, "gru": m}, how many state arrays the library's
+    LSTM(3, 5) and GRU(3, 5) hand back beside their outputs after one forward pass over x (N, T, d) =
+    (2, 7, 3): the LSTM returns (output, (h_n, c_n)), the GRU (output, h_n), as PyTorch's do. Those are
+    what the next step, or the next call as h0, reads."""
+    x = np.zeros((2, 7, 3))
+    counts = {}
+    for key, layer in (("lstm", LSTM(3, 5, seed=0)), ("gru", GRU(3, 5, seed=0))):
+        _, state = layer(x)
+        counts[key] = len(state) if isinstance(state, tuple) else 1
+    return counts
+
+
 def check_gru_vs_lstm_states(answer):
     """How many state vectors does each cell carry from one step to the next?
 
-    answer: {"LSTM": n, "GRU": m}, or the pair (n, m) in that order.
+    answer: {"LSTM": n, "GRU": m}, or the pair (n, m) in that order. Predict, then run: the right counts
+    are those of ``carried_states`` (the library's LSTM and GRU layers).
     """
     if isinstance(answer, dict):
         given = {_norm(k): v for k, v in answer.items()}
@@ -347,20 +382,25 @@ def check_gru_vs_lstm_states(answer):
     if any(_integral(v) is None for v in pair):
         raise Fail(f"count the state vectors with whole numbers; got {pair!r}")
     lstm, gru = (_integral(v) for v in pair)
-    if (lstm, gru) == (2, 1):
-        return ("Right: the LSTM carries two vectors from step to step, the hidden state h and the cell "
+    run = carried_states()
+    right = (run["lstm"], run["gru"])
+    ran = f"the library's LSTM hands back {run['lstm']}, its GRU {run['gru']}"
+    if (lstm, gru) == right:
+        return (f"Right: {ran}. The LSTM carries two vectors from step to step, the hidden state h and the cell "
                 "state c (which is why PyTorch's LSTM takes and returns the pair (h, c)); the GRU carries one, "
                 "h, which does both jobs.")
-    if (lstm, gru) == (1, 2):
-        raise Fail("the other way round: the LSTM has two (h and the cell state c), the GRU one (h)")
+    said = f"you predicted LSTM {lstm}, GRU {gru}, and {ran}"
+    if (lstm, gru) == right[::-1]:
+        raise Fail(f"{said}: the other way round, the LSTM has two (h and the cell state c), the GRU one (h)")
     if (lstm, gru) == (4, 3):
-        raise Fail("those count gates (or gate blocks), not states: the gates are computed afresh at every "
-                   "step; what is carried to the next step is h and c for the LSTM, h alone for the GRU")
-    if lstm == 1:
-        raise Fail("the LSTM carries the cell state c as well as the hidden state h: two vectors")
-    if gru == 2:
-        raise Fail("the GRU has no separate cell state: its hidden state h is also its memory, one vector")
-    raise Fail("count what a step hands to the next: the LSTM's h and c, the GRU's h")
+        raise Fail(f"{said}: those count gates (or gate blocks), not states: the gates are computed afresh at "
+                   "every step; what is carried to the next step is h and c for the LSTM, h alone for the GRU")
+    if lstm < right[0]:
+        raise Fail(f"{said}: the LSTM carries the cell state c as well as the hidden state h: two vectors")
+    if gru > right[1]:
+        raise Fail(f"{said}: the GRU has no separate cell state: its hidden state h is also its memory, one "
+                   "vector")
+    raise Fail(f"{said}: count what a step hands to the next, the LSTM's h and c, the GRU's h")
 
 
 def check_low_temperature(answer):
@@ -386,24 +426,75 @@ def check_low_temperature(answer):
     return check_choice(answer, "greedy", options, why)
 
 
+#: The run cell of the readout question: one sentence of token ids, and the numbers of <pad> tokens (id 0)
+#: added after it.
+READOUT_SENTENCE, READOUT_PADS = (4, 7, 1, 9, 3), (0, 2, 5)
+
+
+def readout_distances(seed=0):
+    """The run cell of the readout question: {readout: [distance, one per padding in READOUT_PADS]}.
+
+    READOUT_SENTENCE is embedded (a random (10, 3) table) and read by the library's RNN(3, 4), once alone
+    and once with each number of <pad> tokens after it. A readout's distance is the largest |difference|
+    between the state it picks from the padded run and the sentence's own summary, the last state of the
+    run without padding: 0 when the readout gives that summary whatever the padding.
+    """
+    rng = np.random.default_rng(seed)
+    E = rng.normal(size=(10, 3))                                   # (V, d) embeddings; row 0 is <pad>
+    rnn = RNN(3, 4, seed=seed)
+    sentence = list(READOUT_SENTENCE)
+    summary = rnn(E[[sentence]])[0][0, -1]                         # (D,) after the last token, no padding
+    distances = {"last real token": [], "last position": [], "first position": []}
+    for n_pad in READOUT_PADS:
+        h, _ = rnn(E[[sentence + [0] * n_pad]])                    # (1, T, D) with T = 5 + n_pad
+        for readout, state in (("last real token", h[0, len(sentence) - 1]), ("last position", h[0, -1]),
+                               ("first position", h[0, 0])):
+            distances[readout].append(float(np.abs(state - summary).max()))
+    return distances
+
+
+def readout_computed():
+    """The readout whose state is the sentence's own summary at every padding of ``readout_distances``."""
+    distances = readout_distances()
+    return next(r for r, ds in distances.items() if max(ds) < 1e-12)
+
+
 def check_many_to_one_readout(answer):
-    """Where does a many-to-one classifier read a padded sequence's summary from?"""
+    """Where does a many-to-one classifier read a padded sequence's summary from?
+
+    Predict, then run: the right readout is the one ``readout_distances`` (the library's RNN) finds at
+    distance 0 from the unpadded summary at every padding, and each verdict quotes those distances.
+    """
     options = {
         "last real token": ["last real step", "lengths - 1", "last valid step", "the last real token",
                             "last token"],
         "last position": ["last step", "h[:, -1]", "T - 1", "the last position", "final position"],
         "first position": ["first step", "h[:, 0]", "first token"],
     }
+    distances = readout_distances()
+    right = readout_computed()
+    pads = ", ".join(str(n) for n in READOUT_PADS[:-1]) + f" and {READOUT_PADS[-1]} pads"
+    measured = {r: ", ".join(f"{d:.3f}" for d in ds) for r, ds in distances.items()}
     why = {
         "last real token": "h at step lengths[n] - 1 has read the whole sentence and nothing else; after it "
                            "come only <pad> tokens, which would keep changing the state",
         "last position": "for every sequence shorter than T the last position holds the state after reading "
                          "padding: the <pad> steps keep changing h, so the summary drifts with the amount of "
-                         "padding",
-        "first position": "h at the first step has read one token only; a unidirectional RNN's summary of the "
-                          "whole sequence is its state after the last real token",
+                         f"padding (distances {measured['last position']} from the sentence's own summary with "
+                         f"{pads})",
+        "first position": "h at the first step has read one token only (distances "
+                          f"{measured['first position']} from the sentence's own summary with {pads}); a "
+                          "unidirectional RNN's summary of the whole sequence is its state after the last real "
+                          "token",
     }
-    return check_choice(answer, "last real token", options, why)
+    try:
+        message = check_choice(answer, right, options, why)
+    except Fail as fail:
+        if fail.message.startswith("not "):
+            raise Fail(f"you predicted the {fail.message[4:]}") from None
+        raise
+    return (f"{message}. The run agrees: with {pads} its state is {measured[right]} away from the sentence's "
+            f"own summary.")
 
 
 def check_hidden_states_shape(answer):
