@@ -156,3 +156,26 @@ def test_no_stored_errors(page):
         for out in cell.get("outputs", []):
             assert out.get("output_type") != "error", _src(cell)
             assert out.get("name") != "stderr" or "Warning" not in "".join(out.get("text", "")), _src(cell)
+
+
+def test_chapter_3_trains_chapter_2s_marker_rnn():
+    """Chapter 3 says its trained network is chapter 2's; it trains it again, so the settings must match.
+
+    The three statements that make the network (its data, the model and the training call) must appear,
+    character for character, in both chapters' code.
+    """
+    def code(stem):
+        path = next((ROOT / "book").glob(f"*/{stem}.ipynb"))
+        return "\n".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]
+                         if c["cell_type"] == "code")
+
+    ch2, ch3 = code("02_feedforward_vs_recurrent"), code("03_memory_cells")
+    statements = [
+        'marker_task(2000, min_len=1, max_len=20, vocab_size=V, seed=0)',
+        'ManyToOneClassifier(V, embed_dim=8, hidden_size=16, num_classes=2, cell="rnn", seed=0)',
+        'epochs=10, batch_size=32, lr=1e-2, seed=0',
+        'V = 8',
+    ]
+    for statement in statements:
+        assert statement in ch2, f"chapter 2 no longer has {statement!r}: update chapter 3 and this test"
+        assert statement in ch3, f"chapter 3 no longer trains chapter 2's network: it lacks {statement!r}"
