@@ -708,6 +708,45 @@ def bi_added(x, Wx_f, Wh_f, b_f, Wx_b, Wh_b, b_b):
     return _layer(x, Wx_f, Wh_f, b_f) + _t(_layer(_t(x), Wx_b, Wh_b, b_b))
 
 
+SS = "sentence_summary"
+
+
+@wrong(SS, "has taken one step and read only the last position")
+def summary_last_step(output, h_n, lengths):
+    return output[:, -1]
+
+
+@wrong(SS, "right for the forward half, but the backward direction starts at the end")
+def summary_last_real_token(output, h_n, lengths):
+    return output[np.arange(len(lengths)), lengths - 1]
+
+
+@wrong(SS, "the forward half is output[:, -1, :D]")
+def summary_forward_ignores_lengths(output, h_n, lengths):
+    D = h_n.shape[-1]
+    return np.concatenate([output[:, -1, :D], h_n[-1]], axis=1)
+
+
+@wrong(SS, "bottom layer's final states")
+def summary_bottom_layer(output, h_n, lengths):
+    return np.concatenate([h_n[0], h_n[1]], axis=1)
+
+
+@wrong(SS, "the two halves are swapped")
+def summary_swapped(output, h_n, lengths):
+    return np.concatenate([h_n[-1], h_n[-2]], axis=1)
+
+
+@wrong(SS, "joined along the batch axis")
+def summary_axis_0(output, h_n, lengths):
+    return np.concatenate([h_n[-2], h_n[-1]])
+
+
+@wrong(SS, UNNAMED)
+def summary_max_over_time(output, h_n, lengths):
+    return output.max(axis=1)
+
+
 # -- masked loss --------------------------------------------------------------------------------
 
 ML = "masked_softmax_cross_entropy"

@@ -202,6 +202,16 @@ _REGISTRY = [
          "b_b)`, then `np.concatenate([h_f, h_b[:, ::-1]], axis=2)` — (N, T, 2D), forward half first."),
         deep_exercises.bidirectional_rnn_forward, deep_exercises.check_bidirectional_rnn_forward),
     Exercise(
+        "sentence_summary", "One vector per sentence from output and h_n", "Deep and bidirectional RNNs",
+        "implementation",
+        ("A sentence's summary is the top layer's two final states: the forward direction's after the sentence's "
+         "last real token, and the backward direction's after the first token, which it reads last.",
+         "h_n is ordered layer first, index layer * 2 + direction, so the top layer's states are h_n[-2] (forward) "
+         "and h_n[-1] (backward). In output they sit at output[n, lengths[n] - 1, :D] and output[:, 0, D:]; not at "
+         "output[:, -1, D:], where the backward direction has only just started.",
+         "`return np.concatenate([h_n[-2], h_n[-1]], axis=1)`: (N, 2D), the forward half first."),
+        deep_exercises.sentence_summary, deep_exercises.check_sentence_summary),
+    Exercise(
         "masked_softmax_cross_entropy", "Cross-entropy that ignores the padding", "Topologies", "implementation",
         ("The loss is an average of -log p(target) over the real tokens only; padding must count in neither "
          "the sum nor the number you divide by, nor in the gradient.",

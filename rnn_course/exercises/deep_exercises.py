@@ -1,5 +1,6 @@
 """Checkers for the Deep and bidirectional RNNs chapter: a stacked forward and
-a bidirectional forward, both built from the tanh RNN of the earlier chapters.
+a bidirectional forward, both built from the tanh RNN of the earlier chapters,
+and reading one summary per sentence out of a bidirectional RNN's results.
 
 The learner's functions, with their fixed signatures (states start from zeros):
 
@@ -19,11 +20,22 @@ The learner's functions, with their fixed signatures (states start from zeros):
       right way round again before the concatenation. Returning the pair
       (h, anything) is accepted too.
 
+    sentence_summary(output, h_n, lengths) -> s
+    - output: (N, T, 2D), h_n: (L*2, N, D), what a bidirectional RNN of L
+      layers (the library's RNN, or torch.nn.RNN with batch_first=True and
+      packed sequences) returns for a padded batch with true lengths (N,)
+    - s: (N, 2D), s[n] = [the top layer's forward state after sentence n's last
+      real token ; its backward state after the first token], that is
+      [h_n[-2] ; h_n[-1]] = [output[n, lengths[n] - 1, :D] ; output[n, 0, D:]]
+
 The expected values come from the library's ``RNN`` module (``num_layers=L``,
 ``bidirectional=True``), whose stacking matches ``torch.nn.RNN``. Cases: d = D
 first (so that feeding x to every layer, or running the layers in the wrong
 order, gives numbers to diagnose rather than a crash), then d != D, L = 1, 2
-and 3, N = 1 and T = 1, float32 and large inputs.
+and 3, N = 1 and T = 1, float32 and large inputs. sentence_summary's cases are
+run through the library's bidirectional RNN with ``lengths``; the first has
+2 layers and sentences both full-length and padded (one of a single token), so
+that each fault gives its own numbers.
 """
 
 from __future__ import annotations
@@ -424,3 +436,177 @@ def check_bidirectional_rnn_forward(fn, seed=0):
            f"bidirectional=True) on {len(BIDIRECTIONAL_CASES)} cases (N = 1, T = 1, d ≠ D, float32, large "
            f"inputs): the backward states are re-reversed, so h[:, t] = [forward h_t, backward h_t].")
     return msg + (" Note: " + " ".join(sorted(notes)) if notes else "")
+
+
+# ---------------------------------------------------------------------------
+# sentence_summary: one vector per sentence from output and h_n
+# ---------------------------------------------------------------------------
+
+
+class SummaryCase(NamedTuple):
+    lengths: tuple  # (N,) true lengths; T is the longest
+    d: int
+    D: int
+    L: int
+    dtype: type
+
+    def text(self):
+        padded = "padded, " if len(set(self.lengths)) > 1 else "no padding, "
+        return (f"case: N={len(self.lengths)}, T={max(self.lengths)}, D={self.D}, L={self.L}, lengths "
+                f"{tuple(self.lengths)} ({padded}{np.dtype(self.dtype).name})")
+
+
+SUMMARY_CASES = [
+    SummaryCase((5, 3, 1, 4), 3, 4, 2, np.float64),  # full-length and padded rows, one a single token: faults differ
+    SummaryCase((6, 6, 2), 2, 3, 3, np.float64),     # L = 3: h_n[2] and h_n[3] are not the top layer
+    SummaryCase((4, 4, 4), 3, 2, 1, np.float64),     # no padding, L = 1: output[:, -1, :D] is right, D: is not
+    SummaryCase((1,), 2, 3, 1, np.float64),          # N = 1, T = 1: every step is the first and the last
+    SummaryCase((3, 5, 2, 5), 4, 3, 2, np.float32),  # float32
+]
+
+
+def _summary_data(case, seed):
+    """(output, h_n, lengths) of the library's bidirectional RNN run on a padded batch with lengths."""
+    lengths = np.array(case.lengths)
+    N, T = len(lengths), int(lengths.max())
+    rng = np.random.default_rng([seed, 17, N, T, case.d, case.D, case.L])
+    x = rng.standard_normal((N, T, case.d)).astype(case.dtype)
+    x[np.arange(T)[None, :] >= lengths[:, None]] = 0.0  # the padding
+    rnn = RNN(case.d, case.D, num_layers=case.L, bidirectional=True, seed=int(rng.integers(2 ** 31)),
+              dtype=case.dtype)
+    output, h_n = rnn.forward(x, lengths=lengths)  # (N, T, 2D), (L*2, N, D)
+    return output, h_n, lengths
+
+
+def sentence_summary(output, h_n, lengths):
+    """Reference: each sentence's summary, the top layer's final forward and backward states side by side.
+
+    output: (N, T, 2D) and h_n: (L*2, N, D) from a bidirectional RNN run with lengths: (N,).
+    Returns (N, 2D): [h_n[-2], h_n[-1]], which are output[n, lengths[n] - 1, :D] and output[n, 0, D:].
+    """
+    L2, N, D = np.shape(h_n)
+    top = np.reshape(h_n, (L2 // 2, 2, N, D))[-1]  # [direction]: PyTorch's h_n.view(L, 2, N, D)[-1]
+    return np.concatenate([top[0], top[1]], axis=1)  # (N, 2D)
+
+
+_TRAP = ("output[:, -1, D:] is the backward direction at the last step, where it has only just started: it reads "
+         "the sentence from the end, so there it has taken one step and read only the last position (in one layer, "
+         "the last token alone; in a padded row, a pad), not the whole sentence. The backward direction has read "
+         "the whole sentence at step 0: output[:, 0, D:], which is h_n[-1]")
+
+
+def _summary_faults(output, h_n, lengths, case):
+    N, T, D2 = output.shape
+    D, L = D2 // 2, case.L
+    rows = np.arange(N)
+    cat = lambda a, b: np.concatenate([a, b], axis=1)  # noqa: E731
+    fwd, bwd = h_n[-2], h_n[-1]
+    padded = bool(np.any(lengths < T))
+    at_last_real = output[rows, lengths - 1]  # (N, 2D)
+    return [
+        ("your summary is output[:, -1], the top layer's states at the last step of the batch. " + _TRAP
+         + (". And for a padded sentence the forward half must be read at its last real token, "
+            "output[n, lengths[n] - 1, :D] (h_n[-2])" if padded else ""), output[:, -1]),
+        ("the backward half is output[:, -1, D:]. " + _TRAP, cat(fwd, output[:, -1, D:])),
+        ("your summary is output at each sentence's last real token, output[n, lengths[n] - 1]: right for the "
+         "forward half, but the backward direction starts at the end of each sentence, so there it has read only "
+         "that one token. It has read the whole sentence at step 0: output[:, 0, D:], which is h_n[-1]",
+         at_last_real),
+        ("the forward half is output[:, -1, :D], the forward state after the last step of the padded batch: a "
+         "shorter sentence's forward direction has read padding by then. Take it at each sentence's last real "
+         "token, output[n, lengths[n] - 1, :D] (pair row n with its own length, np.arange(N)), or take h_n[-2]",
+         cat(output[:, -1, :D], bwd) if padded else None),
+        ("off by one: the forward half is read at step lengths[n], one past the last real token, which is at "
+         "lengths[n] - 1 (steps count from 0)",
+         cat(output[rows, np.minimum(lengths, T - 1), :D], bwd) if padded else None),
+        ("your summary holds the bottom layer's final states, h_n[0] and h_n[1]; the summary is the top "
+         "layer's: h_n is ordered layer first (index layer * 2 + direction), so the top layer's are the last "
+         "two, h_n[-2] (forward) and h_n[-1] (backward)", cat(h_n[0], h_n[1]) if L > 1 else None),
+        (f"h_n was read direction first, as if it were (2, L, N, D) (or forward layers first, then backward "
+         f"layers), which takes h_n[L - 1] and h_n[2L - 1]. PyTorch orders h_n layer first, index layer * 2 + "
+         f"direction, so h_n.reshape(L, 2, N, D)[-1] is the top layer's pair: h_n[-2] and h_n[-1]",
+         cat(h_n[L - 1], h_n[2 * L - 1]) if L > 1 else None),
+        ("your summary reads h_n[2] and h_n[3], the top layer only when L = 2; with L layers the top layer's "
+         "final states are h_n[2L - 2] and h_n[2L - 1]: write h_n[-2] and h_n[-1]",
+         cat(h_n[2], h_n[3]) if L > 2 else None),
+        ("the two halves are swapped: the forward state goes first, [h_n[-2], h_n[-1]], as in output, whose "
+         "[..., :D] is the forward direction and [..., D:] the backward one", cat(bwd, fwd)),
+        ("the backward half is output[:, 0, D:] but the forward half is output[:, 0, :D], the forward state after "
+         "the first token only; the forward direction has read the sentence at its last real token, "
+         "output[n, lengths[n] - 1, :D] (h_n[-2])", output[:, 0]),
+        ("h_n[-2:] is (2, N, D), and reshaping it straight to (N, 2D) mixes up the sentences (row n gets numbers "
+         "of other rows): move the direction axis next to D first, h_n[-2:].transpose(1, 0, 2).reshape(N, 2 * D), "
+         "or write np.concatenate([h_n[-2], h_n[-1]], axis=1)", np.reshape(h_n[-2:], (N, 2 * D)) if N > 1 else None),
+    ]
+
+
+def _summary_shape(got, want, output, h_n, case):
+    N, D2 = want.shape
+    D = D2 // 2
+    if got.shape == want.shape:
+        return
+    tell = case.text()
+    as64 = got.astype(np.float64)
+    named = {  # later keys win where two shapes coincide: for L = 1, np.stack([forward, backward]) is h_n itself
+        h_n.shape: ("your answer has the shape of h_n, (L*2, N, D): every layer's final states. A summary is the top "
+                    f"layer's two, side by side: (N, 2D) = {fmt_shape(want.shape)}"),
+        output.shape: ("your answer has the shape of output, (N, T, 2D): every step of every sentence. A summary is "
+                       f"one vector per sentence, (N, 2D) = {fmt_shape(want.shape)}"),
+        (2 * N, D): (f"the two halves are joined along the batch axis, giving (2N, D) = {fmt_shape(got.shape)}; "
+                     f"put them side by side along the last axis: np.concatenate([forward, backward], axis=1) "
+                     f"gives (N, 2D) = {fmt_shape(want.shape)}"),
+        (2, N, D): (f"the two halves are stacked on a new axis, {fmt_shape(got.shape)}; concatenate them along the "
+                    f"last axis instead: np.concatenate([forward, backward], axis=1) gives (N, 2D) = "
+                    f"{fmt_shape(want.shape)}"),
+        (N, 2, D): (f"the two halves are stacked on a new axis, {fmt_shape(got.shape)}; concatenate them along the "
+                    f"last axis instead: np.concatenate([forward, backward], axis=1) gives (N, 2D) = "
+                    f"{fmt_shape(want.shape)}"),
+    }
+    if got.shape in named:
+        raise Fail(named[got.shape], tell)
+    if got.shape == (N, D):
+        if close(as64, h_n[-2] + h_n[-1], case.dtype):
+            raise Fail("the two directions are added; concatenate them instead, so the summary keeps both: "
+                       f"(N, 2D) = {fmt_shape(want.shape)}", tell)
+        if close(as64, h_n[-1], case.dtype) or close(as64, output[:, 0, D:], case.dtype):
+            raise Fail("only the backward half is returned; the summary is both directions side by side, "
+                       f"[forward, backward]: (N, 2D) = {fmt_shape(want.shape)}", tell)
+        if close(as64, output[:, -1, D:], case.dtype):
+            raise Fail("your answer is output[:, -1, D:], one direction only. " + _TRAP + "; and the summary holds "
+                       f"both directions side by side, (N, 2D) = {fmt_shape(want.shape)}", tell)
+        raise Fail("your answer has D numbers per sentence, one direction's worth; the summary holds both "
+                   f"directions side by side: (N, 2D) = {fmt_shape(want.shape)}", tell)
+    raise Fail(describe_shape_mismatch(got.shape, want.shape, ("N", "2D")), tell)
+
+
+def check_sentence_summary(fn, seed=0):
+    for case in SUMMARY_CASES:
+        output, h_n, lengths = _summary_data(case, seed)
+        try:
+            result, mutated = call(fn, output, h_n, lengths)
+        except Fail as fail:
+            raise Fail(fail.message, *fail.details, case.text()) from None
+        if mutated:
+            raise Fail(f"your sentence_summary changed its input `{mutated}` in place; reading the results must "
+                       f"leave them as they were", case.text())
+        want = sentence_summary(output, h_n, lengths)
+        N, D2 = want.shape
+        if (isinstance(result, (tuple, list)) and len(result) == 2
+                and all(np.shape(r) == (N, D2 // 2) for r in result)):
+            raise Fail("your sentence_summary returned the two halves separately; join them side by side into one "
+                       f"array: np.concatenate([forward, backward], axis=1), (N, 2D) = {fmt_shape(want.shape)}",
+                       case.text())
+        got = as_array(result, "the returned summary")
+        _summary_shape(got, want, output, h_n, case)
+        check_dtype(got, case.dtype, "your summary", case.text(), lower_only=True)
+        if close(got, want, case.dtype):
+            check_dtype(got, case.dtype, "your summary", case.text(), buffer="np.zeros or np.empty without "
+                        "`dtype=`, or `.astype(float)`, makes float64; here x is output")
+            continue
+        for message, candidate in _summary_faults(output, h_n, lengths, case):
+            if candidate is not None and close(got, candidate, case.dtype):
+                raise Fail(message, case.text())
+        raise Fail("your summary has the right shape but the wrong values", worst_mismatch(got, want), case.text())
+    return (f"sentence_summary matches the top layer's final states on {len(SUMMARY_CASES)} cases (padded batches, "
+            f"L = 1, 2 and 3, N = 1, T = 1, float32): the forward state after each sentence's last real token and "
+            f"the backward state after its first, [h_n[-2], h_n[-1]].")

@@ -12,7 +12,7 @@ output. One module per chapter or topic, used as ``plots.memory.unrolled_rnn()``
     memory      chapter 3: unrolled_rnn, hidden_state_heatmap, influence_over_time, unit_around_marker
     equations   chapter 4: shapes, worked_example, gradient_norms
     topologies  chapter 5: shapes, tagged_sentences, captioned_digits, series_forecast
-    deep        chapter 6: stacked_rnn, bidirectional_rnn
+    deep        chapter 6: stacked_rnn, bidirectional_rnn, bidirectional_states
     gradients   chapter 7: jacobian_norms, tanh_saturation, clipping_runs, truncation
     gates       chapter 8: lstm_cell, gru_cell, stacked_weights, memory_gradients, accuracy_by_init
     training    any chapter that trains: loss_curves (from fit's History), accuracy_vs_delay
