@@ -122,6 +122,12 @@ def test_unit_around_marker_draws_every_sequence_and_dots_the_marker_steps():
     legend = fig.legends[0]
     assert [t.get_text() for t in legend.get_texts()] == ["with the marker", "step that reads the marker",
                                                           "without the marker"]
+    # the legend's marked line and dot stand for every marked sequence: not drawn in any one sequence's colour
+    sequence_colors = {ln.get_color() for ln in axes[0].get_lines()}
+    keys = legend.legend_handles if hasattr(legend, "legend_handles") else legend.legendHandles
+    assert [k.get_color() for k in keys[:2]] == ["#212529", "#212529"]
+    assert not {k.get_color() for k in keys[:2]} & sequence_colors
+    assert keys[0].get_linestyle() == "-" and keys[1].get_marker() == "o" and keys[2].get_linestyle() == "--"
 
 
 def test_unit_around_marker_legend_lists_only_what_is_drawn():

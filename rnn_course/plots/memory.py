@@ -5,6 +5,7 @@ influence travels, and one hidden unit's state around a marker token."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 import numpy as np
 
 from ._style import COLORS, box, finish, use_style
@@ -159,7 +160,8 @@ def unit_around_marker(panels, marker_steps, ylabel="state of the unit, $h_t$"):
     Each sequence is one line, in the same colour in every panel: sequences
     with the marker solid, without it dashed and grey. A dot on each solid
     line marks the unit's state at the step that read the marker. The y axes
-    run from -1 to 1 in every panel.
+    run from -1 to 1 in every panel. The legend shows the marked line and its
+    dot in a neutral dark colour, as they stand for every marked sequence.
 
     Returns the Figure. Raises ValueError, naming the argument, when the
     panels are not (N, T) arrays of one shape with values in [-1, 1], or
@@ -207,6 +209,12 @@ def unit_around_marker(panels, marker_steps, ylabel="state of the unit, $h_t$"):
         ax.set_ylim(-1.05, 1.05)
     axes[0].set_ylabel(ylabel)
     handles, labels = axes[0].get_legend_handles_labels()
+    # Each marked sequence has its own colour, so the legend draws its line and dot in a neutral dark colour
+    # rather than in the first sequence's, which would leave the other marked lines without a key.
+    neutral = {"with the marker": Line2D([], [], color=COLORS["text"], lw=1.8),
+               "step that reads the marker": Line2D([], [], ls="", marker="o", ms=7, color=COLORS["text"],
+                                                    mec="white", mew=1.2)}
+    handles = [neutral.get(label, handle) for handle, label in zip(handles, labels)]
     legend_order = ["with the marker", "step that reads the marker", "without the marker"]
     order = sorted(range(len(labels)), key=lambda j: legend_order.index(labels[j]))
     fig.legend([handles[j] for j in order], [labels[j] for j in order], loc="lower center", ncol=len(labels),
