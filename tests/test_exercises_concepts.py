@@ -255,7 +255,9 @@ def test_states_follow_the_library_layers(monkeypatch):
 
 @pytest.mark.parametrize("answer,fragment", [
     ((1, 2), "the other way round"), ((1, 1), "cell state c as well"), ((0, 1), "cell state c as well"),
-    ((2, 2), "no separate cell state"), ((4, 3), "count gates"), ((3, 1), "count what a step hands to the next"),
+    ((2, 2), "no separate cell state"), ((4, 3), "count gates"), ((3, 1), "gates are computed afresh"),
+    ((2, 0), "the GRU does carry something"), ((3, 3), "gates are computed afresh at every step; the GRU has no"),
+    ((1, 0), "cell state c as well as the hidden state h: two vectors; the GRU does carry something"),
 ])
 def test_states_name_the_fault_against_the_library_layers(answer, fragment):
     assert_fails(check("gru_vs_lstm_states", {"LSTM": answer[0], "GRU": answer[1]}),

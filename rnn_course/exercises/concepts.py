@@ -395,12 +395,16 @@ def check_gru_vs_lstm_states(answer):
     if (lstm, gru) == (4, 3):
         raise Fail(f"{said}: those count gates (or gate blocks), not states: the gates are computed afresh at "
                    "every step; what is carried to the next step is h and c for the LSTM, h alone for the GRU")
+    faults = []                                   # one per cell counted wrong, so both are named
     if lstm < right[0]:
-        raise Fail(f"{said}: the LSTM carries the cell state c as well as the hidden state h: two vectors")
+        faults.append("the LSTM carries the cell state c as well as the hidden state h: two vectors")
+    elif lstm > right[0]:
+        faults.append("the LSTM carries two vectors, h and c; its gates are computed afresh at every step")
     if gru > right[1]:
-        raise Fail(f"{said}: the GRU has no separate cell state: its hidden state h is also its memory, one "
-                   "vector")
-    raise Fail(f"{said}: count what a step hands to the next, the LSTM's h and c, the GRU's h")
+        faults.append("the GRU has no separate cell state: its hidden state h is also its memory, one vector")
+    elif gru < right[1]:
+        faults.append("the GRU does carry something: its hidden state h, one vector")
+    raise Fail(f"{said}: " + "; ".join(faults))
 
 
 def check_low_temperature(answer):
