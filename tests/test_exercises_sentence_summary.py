@@ -196,11 +196,11 @@ TRAP = "has taken one step and read only the last position"
 
 
 @pytest.mark.parametrize("fn, fragments", [
-    (trap_last_step, ["your summary is output[:, -1]", TRAP, "the last token alone", "in a padded row, a pad",
+    (trap_last_step, ["your summary is output[:, -1]", TRAP, "the last token alone", "in a padded row the last step is padding",
                       "not the whole sentence", "output[:, 0, D:], which is h_n[-1]", "lengths[n] - 1"]),
     (trap_backward_half, ["the backward half is output[:, -1, D:]", TRAP, "not the whole sentence"]),
     (both_halves_at_last_real_token, ["output[n, lengths[n] - 1]", "right for the forward half",
-                                      "read only that one token", "output[:, 0, D:]"]),
+                                      "read only that position", "output[:, 0, D:]"]),
     (forward_ignores_lengths, ["the forward half is output[:, -1, :D]", "read padding", "lengths[n] - 1"]),
     (forward_off_by_one, ["off by one", "lengths[n] - 1"]),
     (bottom_layer, ["bottom layer's final states, h_n[0] and h_n[1]", "layer * 2 + direction", "h_n[-2]"]),

@@ -208,7 +208,8 @@ _REGISTRY = [
          "last real token, and the backward direction's after the first token, which it reads last.",
          "h_n is ordered layer first, index layer * 2 + direction, so the top layer's states are h_n[-2] (forward) "
          "and h_n[-1] (backward). In output they sit at output[n, lengths[n] - 1, :D] and output[:, 0, D:]; not at "
-         "output[:, -1, D:], where the backward direction has only just started.",
+         "output[:, -1, D:], where the backward direction has only just started (or, in a shorter sentence, "
+         "where there is only padding).",
          "`return np.concatenate([h_n[-2], h_n[-1]], axis=1)`: (N, 2D), the forward half first."),
         deep_exercises.sentence_summary, deep_exercises.check_sentence_summary),
     Exercise(

@@ -25,7 +25,7 @@ The learner's functions, with their fixed signatures (states start from zeros):
       layers (the library's RNN, or torch.nn.RNN with batch_first=True and
       packed sequences) returns for a padded batch with true lengths (N,)
     - s: (N, 2D), s[n] = [the top layer's forward state after sentence n's last
-      real token ; its backward state after the first token], that is
+      real token ; its backward state at the first token, read last], that is
       [h_n[-2] ; h_n[-1]] = [output[n, lengths[n] - 1, :D] ; output[n, 0, D:]]
 
 The expected values come from the library's ``RNN`` module (``num_layers=L``,
@@ -491,8 +491,9 @@ def sentence_summary(output, h_n, lengths):
 
 _TRAP = ("output[:, -1, D:] is the backward direction at the last step, where it has only just started: it reads "
          "the sentence from the end, so there it has taken one step and read only the last position (in one layer, "
-         "the last token alone; in a padded row, a pad), not the whole sentence. The backward direction has read "
-         "the whole sentence at step 0: output[:, 0, D:], which is h_n[-1]")
+         "the last token alone), not the whole sentence; in a padded row the last step is padding, whose output "
+         "is not meaningful. The backward direction has read the whole sentence at step 0: output[:, 0, D:], which "
+         "is h_n[-1]")
 
 
 def _summary_faults(output, h_n, lengths, case):
@@ -509,8 +510,8 @@ def _summary_faults(output, h_n, lengths, case):
             "output[n, lengths[n] - 1, :D] (h_n[-2])" if padded else ""), output[:, -1]),
         ("the backward half is output[:, -1, D:]. " + _TRAP, cat(fwd, output[:, -1, D:])),
         ("your summary is output at each sentence's last real token, output[n, lengths[n] - 1]: right for the "
-         "forward half, but the backward direction starts at the end of each sentence, so there it has read only "
-         "that one token. It has read the whole sentence at step 0: output[:, 0, D:], which is h_n[-1]",
+         "forward half, but the backward direction starts at the end of each sentence, so there it has taken one step "
+         "and read only that position (in one layer, that token alone). It has read the whole sentence at step 0: output[:, 0, D:], which is h_n[-1]",
          at_last_real),
         ("the forward half is output[:, -1, :D], the forward state after the last step of the padded batch: a "
          "shorter sentence's forward direction has read padding by then. Take it at each sentence's last real "
@@ -609,4 +610,4 @@ def check_sentence_summary(fn, seed=0):
         raise Fail("your summary has the right shape but the wrong values", worst_mismatch(got, want), case.text())
     return (f"sentence_summary matches the top layer's final states on {len(SUMMARY_CASES)} cases (padded batches, "
             f"L = 1, 2 and 3, N = 1, T = 1, float32): the forward state after each sentence's last real token and "
-            f"the backward state after its first, [h_n[-2], h_n[-1]].")
+            f"the backward state at its first token, which that direction reads last, [h_n[-2], h_n[-1]].")

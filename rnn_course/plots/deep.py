@@ -88,8 +88,8 @@ def bidirectional_states(num_layers=2, T=4):
     at every step the top layer's forward and backward states, concatenated.
     The outlined boxes are ``h_n`` (L*2, N, D), each tagged with its index
     ``layer * 2 + direction`` (PyTorch's order, ``h_n.view(L, 2, N, D)``): a
-    forward direction's state after the last step, x_T, and a backward
-    direction's state after the first step, x_1, which it reaches last.
+    forward direction's state at the last step, after x_T, and a backward
+    direction's state at the first step, after x_1, which it reaches last.
 
     Inputs: num_layers, the number of layers L (at least 1); T, the number of
     steps drawn (at least 1). Raises ValueError for anything else.
