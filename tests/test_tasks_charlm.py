@@ -229,3 +229,30 @@ def test_stream_loss_with_several_streams_reads_each_in_one_pass():
         charlm.text_loss(model, long[None, :-1], long[None, 1:]), rel=1e-10)
     with pytest.raises(ValueError, match="n_streams must be an integer from 1 to T - 1 = 4999"):
         charlm.stream_loss(model, ids, n_streams=0)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_stream_losses_are_each_texts_stream_loss(cell):
+    rng = np.random.default_rng(6)
+    # 300 texts of mixed lengths (not sorted, one of a single prediction): read in chunks of 64
+    # steps, so rows leave the batch between chunks and inside them, and the LSTM's (h, c) is cut too
+    texts = [rng.integers(0, 6, n) for n in rng.integers(2, 400, 300)] + [np.array([1, 2])]
+    model = CharLM(6, 4, 5, cell=cell, seed=2)
+    got = charlm.stream_losses(model, texts)
+    assert got.shape == (301,)
+    np.testing.assert_allclose(got, [charlm.stream_loss(model, t) for t in texts], rtol=1e-12)
+    two = charlm.stream_losses(model, np.stack([texts[0][:2], texts[1][:2]]))   # the rows of an (N, T) array
+    np.testing.assert_allclose(two, [charlm.stream_loss(model, texts[n][:2]) for n in (0, 1)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("texts, words", [
+    ([], "non-empty list"),
+    (np.arange(5), "for one text use stream_loss"),
+    ("abc", "for one text use stream_loss"),
+    ([np.arange(5), np.array([3])], r"texts\[1\] must be a 1-D array of T_n >= 2 character ids, got shape \(1,\)"),
+    ([np.ones((2, 3), dtype=int)], r"texts\[0\] must be a 1-D array"),
+    ([np.array([0.5, 1.0])], "dtype float64"),
+])
+def test_stream_losses_bad_texts_get_a_sentence(texts, words):
+    with pytest.raises(ValueError, match=words):
+        charlm.stream_losses(CharLM(6, 4, 5, seed=2), texts)
