@@ -10,7 +10,7 @@ import pytest
 
 from rnn_course.datasets import Vocab, load_names
 from rnn_course.losses import log_softmax
-from rnn_course.models import CharLM
+from rnn_course.models import CharLM, sample_logits
 from rnn_course.tasks import charlm
 
 
@@ -256,3 +256,24 @@ def test_stream_losses_are_each_texts_stream_loss(cell):
 def test_stream_losses_bad_texts_get_a_sentence(texts, words):
     with pytest.raises(ValueError, match=words):
         charlm.stream_losses(CharLM(6, 4, 5, seed=2), texts)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_generate_names_writes_each_name_as_if_alone(cell):
+    """The names are written side by side; name i is the one seed + i gives when sampled alone."""
+    vocab = load_names().vocab
+    model = CharLM(len(vocab), 4, 8, cell=cell, seed=5)
+    model.head.params["bias"][vocab.eos_id] += 2.0          # names of mixed lengths, some cut at max_len
+    alone = []
+    for i in range(12):
+        rng, chars = np.random.default_rng(7 + i), []
+        logits, state = model.forward(np.array([[vocab.eos_id]]))
+        for _ in range(6):
+            nxt = sample_logits(logits[:, -1], 0.9, rng)
+            if nxt[0] == vocab.eos_id:
+                break
+            chars.append(int(nxt[0]))
+            logits, state = model.forward(nxt[:, None], state)
+        alone.append(vocab.decode(chars, skip_specials=True))
+    assert len({len(a) for a in alone}) > 2, alone
+    assert charlm.generate_names(model, vocab, 12, temperature=0.9, seed=7, max_len=6) == alone

@@ -607,17 +607,25 @@ def generate_names(model, vocab, n, temperature=1.0, seed=0, max_len=20):
     - max_len: the most characters of one name
 
     Returns a list of n str, specials dropped.
+
+    The n names are written side by side, as the rows of one batch (a row
+    leaves it at its <eos>), and each row draws from its own generator, so
+    name i is the name that sampling it alone with seed + i gives.
     """
-    names = []
-    for i in range(n):
-        rng = np.random.default_rng(seed + i)
-        logits, state = model.forward(np.array([[vocab.eos_id]]))
-        chars = []
-        for _ in range(max_len):
-            nxt = sample_logits(logits[:, -1], temperature, rng)
-            if int(nxt[0]) == vocab.eos_id:
-                break
-            chars.append(int(nxt[0]))
+    rngs = [np.random.default_rng(seed + i) for i in range(n)]
+    chars = [[] for _ in range(n)]
+    writing = np.arange(n)                                        # the names not yet ended, as row indices
+    logits, state = model.forward(np.full((n, 1), vocab.eos_id))  # (n, 1, V): every name starts after an <eos>
+    for _ in range(max_len):
+        if writing.size == 0:
+            break
+        nxt = np.array([sample_logits(logits[r:r + 1, -1], temperature, rngs[i])[0]
+                        for r, i in enumerate(writing)], dtype=np.int64)      # (rows,) one draw per name
+        going = nxt != vocab.eos_id
+        for i, c in zip(writing[going], nxt[going]):
+            chars[i].append(int(c))
+        writing, nxt = writing[going], nxt[going]
+        state = tuple(a[:, going] for a in state) if isinstance(state, tuple) else state[:, going]  # (L, rows, D)
+        if writing.size:
             logits, state = model.forward(nxt[:, None], state)
-        names.append(vocab.decode(chars, skip_specials=True))
-    return names
+    return [vocab.decode(c, skip_specials=True) for c in chars]
