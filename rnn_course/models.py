@@ -524,15 +524,28 @@ class CharLM(Module):
     """A character-level language model: ids (N, T) -> next-id scores (N, T, V).
 
     dtype: np.float64 (default) or np.float32, the dtype of every parameter and computation.
+
+    bidirectional: False (default). True gives the recurrent layer a backward
+    direction, whose state at step t has read x_{t+1}, the very character
+    that step is scored on: such a model can copy the answer instead of
+    predicting it, and is only for showing that failure (D2L's "wrong
+    application" of a bidirectional RNN, chapter 9). Its head then reads
+    2D features, and ``sample`` feeds it one character at a time, as for the
+    one-directional model, so the backward direction never reads a
+    character that is still to come.
     """
 
-    def __init__(self, vocab_size, embed_dim, hidden_size, cell="gru", num_layers=1, seed=0, dtype=np.float64):
+    def __init__(self, vocab_size, embed_dim, hidden_size, cell="gru", num_layers=1, seed=0, dtype=np.float64,
+                 bidirectional=False):
         super().__init__()
-        seed = check_int_seed(type(self).__name__, seed)
-        dtype = check_float_dtype(type(self).__name__, dtype)
+        name = type(self).__name__
+        seed = check_int_seed(name, seed)
+        dtype = check_float_dtype(name, dtype)
+        check_bool(name, "bidirectional", bidirectional)
         self.embed = Embedding(vocab_size, embed_dim, seed=seed, dtype=dtype)
-        self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, seed=seed + 1, dtype=dtype)
-        self.head = Linear(hidden_size, vocab_size, seed=seed + 2, dtype=dtype)
+        self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, bool(bidirectional), seed=seed + 1,
+                                  dtype=dtype)
+        self.head = Linear(hidden_size * self.rnn.num_directions, vocab_size, seed=seed + 2, dtype=dtype)
 
     def forward(self, ids, state=None):
         """Next-character scores at every step; also keeps the hidden states in ``self.hidden``.
@@ -541,14 +554,15 @@ class CharLM(Module):
 
         - ids: (N, T) character ids
         - state: None (zeros), or the state returned by a previous call to go
-          on from there: h (L, N, D), or for the LSTM a pair (h, c) of (L, N, D)
+          on from there: h (L*dirs, N, D), or for the LSTM a pair (h, c) of
+          (L*dirs, N, D); dirs = 2 if bidirectional else 1
 
         Returns (logits, state):
 
         - logits: (N, T, V) scores of the next character after every step
-        - state: the final state, h_n (L, N, D) or the LSTM's (h_n, c_n)
+        - state: the final state, h_n (L*dirs, N, D) or the LSTM's (h_n, c_n)
 
-        ``self.hidden`` is set to the top layer's states, (N, T, D).
+        ``self.hidden`` is set to the top layer's states, (N, T, dirs*D).
         """
         out, state = self.rnn.forward(self.embed.forward(ids), state)
         self.hidden = out  # (N, T, D), e.g. to look for interpretable units

@@ -88,6 +88,10 @@ def two_layers(vocab_size, seed):
     return CharLM(vocab_size, 16, 64, cell="lstm", num_layers=2, seed=seed)
 
 
+def bidirectional(vocab_size, seed):
+    return CharLM(vocab_size, 16, 64, cell="lstm", seed=seed, bidirectional=True)
+
+
 def fixed_vocab(vocab_size, seed):
     return CharLM(29, 16, 64, cell="lstm", seed=seed)
 
@@ -132,6 +136,7 @@ def crashes(vocab_size, seed):
     (wrong_hidden, ["D = 128", "D = 64"]),
     (wrong_embed, ["d = 32", "d = 16"]),
     (two_layers, ["2 stacked layers"]),
+    (bidirectional, ["is bidirectional", "copy the answer"]),
     (fixed_vocab, ["vocab_size = 11", "pass vocab_size on"]),
     (ignores_seed, ["seed is ignored"]),
     (unseeded, ["same seed", "different initial weights"]),

@@ -257,3 +257,35 @@ def test_models_built_in_float32_compute_in_float32(make, batch):
 def test_model_dtype_must_be_a_float_type(make):
     with pytest.raises(TypeError, match=r"^(CharLM|ManyToOneClassifier): dtype must be a float type"):
         make()
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_bidirectional_charlm_reads_the_next_character(cell):
+    """Step t of a bidirectional CharLM depends on x_{t+1}, the character it is scored on;
+    a one-directional one does not. Shapes follow the two directions, and gradients check."""
+    rng = np.random.default_rng(7)
+    ids = rng.integers(0, 6, (3, 7))
+    changed = ids.copy()
+    changed[:, 4] = (ids[:, 4] + 1) % 6                       # change x_4, the target of step 3
+    for bidirectional, moves in ((False, False), (True, True)):
+        lm = CharLM(6, 3, 4, cell=cell, num_layers=2, seed=1, bidirectional=bidirectional)
+        logits, state = lm.forward(ids)
+        dirs = 2 if bidirectional else 1
+        assert logits.shape == (3, 7, 6) and lm.hidden.shape == (3, 7, dirs * 4)
+        assert (state[0] if cell == "lstm" else state).shape == (2 * dirs, 3, 4)
+        assert lm.state_dict()["head.weight"].shape == (6, dirs * 4)
+        after, _ = lm.forward(changed)
+        np.testing.assert_array_equal(after[:, :4] == logits[:, :4], not moves)   # steps 0..3 see x_4 or not
+        assert len(lm.sample([1, 2], 5, temperature=1.0, seed=0)) == 5
+    lm = CharLM(6, 3, 4, cell=cell, seed=1, bidirectional=True)
+    report = check_model_gradients(lm, ids[:2, :-1], ids[:2, 1:])
+    assert report.ok(TOL), str(report)
+
+
+def test_charlm_bidirectional_must_be_a_bool():
+    with pytest.raises(TypeError, match="CharLM: bidirectional must be True or False, got str 'yes'"):
+        CharLM(6, 3, 4, bidirectional="yes")
+    default = CharLM(6, 3, 4, seed=3)
+    assert not default.rnn.bidirectional
+    for name, p in CharLM(6, 3, 4, seed=3, bidirectional=False).state_dict().items():
+        np.testing.assert_array_equal(p, default.state_dict()[name])

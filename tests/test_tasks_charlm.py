@@ -10,7 +10,7 @@ import pytest
 
 from rnn_course.datasets import Vocab, load_names
 from rnn_course.losses import log_softmax
-from rnn_course.models import CharLM
+from rnn_course.models import CharLM, sample_logits
 from rnn_course.tasks import charlm
 
 
@@ -229,3 +229,51 @@ def test_stream_loss_with_several_streams_reads_each_in_one_pass():
         charlm.text_loss(model, long[None, :-1], long[None, 1:]), rel=1e-10)
     with pytest.raises(ValueError, match="n_streams must be an integer from 1 to T - 1 = 4999"):
         charlm.stream_loss(model, ids, n_streams=0)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_stream_losses_are_each_texts_stream_loss(cell):
+    rng = np.random.default_rng(6)
+    # 300 texts of mixed lengths (not sorted, one of a single prediction): read in chunks of 64
+    # steps, so rows leave the batch between chunks and inside them, and the LSTM's (h, c) is cut too
+    texts = [rng.integers(0, 6, n) for n in rng.integers(2, 400, 300)] + [np.array([1, 2])]
+    model = CharLM(6, 4, 5, cell=cell, seed=2)
+    got = charlm.stream_losses(model, texts)
+    assert got.shape == (301,)
+    np.testing.assert_allclose(got, [charlm.stream_loss(model, t) for t in texts], rtol=1e-12)
+    two = charlm.stream_losses(model, np.stack([texts[0][:2], texts[1][:2]]))   # the rows of an (N, T) array
+    np.testing.assert_allclose(two, [charlm.stream_loss(model, texts[n][:2]) for n in (0, 1)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("texts, words", [
+    ([], "non-empty list"),
+    (np.arange(5), "for one text use stream_loss"),
+    ("abc", "for one text use stream_loss"),
+    ([np.arange(5), np.array([3])], r"texts\[1\] must be a 1-D array of T_n >= 2 character ids, got shape \(1,\)"),
+    ([np.ones((2, 3), dtype=int)], r"texts\[0\] must be a 1-D array"),
+    ([np.array([0.5, 1.0])], "dtype float64"),
+])
+def test_stream_losses_bad_texts_get_a_sentence(texts, words):
+    with pytest.raises(ValueError, match=words):
+        charlm.stream_losses(CharLM(6, 4, 5, seed=2), texts)
+
+
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_generate_names_writes_each_name_as_if_alone(cell):
+    """The names are written side by side; name i is the one seed + i gives when sampled alone."""
+    vocab = load_names().vocab
+    model = CharLM(len(vocab), 4, 8, cell=cell, seed=5)
+    model.head.params["bias"][vocab.eos_id] += 2.0          # names of mixed lengths, some cut at max_len
+    alone = []
+    for i in range(12):
+        rng, chars = np.random.default_rng(7 + i), []
+        logits, state = model.forward(np.array([[vocab.eos_id]]))
+        for _ in range(6):
+            nxt = sample_logits(logits[:, -1], 0.9, rng)
+            if nxt[0] == vocab.eos_id:
+                break
+            chars.append(int(nxt[0]))
+            logits, state = model.forward(nxt[:, None], state)
+        alone.append(vocab.decode(chars, skip_specials=True))
+    assert len({len(a) for a in alone}) > 2, alone
+    assert charlm.generate_names(model, vocab, 12, temperature=0.9, seed=7, max_len=6) == alone

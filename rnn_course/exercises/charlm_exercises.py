@@ -73,6 +73,10 @@ def _check_layers(model, V):
         raise Fail(f"the recurrent layer is a {type(rnn).__name__}, not an LSTM: CharLM's cell is chosen by "
                    f"its argument cell='lstm' (its default is 'gru')",
                    _describe(model))
+    if rnn.bidirectional:
+        raise Fail("the LSTM is bidirectional: its backward direction reads the very character each step is "
+                   "asked to predict, so it can copy the answer instead of predicting it (the chapter's "
+                   "bidirectional experiment): leave bidirectional at False", _describe(model))
     if rnn.num_layers != 1:
         raise Fail(f"the LSTM has {rnn.num_layers} stacked layers; the GRU it replaces has one, so the two "
                    f"compare fairly: leave num_layers at 1", _describe(model))

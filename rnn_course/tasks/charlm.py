@@ -28,6 +28,8 @@ Beyond run(), the module has what the chapter's project needs::
 
     streams, stream_loss               the training text as N parallel streams of
                                        windows, and the loss of one long pass
+    stream_losses                      the loss of one long pass over each of N texts
+                                       (chapters), read side by side
     save_checkpoint, load_checkpoint   a trained run in one .npz file, and back
     hidden_states, char_features,      one state per character of a long text, simple
     unit_correlations                  properties of each character, and how well
@@ -230,6 +232,56 @@ def stream_loss(model, ids, n_streams=1):
         logp = log_softmax(logits)
         total += float(-np.take_along_axis(logp, targets[:, a:a + chunk, None], axis=-1).sum())
     return total / targets.size
+
+
+def stream_losses(model, texts):
+    """``stream_loss`` of each of N texts, the texts read side by side: (N,) nats per character.
+
+    Inputs: model: a CharLM; texts: a list of N texts, text n a (T_n,) array
+    of character ids with T_n >= 2 (e.g. one per chapter); the T_n may differ.
+
+    Entry n is ``stream_loss(model, texts[n])``: the model reads text n in one
+    pass from a zero state, carrying its hidden state through it, and is
+    scored on predicting each of its characters after the first. The texts
+    are read as the N rows of one batch, longest first, so a step costs one
+    batched product instead of N; a row leaves the batch when its text ends,
+    so the work is the texts' own length, not N times the longest. Nothing
+    is backpropagated. Returns (N,) float64, equal to the N separate
+    ``stream_loss`` values up to float rounding (about 1e-15 relative).
+    """
+    fn = "stream_losses"
+    if isinstance(texts, (str, bytes)) or (isinstance(texts, np.ndarray) and texts.ndim < 2):
+        raise ValueError(f"{fn}: texts must be a list of texts, each a 1-D array of character ids; for one text "
+                         f"use stream_loss")
+    arrays = [np.asarray(t) for t in texts]
+    if not arrays:
+        raise ValueError(f"{fn}: texts must be a non-empty list of 1-D arrays of character ids")
+    for n, a in enumerate(arrays):
+        if a.ndim != 1 or len(a) < 2 or not np.issubdtype(a.dtype, np.integer):
+            raise ValueError(f"{fn}: texts[{n}] must be a 1-D array of T_n >= 2 character ids, got shape "
+                             f"{a.shape} and dtype {a.dtype}")
+    N = len(arrays)
+    P = np.array([len(a) - 1 for a in arrays])                 # (N,) predictions per text
+    order = np.argsort(-P, kind="stable")                       # longest first: the rows still reading are a prefix
+    P_sorted = P[order]
+    inputs = np.zeros((N, P_sorted[0]), dtype=np.int64)         # (N, longest), padded with id 0 after each text
+    targets = np.zeros_like(inputs)
+    for row, n in enumerate(order):
+        inputs[row, :P[n]], targets[row, :P[n]] = arrays[n][:-1], arrays[n][1:]
+    chunk = max(64, 16384 // N)
+    totals, state = np.zeros(N), None
+    for a in range(0, P_sorted[0], chunk):
+        rows = int(np.count_nonzero(P_sorted > a))              # texts not yet ended
+        if state is not None:                                   # keep their states: (L, N', D) -> (L, rows, D)
+            state = (tuple(np.ascontiguousarray(s[:, :rows]) for s in state) if isinstance(state, tuple)
+                     else np.ascontiguousarray(state[:, :rows]))
+        logits, state = model.forward(inputs[:rows, a:a + chunk], state)             # (rows, c, V)
+        nll = -np.take_along_axis(log_softmax(logits), targets[:rows, a:a + chunk, None], axis=-1)[..., 0]
+        real = np.arange(a, a + nll.shape[1])[None, :] < P_sorted[:rows, None]       # (rows, c): not padding
+        totals[:rows] += np.where(real, nll, 0.0).sum(axis=1)
+    out = np.empty(N)
+    out[order] = totals / P_sorted
+    return out
 
 
 def unigram_log_probs(ids, V):
@@ -555,17 +607,25 @@ def generate_names(model, vocab, n, temperature=1.0, seed=0, max_len=20):
     - max_len: the most characters of one name
 
     Returns a list of n str, specials dropped.
+
+    The n names are written side by side, as the rows of one batch (a row
+    leaves it at its <eos>), and each row draws from its own generator, so
+    name i is the name that sampling it alone with seed + i gives.
     """
-    names = []
-    for i in range(n):
-        rng = np.random.default_rng(seed + i)
-        logits, state = model.forward(np.array([[vocab.eos_id]]))
-        chars = []
-        for _ in range(max_len):
-            nxt = sample_logits(logits[:, -1], temperature, rng)
-            if int(nxt[0]) == vocab.eos_id:
-                break
-            chars.append(int(nxt[0]))
+    rngs = [np.random.default_rng(seed + i) for i in range(n)]
+    chars = [[] for _ in range(n)]
+    writing = np.arange(n)                                        # the names not yet ended, as row indices
+    logits, state = model.forward(np.full((n, 1), vocab.eos_id))  # (n, 1, V): every name starts after an <eos>
+    for _ in range(max_len):
+        if writing.size == 0:
+            break
+        nxt = np.array([sample_logits(logits[r:r + 1, -1], temperature, rngs[i])[0]
+                        for r, i in enumerate(writing)], dtype=np.int64)      # (rows,) one draw per name
+        going = nxt != vocab.eos_id
+        for i, c in zip(writing[going], nxt[going]):
+            chars[i].append(int(c))
+        writing, nxt = writing[going], nxt[going]
+        state = tuple(a[:, going] for a in state) if isinstance(state, tuple) else state[:, going]  # (L, rows, D)
+        if writing.size:
             logits, state = model.forward(nxt[:, None], state)
-        names.append(vocab.decode(chars, skip_specials=True))
-    return names
+    return [vocab.decode(c, skip_specials=True) for c in chars]
