@@ -126,8 +126,8 @@ def test_bidirectional_states_tags_the_states_of_output_and_h_n(num_layers, T):
     assert isinstance(fig, Figure)
     boxes = _boxes(fig)
     L, steps = num_layers, range(1, T + 1)
-    fwd = {(k, t): rf"$\overrightarrow{{h}}^{{({k})}}_{{{t}}}$" for k in range(1, L + 1) for t in steps}
-    bwd = {(k, t): rf"$\overleftarrow{{h}}^{{({k})}}_{{{t}}}$" for k in range(1, L + 1) for t in steps}
+    fwd = {(k, t): rf"$\overrightarrow{{h}}{{}}^{{({k})}}_{{{t}}}$" for k in range(1, L + 1) for t in steps}
+    bwd = {(k, t): rf"$\overleftarrow{{h}}{{}}^{{({k})}}_{{{t}}}$" for k in range(1, L + 1) for t in steps}
     inputs = [f"$x_{{{t}}}$" for t in steps]
     outputs = [f"output[:, {t - 1}]" for t in steps]   # 0-based, as the code indexes output
     assert sorted(boxes) == sorted([*fwd.values(), *bwd.values(), *inputs, *outputs])

@@ -116,13 +116,13 @@ def bidirectional_states(num_layers=2, T=4):
         y_f, y_b = base[k] + 0.12, base[k] + 0.12 + h + 0.21   # forward row, backward row
         for t in range(T):
             x = t * dx
-            box(ax, x, y_f, w, h, rf"$\overrightarrow{{h}}^{{({k + 1})}}_{{{t + 1}}}$", COLORS["hidden"],
+            box(ax, x, y_f, w, h, rf"$\overrightarrow{{h}}{{}}^{{({k + 1})}}_{{{t + 1}}}$", COLORS["hidden"],
                 fontsize=10.5)
             if t == T - 1:          # the forward direction's last state: h_n[2k]
                 ax.patches[-1].set(**hn_edge)
                 ax.text(x + w + 0.08, y_f + h / 2, f"h_n[{2 * k}]", ha="left", va="center", fontsize=9,
                         color=COLORS["accent"], family="monospace")
-            box(ax, x, y_b, w, h, rf"$\overleftarrow{{h}}^{{({k + 1})}}_{{{t + 1}}}$", COLORS["extra"],
+            box(ax, x, y_b, w, h, rf"$\overleftarrow{{h}}{{}}^{{({k + 1})}}_{{{t + 1}}}$", COLORS["extra"],
                 fontsize=10.5)
             if t == 0:              # the backward direction's last state, after x_1: h_n[2k + 1]
                 ax.patches[-1].set(**hn_edge)
