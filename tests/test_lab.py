@@ -141,10 +141,16 @@ def _start_session(base, token) -> str:
     return session["kernel"]["id"]            # the page then waits until Lab shows it idle
 
 
-def _one_kernel(base, token, kernel_id) -> None:
+def tmp_log(lab) -> Path:
+    """The server's log file: beside the folder that holds the notebook copy."""
+    return Path(lab[2]).parent.parent / "lab.log"
+
+
+def _one_kernel(base, token, kernel_id, log: Path) -> None:
     """Fail, naming them, unless the server runs exactly the kernel the test started."""
     kernels = [k["id"] for k in _api(base, token, "/api/kernels")]
-    assert kernels == [kernel_id], f"JupyterLab runs kernels {kernels}; the test started {kernel_id} only"
+    assert kernels == [kernel_id], (f"JupyterLab runs kernels {kernels}; the test started {kernel_id} only. "
+                                    "Server log:\n" + log.read_text(errors="replace")[-3000:])
 
 
 @pytest.fixture(scope="module")
@@ -157,26 +163,30 @@ def page(lab, chromium):
         page.on("console", lambda m: CONSOLE.append(f"{m.type}: {m.text}"[:300]))
         page.goto(f"{base}/lab/tree/{CHAPTER.name}?token={token}")
         page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-        _wait_idle(page)
-        _one_kernel(base, token, kernel_id)
+        _wait_idle(page, opening=True)
+        _one_kernel(base, token, kernel_id, tmp_log(lab))
         yield page
     finally:
         context.close()
 
 
-def _accept_kernel_dialog(page) -> None:
-    """Lab sometimes asks which kernel to start, Python 3 chosen: accept, as a reader would."""
-    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
-    if dialog.count():
-        dialog.locator(".jp-mod-accept").click()
+def _wait_idle(page, opening: bool = False) -> None:
+    """Wait until the notebook's kernel is connected and idle.
 
-
-def _wait_idle(page) -> None:
-    """Wait until the notebook's kernel is connected and idle, accepting the kernel dialog if asked."""
+    Only while the notebook opens may Lab ask which kernel to use (it has the test's session, so it
+    should not); the test then keeps the kernel it started. Later, a kernel dialog means Lab lost that
+    kernel: the test fails and says so, rather than let a new kernel run the rest of the notebook.
+    """
     indicator = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
     deadline = time.monotonic() + TIMEOUT_MS / 1000
     while time.monotonic() < deadline:
-        _accept_kernel_dialog(page)
+        if dialog.count():
+            text = " | ".join(dialog.first.inner_text().split("\n"))
+            if not opening:
+                pytest.fail(f"JupyterLab asks for a kernel in mid-run: {text}")
+            print(f"JupyterLab asked for a kernel on opening: {text}")
+            dialog.locator(".jp-mod-accept").click()
         if indicator.count():
             return
         page.wait_for_timeout(250)
@@ -249,7 +259,7 @@ def _diagnose(page, lab) -> str:
     kernel = page.locator(".jp-KernelStatus, .jp-StatusBar-TextItem").all_inner_texts()
     shot = Path(lab[2]).parent.parent / f"stall-{int(time.time())}.png"
     page.screenshot(path=str(shot), full_page=False)
-    log = (Path(lab[2]).parent.parent / "lab.log").read_text(errors="replace")[-4000:]
+    log = tmp_log(lab).read_text(errors="replace")[-4000:]
     return (f"prompts {prompts}\nindicator {status}\ndialogs {dialogs}\nstatus bar {kernel}\n"
             f"screenshot {shot}\nconsole (last 30):\n" + "\n".join(CONSOLE[-30:]) + f"\nserver log tail:\n{log}")
 
@@ -266,7 +276,7 @@ def test_run_all_then_a_wrong_and_a_right_answer(page, lab):
     except PlaywrightTimeout:
         pytest.fail(f"Run All did not reach the check cell within {TIMEOUT_MS / 1000:.0f} s\n"
                     + _diagnose(page, lab))
-    _one_kernel(*lab[:2], lab[3])
+    _one_kernel(*lab[:2], lab[3], tmp_log(lab))
     text = _check_output(page, "Not attempted yet")
     assert "Not attempted yet" in text, text       # Run All left the learner's stub in place
 
