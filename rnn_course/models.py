@@ -109,17 +109,31 @@ def sample_logits(logits, temperature=1.0, rng=None):
 class ManyToOneClassifier(Module):
     """ids (N, T) + lengths (N,) -> class scores (N, C).
 
-    embedding -> (stacked, optionally bidirectional) RNN/LSTM/GRU -> the state
-    after each sequence's last real token (both directions' final states when
-    bidirectional) -> linear -> C scores. gate_bias: see ``make_recurrent``.
+    embedding -> (stacked, optionally bidirectional) RNN/LSTM/GRU -> one feature
+    vector per sequence -> linear -> C scores. The feature vector (``pooling``):
+
+    - "last" (default): the state after each sequence's last real token (both
+      directions' final states when bidirectional), (N, dirs*D)
+    - "max": the top layer's output maximised over each sequence's real steps,
+      feature by feature (max-pooling over time, as in Collobert et al. 2011 and
+      Conneau et al. 2017's BiLSTM-max), (N, dirs*D); pad steps never win
+
+    gate_bias: see ``make_recurrent``.
     dtype: np.float64 (default) or np.float32, the dtype of every parameter and computation.
+
+    Raises ValueError for a pooling other than "last" or "max".
     """
 
+    POOLINGS = ("last", "max")
+
     def __init__(self, vocab_size, embed_dim, hidden_size, num_classes, cell="gru", num_layers=1,
-                 bidirectional=False, seed=0, gate_bias=0.0, dtype=np.float64):
+                 bidirectional=False, seed=0, gate_bias=0.0, dtype=np.float64, pooling="last"):
         super().__init__()
         seed = check_int_seed(type(self).__name__, seed)
         dtype = check_float_dtype(type(self).__name__, dtype)
+        if not isinstance(pooling, str) or pooling not in self.POOLINGS:
+            raise ValueError(f"{type(self).__name__}: pooling must be 'last' or 'max', got {pooling!r}")
+        self.pooling = pooling
         self.embed = Embedding(vocab_size, embed_dim, seed=seed, dtype=dtype)
         self.rnn = make_recurrent(cell, embed_dim, hidden_size, num_layers, bidirectional, seed=seed + 1,
                                   gate_bias=gate_bias, dtype=dtype)
@@ -134,14 +148,32 @@ class ManyToOneClassifier(Module):
         - lengths: (N,) true lengths, or None when every sequence fills all T steps
 
         Returns logits: (N, C) unnormalised class scores, read from the top
-        layer's state after each sequence's last real token.
+        layer's state after each sequence's last real token (pooling "last"), or
+        from its outputs maximised over the real steps (pooling "max").
         """
-        _, h_n = self.rnn.forward(self.embed.forward(ids), lengths=lengths)
-        dirs = self.rnn.num_directions
-        last = _h(h_n)[-dirs:]  # the top layer's final state(s): (dirs, N, D)
+        output, h_n = self.rnn.forward(self.embed.forward(ids), lengths=lengths)
         self._last_shape = _h(h_n).shape
-        features = np.concatenate(list(last), axis=1)  # (N, dirs*D)
+        if self.pooling == "max":
+            features = self._max_pool(output, lengths)  # (N, dirs*D)
+        else:
+            dirs = self.rnn.num_directions
+            last = _h(h_n)[-dirs:]  # the top layer's final state(s): (dirs, N, D)
+            features = np.concatenate(list(last), axis=1)  # (N, dirs*D)
         return self.head.forward(features)
+
+    def _max_pool(self, output, lengths):
+        """output (N, T, F) -> (N, F): the maximum over each row's first lengths[n] steps.
+
+        Remembers which step won for every (n, f), for the backward pass: the
+        gradient of a maximum goes to the entry that won, and nowhere else.
+        """
+        N, T, F = output.shape
+        if lengths is not None:
+            pad = np.arange(T)[None, :] >= np.asarray(lengths)[:, None]  # (N, T), True on pad steps
+            output = np.where(pad[:, :, None], -np.inf, output)
+        self._argmax = output.argmax(axis=1)  # (N, F), the winning step of each feature
+        self._pool_shape = (N, T, F)
+        return np.take_along_axis(output, self._argmax[:, None, :], axis=1)[:, 0]
 
     def loss(self, ids, lengths, labels):
         """Forward and backward on one batch: returns the loss and adds every gradient to ``.grads``.
@@ -158,10 +190,15 @@ class ManyToOneClassifier(Module):
         loss, dlogits = softmax_cross_entropy(logits, labels)
         dfeat = self.head.backward(dlogits)  # (N, dirs*D)
         dirs, D = self.rnn.num_directions, self.rnn.hidden_size
-        dh_n = np.zeros(self._last_shape)
-        dh_n[-dirs:] = dfeat.reshape(len(dfeat), dirs, D).transpose(1, 0, 2)
         N, T = np.shape(ids)
-        dx = self.rnn.backward(np.zeros((N, T, dirs * D)), _dstate(self.rnn, dh_n))
+        dh_n = np.zeros(self._last_shape)
+        doutput = np.zeros((N, T, dirs * D))
+        if self.pooling == "max":
+            # each feature's gradient goes to the step that won its maximum
+            np.put_along_axis(doutput, self._argmax[:, None, :], dfeat[:, None, :], axis=1)
+        else:
+            dh_n[-dirs:] = dfeat.reshape(len(dfeat), dirs, D).transpose(1, 0, 2)
+        dx = self.rnn.backward(doutput, _dstate(self.rnn, dh_n))
         self.embed.backward(dx)
         return loss
 

@@ -68,6 +68,38 @@ def test_captioner_and_charlm_gradients(cell):
     assert report.ok(TOL), str(report)
 
 
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_max_pooling_classifier_gradients(cell, bidirectional):
+    rng = np.random.default_rng(6)
+    ids, lengths = _ragged(rng, 3, 5, 6)
+    m = ManyToOneClassifier(6, 3, 4, 2, cell=cell, num_layers=2, bidirectional=bidirectional, seed=1,
+                            pooling="max")
+    report = check_model_gradients(m, ids, lengths, np.array([0, 1, 1]))
+    assert report.ok(TOL), str(report)
+
+
+def test_max_pooling_is_the_maximum_over_real_steps_only():
+    rng = np.random.default_rng(7)
+    ids, lengths = _ragged(rng, 4, 6, 9)
+    m = ManyToOneClassifier(9, 3, 4, 2, bidirectional=True, seed=0, pooling="max")
+    m.forward(ids, lengths)
+    output, _ = m.rnn.forward(m.embed.forward(ids), lengths=lengths)  # (N, T, 2D)
+    expected = np.stack([output[n, :k].max(axis=0) for n, k in enumerate(lengths)])
+    feats = np.take_along_axis(output, m._argmax[:, None, :], axis=1)[:, 0]
+    np.testing.assert_array_equal(feats, expected)
+    assert (m._argmax < lengths[:, None]).all()  # a pad step never wins
+    noisy = ids.copy()
+    noisy[np.arange(6)[None, :] >= lengths[:, None]] = 8
+    np.testing.assert_allclose(m.forward(ids, lengths), m.forward(noisy, lengths), rtol=1e-12)
+
+
+@pytest.mark.parametrize("pooling", ["mean", None, "MAX"])
+def test_unknown_pooling_is_named(pooling):
+    with pytest.raises(ValueError, match="ManyToOneClassifier: pooling must be 'last' or 'max'"):
+        ManyToOneClassifier(6, 3, 4, 2, pooling=pooling)
+
+
 def test_classifier_ignores_padding():
     rng = np.random.default_rng(4)
     m = ManyToOneClassifier(9, 3, 4, 2, bidirectional=True, seed=0)

@@ -41,9 +41,9 @@ from . import TaskResult, check_options
 # validation accuracy falls while the training loss keeps dropping).
 SETTINGS = {
     "sentiment": dict(epochs=5, hidden=32, embed=32, layers=1, bidirectional=False, cell="gru",
-                      lr=0.01, batch_size=32, max_len=30, min_freq=2),
+                      lr=0.01, batch_size=32, max_len=30, min_freq=2, pooling="last"),
     "spam": dict(epochs=4, hidden=32, embed=32, layers=1, bidirectional=False, cell="gru",
-                 lr=0.01, batch_size=32, max_len=20, min_freq=2),
+                 lr=0.01, batch_size=32, max_len=20, min_freq=2, pooling="last"),
 }
 LOADERS = {"sentiment": load_sentiment, "spam": load_spam}
 
@@ -100,7 +100,7 @@ def run_classifier(task, epochs=None, hidden=None, layers=None, bidirectional=No
 
     model = ManyToOneClassifier(len(data.vocab), cfg["embed"], cfg["hidden"], len(data.classes),
                                 cell=cfg["cell"], num_layers=cfg["layers"],
-                                bidirectional=cfg["bidirectional"], seed=seed)
+                                bidirectional=cfg["bidirectional"], seed=seed, pooling=cfg["pooling"])
     history = fit(model, train, epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
                   seed=seed, quiet=quiet,
                   evaluate=lambda m: {"val accuracy": accuracy(m.predict(*val[:2]), val[2])})
