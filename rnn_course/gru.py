@@ -220,6 +220,11 @@ def gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
     b_hh = dims.array("b_hh", b_hh, "3D")
     if h0 is not None:
         h0 = dims.array("h0", h0, "N D")
+    return _gru_forward(x, h0, Wx, Wh, b_ih, b_hh)
+
+
+def _gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
+    """gru_forward after its argument checks (the GRU module, which checks its own, calls this)."""
     dtype = result_dtype(x, h0, Wx, Wh, b_ih, b_hh)
     N, T, d = x.shape
     D = Wh.shape[1]
@@ -259,7 +264,7 @@ def gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
     # (T, N, D) -> (N, T, D), copied: the caller may change h in place (h *= mask)
     # without corrupting the states the backward pass reads from the cache.
     h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
-    check_finite_result(fn, "h", h, _OVERFLOW)
+    check_finite_result("gru_forward", "h", h, _OVERFLOW)
     return h, GRUCache(x, hs, gates, gh_n, Wx, Wh)
 
 
@@ -286,10 +291,16 @@ def gru_backward(dh, cache):
     """
     fn = "gru_backward"
     check_cache(fn, cache, GRUCache, "gru_forward")
+    T1, N, D = cache.hs.shape
+    dh = Dims(fn, N=N, T=T1 - 1, D=D).array("dh", dh, "N T D")
+    return _gru_backward(dh, cache)
+
+
+def _gru_backward(dh, cache):
+    """gru_backward after its argument checks (the GRU module, which checks its own, calls this)."""
     hs = cache.hs
     T1, N, D = hs.shape
     T = T1 - 1
-    dh = Dims(fn, N=N, T=T, D=D).array("dh", dh, "N T D")
     dtype = result_dtype(dh, hs)
 
     gates, gh_n = cache.gates, cache.gh_n
@@ -326,7 +337,7 @@ def gru_backward(dh, cache):
     db_hh = dgh_flat.sum(axis=0)  # (3D,)
     dx = dgx_flat @ cache.Wx.astype(dtype, copy=False)  # (T*N, 3D) @ (3D, d) -> (T*N, d)
     dx = dx.reshape(T, N, -1).transpose(1, 0, 2)  # (T*N, d) -> (N, T, d), a view
-    check_finite_grads(fn, dict(dx=dx, dh0=dh0, dWx=dWx, dWh=dWh, db_ih=db_ih, db_hh=db_hh))
+    check_finite_grads("gru_backward", dict(dx=dx, dh0=dh0, dWx=dWx, dWh=dWh, db_ih=db_ih, db_hh=db_hh))
     return dx, dh0, dWx, dWh, db_ih, db_hh
 
 
@@ -368,12 +379,12 @@ class GRU(RecurrentModule):
         self._open_gate(1, update_bias, "update_bias")  # gate order r, z, n
 
     def _layer_forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
-        h, cache = gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh)
+        h, cache = _gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh)
         return h, h[:, -1], None, cache
 
     def _layer_backward(self, dout, dh_last, dc_last, cache):
         if dh_last is not None:
             dout = dout.copy()
             dout[:, -1] += dh_last
-        dx, dh0, dWx, dWh, db_ih, db_hh = gru_backward(dout, cache)
+        dx, dh0, dWx, dWh, db_ih, db_hh = _gru_backward(dout, cache)
         return dx, dh0, None, dWx, dWh, db_ih, db_hh

@@ -239,6 +239,11 @@ def lstm_forward(x, h0, c0, Wx, Wh, b_ih, b_hh):
         h0 = dims.array("h0", h0, "N D")
     if c0 is not None:
         c0 = dims.array("c0", c0, "N D")
+    return _lstm_forward(x, h0, c0, Wx, Wh, b_ih, b_hh)
+
+
+def _lstm_forward(x, h0, c0, Wx, Wh, b_ih, b_hh):
+    """lstm_forward after its argument checks (the LSTM module, which checks its own, calls this)."""
     dtype = result_dtype(x, h0, c0, Wx, Wh, b_ih, b_hh)
     N, T, d = x.shape
     D = Wh.shape[1]
@@ -272,7 +277,7 @@ def lstm_forward(x, h0, c0, Wx, Wh, b_ih, b_hh):
     # (T, N, D) -> (N, T, D), copied: the caller may change h in place (h *= mask)
     # without corrupting the states the backward pass reads from the cache.
     h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
-    check_finite_result(fn, "h", h, _OVERFLOW)
+    check_finite_result("lstm_forward", "h", h, _OVERFLOW)
     return h, LSTMCache(x, hs, cs, gates, tanh_cs, Wx, Wh)
 
 
@@ -300,13 +305,19 @@ def lstm_backward(dh, cache, dc_n=None):
     """
     fn = "lstm_backward"
     check_cache(fn, cache, LSTMCache, "lstm_forward")
-    hs, cs = cache.hs, cache.cs
-    T1, N, D = hs.shape
-    T = T1 - 1
-    dims = Dims(fn, N=N, T=T, D=D)
+    T1, N, D = cache.hs.shape
+    dims = Dims(fn, N=N, T=T1 - 1, D=D)
     dh = dims.array("dh", dh, "N T D")
     if dc_n is not None:
         dc_n = dims.array("dc_n", dc_n, "N D")
+    return _lstm_backward(dh, cache, dc_n)
+
+
+def _lstm_backward(dh, cache, dc_n=None):
+    """lstm_backward after its argument checks (the LSTM module, which checks its own, calls this)."""
+    hs, cs = cache.hs, cache.cs
+    T1, N, D = hs.shape
+    T = T1 - 1
     dtype = result_dtype(dh, dc_n, hs)
 
     gates, tanh_cs = cache.gates, cache.tanh_cs
@@ -337,7 +348,7 @@ def lstm_backward(dh, cache, dc_n=None):
     db_ih = da_flat.sum(axis=0)  # (4D,)
     dx = da_flat @ cache.Wx.astype(dtype, copy=False)  # (T*N, 4D) @ (4D, d) -> (T*N, d)
     dx = dx.reshape(T, N, -1).transpose(1, 0, 2)  # (T*N, d) -> (N, T, d), a view
-    check_finite_grads(fn, dict(dx=dx, dh0=dh0, dc0=dc0, dWx=dWx, dWh=dWh, db=db_ih))
+    check_finite_grads("lstm_backward", dict(dx=dx, dh0=dh0, dc0=dc0, dWx=dWx, dWh=dWh, db=db_ih))
     return dx, dh0, dc0, dWx, dWh, db_ih, db_ih.copy()
 
 
@@ -391,11 +402,11 @@ class LSTM(RecurrentModule):
         return cache.cs[lengths, np.arange(len(lengths))]  # cs is (T+1, N, D); cs[t] follows step t-1
 
     def _layer_forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
-        h, cache = lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        h, cache = _lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
         return h, h[:, -1], cache.cs[-1], cache
 
     def _layer_backward(self, dout, dh_last, dc_last, cache):
         if dh_last is not None:
             dout = dout.copy()
             dout[:, -1] += dh_last
-        return lstm_backward(dout, cache, dc_last)
+        return _lstm_backward(dout, cache, dc_last)

@@ -191,8 +191,8 @@ class ManyToOneClassifier(Module):
         dfeat = self.head.backward(dlogits)  # (N, dirs*D)
         dirs, D = self.rnn.num_directions, self.rnn.hidden_size
         N, T = np.shape(ids)
-        dh_n = np.zeros(self._last_shape)
-        doutput = np.zeros((N, T, dirs * D))
+        dh_n = np.zeros(self._last_shape, dtype=self.rnn.dtype)  # the model's dtype, float32 end to end
+        doutput = np.zeros((N, T, dirs * D), dtype=self.rnn.dtype)
         if self.pooling == "max":
             # each feature's gradient goes to the step that won its maximum
             np.put_along_axis(doutput, self._argmax[:, None, :], dfeat[:, None, :], axis=1)
@@ -291,10 +291,10 @@ class SequenceRegressor(Module):
         loss, dpred = mse_loss(self.forward(x, lengths), y)
         dfeat = self.head.backward(dpred)  # (N, dirs*D)
         dirs, D = self.rnn.num_directions, self.rnn.hidden_size
-        dh_n = np.zeros(self._last_shape)
+        dh_n = np.zeros(self._last_shape, dtype=self.rnn.dtype)  # the model's dtype, float32 end to end
         dh_n[-dirs:] = dfeat.reshape(len(dfeat), dirs, D).transpose(1, 0, 2)
         N, T, _ = x.shape
-        self.rnn.backward(np.zeros((N, T, dirs * D)), _dstate(self.rnn, dh_n))
+        self.rnn.backward(np.zeros((N, T, dirs * D), dtype=self.rnn.dtype), _dstate(self.rnn, dh_n))
         return loss
 
     def loss_count(self, x, y, lengths=None):
@@ -473,7 +473,7 @@ class Seq2Seq(Module):
         if dcontext is not None:
             dh0 = dh0 + dcontext[None]  # c is both the first state and every step's context
         N, S = np.shape(src)
-        dx = self.encoder.backward(np.zeros((N, S, self.encoder.hidden_size)),
+        dx = self.encoder.backward(np.zeros((N, S, self.encoder.hidden_size), dtype=self.encoder.dtype),
                                    _dstate(self.encoder, dh0))
         self.src_embed.backward(dx)
         return loss

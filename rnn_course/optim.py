@@ -183,6 +183,7 @@ class Adam(Optimizer):
         if not is_number(eps) or not eps > 0:
             raise ValueError(f"Adam: eps must be a positive number, got {eps!r}")
         self.betas, self.eps, self.t = (float(b1), float(b2)), float(eps), 0
+        self._scratch = {}  # name -> two arrays shaped like the parameter, for step's products
 
     def step(self):
         """One Adam update of every parameter, in place, after counting the step t (for the bias correction).
@@ -199,6 +200,33 @@ class Adam(Optimizer):
         if m is None:
             m, v = np.zeros_like(p), np.zeros_like(p)
             self.state[name] = (m, v)
+        if g.dtype != p.dtype or np.result_type(p, self.lr) != p.dtype:
+            # float64 gradients of float32 weights, or an lr that is a numpy
+            # float64 (which numpy does not round to float32 weights' dtype)
+            self._update_mixed(p, g, m, v)
+            return
+        # Every product below is computed in place, in two scratch arrays kept
+        # per parameter, in the order the formula in the class docstring reads.
+        s, w = self._scratch.get(name, (None, None))
+        if s is None:
+            s, w = self._scratch[name] = (np.empty_like(p), np.empty_like(p))
+        m *= b1
+        m += np.multiply(g, 1 - b1, out=s)  # m = b1 m + (1 - b1) g
+        v *= b2
+        s = np.multiply(g, 1 - b2, out=s)
+        s *= g
+        v += s  # v = b2 v + (1 - b2) g^2
+        np.divide(v, 1 - b2 ** self.t, out=w)  # v_hat
+        np.sqrt(w, out=w)
+        w += self.eps  # sqrt(v_hat) + eps
+        np.divide(m, 1 - b1 ** self.t, out=s)  # m_hat
+        s *= self.lr
+        s /= w
+        p -= s
+
+    def _update_mixed(self, p, g, m, v):
+        """The same update with numpy's promotions, in temporaries."""
+        b1, b2 = self.betas
         m *= b1
         m += (1 - b1) * g
         v *= b2

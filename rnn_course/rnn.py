@@ -179,6 +179,11 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
     b = dims.array("b", b, "D")
     if h0 is not None:
         h0 = dims.array("h0", h0, "N D")
+    return _rnn_forward(x, h0, Wx, Wh, b, nonlinearity)
+
+
+def _rnn_forward(x, h0, Wx, Wh, b, nonlinearity):
+    """rnn_forward after its argument checks (the RNN module, which checks its own, calls this)."""
     dtype = result_dtype(x, h0, Wx, Wh, b)
     N, T, d = x.shape
     D = Wh.shape[0]
@@ -202,7 +207,7 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
     # (T, N, D) -> (N, T, D), copied: the caller may change h in place (h *= mask)
     # without corrupting the states the backward pass reads from the cache.
     h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
-    check_finite_result(fn, "h", h, _OVERFLOW[nonlinearity])
+    check_finite_result("rnn_forward", "h", h, _OVERFLOW[nonlinearity])
     return h, RNNCache(x, hs, Wx, Wh, nonlinearity)
 
 
@@ -226,10 +231,16 @@ def rnn_backward(dh, cache):
     """
     fn = "rnn_backward"
     check_cache(fn, cache, RNNCache, "rnn_forward")
+    T1, N, D = cache.hs.shape
+    dh = Dims(fn, N=N, T=T1 - 1, D=D).array("dh", dh, "N T D")
+    return _rnn_backward(dh, cache)
+
+
+def _rnn_backward(dh, cache):
+    """rnn_backward after its argument checks (the RNN module, which checks its own, calls this)."""
     hs = cache.hs
     T1, N, D = hs.shape
     T = T1 - 1
-    dh = Dims(fn, N=N, T=T, D=D).array("dh", dh, "N T D")
     dtype = result_dtype(dh, hs)
 
     das = np.empty((T, N, D), dtype=dtype)  # dL/da_t for every t, time-major
@@ -251,7 +262,7 @@ def rnn_backward(dh, cache):
     dWh = das_flat.T @ hs[:-1].reshape(T * N, D)  # h_{t-1} for every t -> (D, D)
     db = das_flat.sum(axis=0)  # (D,)
     dx = (das @ cache.Wx.astype(dtype, copy=False)).transpose(1, 0, 2)  # (T, N, d) -> (N, T, d)
-    check_finite_grads(fn, dict(dx=dx, dh0=dh0, dWx=dWx, dWh=dWh, db=db))
+    check_finite_grads("rnn_backward", dict(dx=dx, dh0=dh0, dWx=dWx, dWh=dWh, db=db))
     return dx, dh0, dWx, dWh, db
 
 
@@ -289,12 +300,12 @@ class RNN(RecurrentModule):
         return f", nonlinearity={self.nonlinearity!r}" if self.nonlinearity != "tanh" else ""
 
     def _layer_forward(self, x, h0, c0, w_ih, w_hh, b_ih, b_hh):
-        h, cache = rnn_forward(x, h0, w_ih, w_hh, b_ih + b_hh, self.nonlinearity)
+        h, cache = _rnn_forward(x, h0, w_ih, w_hh, b_ih + b_hh, self.nonlinearity)
         return h, h[:, -1], None, cache
 
     def _layer_backward(self, dout, dh_last, dc_last, cache):
         if dh_last is not None:
             dout = dout.copy()
             dout[:, -1] += dh_last
-        dx, dh0, dWx, dWh, db = rnn_backward(dout, cache)
+        dx, dh0, dWx, dWh, db = _rnn_backward(dout, cache)
         return dx, dh0, None, dWx, dWh, db, db
