@@ -285,7 +285,10 @@ def _cost(job):
 
 
 def retrain(files, out_dir, jobs):
-    """Train every run the files need, in parallel; write the files into out_dir. Returns timings."""
+    """Train every run the files need, in parallel; write the files into out_dir.
+
+    Returns ({file name: CPU seconds of its runs}, CPU seconds of all runs, each run counted once).
+    """
     todo = sorted({run for spec in files.values()
                    for run in (spec.runs() if isinstance(spec, CharlmFile)
                                else [r for p in spec.results.values() for r in p.runs()])},
@@ -311,7 +314,7 @@ def retrain(files, out_dir, jobs):
         else:
             runs = spec.runs()
         timings[name] = sum(cpu[r] for r in set(runs))
-    return timings
+    return timings, sum(cpu.values())
 
 
 # ------------------------------------------------------------------ comparing
@@ -462,8 +465,9 @@ def run_chapters(chapters, fresh_dir, work, jobs):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                        help="processes for the retraining (default: the number of cores)")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    parser.add_argument("--jobs", type=int, default=cores,
+                        help=f"processes for the retraining (default: the cores this process may use, {cores})")
     parser.add_argument("--only", nargs="+", metavar="FILE",
                         help="prove only these files of book/beyond/checkpoints/ (their chapters run too)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="also copy the retrained files into DIR")
@@ -487,7 +491,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory(prefix="prove_checkpoints_") as tmp:
         fresh_dir = Path(tmp) / "retrained"
         fresh_dir.mkdir()
-        cpu = retrain(files, fresh_dir, args.jobs)
+        cpu, total_cpu = retrain(files, fresh_dir, args.jobs)
         train_wall = time.perf_counter() - start_wall
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
@@ -514,7 +518,6 @@ def main(argv=None):
         print(f"\nthe chapters that print them, on the retrained files (nbval): {', '.join(chapters)}", flush=True)
         nbval = run_chapters(chapters, fresh_dir, Path(tmp) / "chapters", args.jobs)
 
-    total_cpu = sum(cpu.values())
     print(f"\nretraining: {train_wall:.0f} s wall, {total_cpu:.0f} s CPU in the training processes; "
           f"all: {time.perf_counter() - start_wall:.0f} s wall")
     if problems:
