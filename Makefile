@@ -5,6 +5,8 @@
 # Both create .venv and install requirements.txt into it first, when needed.
 # For instructors (README, "Instructor edition"):
 #   make assignments   the exercises as nbgrader assignments in _build/course
+# For maintainers (README, "Tests"; CI runs it after make test):
+#   make prove  retrain every stored result of chapters 7-9 and compare
 
 PYTHON ?= python3
 VENV   := .venv
@@ -18,15 +20,15 @@ JB_STRICT := -W -n --keep-going
 # holds a hash of the library and its data, so a library change clears the cache.
 LIB_HASH_FILE := _build/.jupyter_cache/.rnn_course.sha256
 
-.PHONY: book test lab assignments clean install bench help
+.PHONY: book test lab assignments clean install bench prove help
 
 # The chapters, tests and tasks multiply small matrices (D = 16 to 64), where
 # a multi-threaded BLAS only adds overhead, and 2 to 5 times more of it on a
 # shared machine (measured). One BLAS thread for them; `make bench`, which
 # times large sizes against PyTorch, keeps numpy's default.
-book test lab assignments: export OPENBLAS_NUM_THREADS = 1
-book test lab assignments: export OMP_NUM_THREADS = 1
-book test lab assignments: export MKL_NUM_THREADS = 1
+book test lab assignments prove: export OPENBLAS_NUM_THREADS = 1
+book test lab assignments prove: export OMP_NUM_THREADS = 1
+book test lab assignments prove: export MKL_NUM_THREADS = 1
 
 help:
 	@echo "make book   build the HTML book (creates .venv on first use)"
@@ -36,6 +38,8 @@ help:
 	@echo "make assignments  for instructors: every chapter's exercises as an nbgrader assignment,"
 	@echo "            source and student release in _build/course (see the README)"
 	@echo "make bench  time the library against PyTorch when it is installed"
+	@echo "make prove  retrain every file in book/beyond/checkpoints/ (one process per core, minutes),"
+	@echo "            compare each with the committed one, and run chapters 7-9 on the retrained files"
 	@echo "make clean  remove the build output and the execution cache"
 
 install: $(STAMP)
@@ -109,6 +113,15 @@ assignments: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_rnn.py
 	$(BIN)/python benchmarks/bench_train.py
+
+# make prove: the files under book/beyond/checkpoints/ hold trainings too slow for a chapter
+# (minutes of CPU), written by its skipped RETRAIN cells. scripts/prove_checkpoints.py reads
+# each cell's settings, retrains every file into a temporary directory on one process per core,
+# compares it with the committed one, then runs chapters 7-9 under nbval on the retrained files.
+# It never writes under book/. Too slow for make test, which checks in seconds that the files
+# record their cells' settings (tests/test_prove_checkpoints.py); CI runs make prove after it.
+prove: $(STAMP)
+	$(BIN)/python scripts/prove_checkpoints.py
 
 clean:
 	rm -rf _build
