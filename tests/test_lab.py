@@ -4,8 +4,12 @@ The test starts JupyterLab from the project's environment on 127.0.0.1 (a free
 port, a random token, its own temporary config, runtime, settings and workspace
 directories) over a temporary copy of chapter 3, so nothing in the repository
 changes, and starts the notebook's kernel session through the REST API (see
-``_start_session``: without it Lab sometimes started two kernels and lost Run
-All's queue on the one it shut down). Headless Chromium, driven by Playwright, then does what a learner does:
+``_start_session``). Before it clicks anything it waits until the status bar
+names the kernel and reads Idle (see ``_wait_idle``): Lab's execution indicator
+reads idle before any kernel is connected, and a Run All clicked then made Lab
+ask for a kernel; accepting that started a second kernel mid-run, which lost
+Run All's queue or the notebook's imports (the flaky failures of issue 15).
+Headless Chromium, driven by Playwright, then does what a learner does:
 Run All (the learner's stub must survive it: the check reads "Not attempted
 yet"), type a wrong rnn_step_forward (the bias left out) into the exercise cell,
 run it and its check and read "Not yet" with the fault named, fix it, run both
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -37,6 +42,7 @@ STUB_MARK = "def rnn_step_forward("
 CHECK_CALL = 'check("rnn_step_forward", rnn_step_forward)'
 START_TIMEOUT_S = 180                              # seen over 90 s on a 2-core machine under load
 TIMEOUT_MS = 90_000
+KERNEL_IDLE = re.compile(r"Python 3 \(ipykernel\) \| Idle")     # the status bar, once connected and idle
 CONSOLE: list[str] = []                            # the browser's console messages, shown when Run All stalls
 
 WRONG = '''from rnn_course.exercises import check, hint
@@ -129,11 +135,8 @@ def _api(base, token, path, method="GET", body=None):
 def _start_session(base, token) -> str:
     """Start the notebook's kernel session before the browser opens it; return the kernel's id.
 
-    Opening a notebook whose kernel is not running yet made Lab start two kernels
-    in 0.1 s, shut one down, and leave Run All's queue waiting on the closed one
-    (seen in 3 of 8 runs: the first cell ran, the rest never did). With a session
-    already running, Lab connects to it, as it does for a learner who reopens a
-    notebook.
+    With a session already running, Lab connects to it, as it does for a learner who reopens a
+    notebook, and the test can tell that the kernel it started is the one that runs every cell.
     """
     session = _api(base, token, "/api/sessions", "POST",
                    {"path": CHAPTER.name, "name": CHAPTER.name, "type": "notebook",
@@ -163,34 +166,43 @@ def page(lab, chromium):
         page.on("console", lambda m: CONSOLE.append(f"{m.type}: {m.text}"[:300]))
         page.goto(f"{base}/lab/tree/{CHAPTER.name}?token={token}")
         page.locator(".jp-Notebook .jp-Cell").first.wait_for()
-        _wait_idle(page, opening=True)
+        _wait_idle(page, kernel_id)
         _one_kernel(base, token, kernel_id, tmp_log(lab))
         yield page
     finally:
         context.close()
 
 
-def _wait_idle(page, opening: bool = False) -> None:
-    """Wait until the notebook's kernel is connected and idle.
+def _wait_idle(page, kernel_id: str | None = None) -> None:
+    """Wait until the notebook is connected to a kernel and the kernel is idle.
 
-    Only while the notebook opens may Lab ask which kernel to use (it has the test's session, so it
-    should not); the test then keeps the kernel it started. Later, a kernel dialog means Lab lost that
-    kernel: the test fails and says so, rather than let a new kernel run the rest of the notebook.
+    The execution indicator alone is not enough: it reads idle while the notebook has no kernel yet,
+    and a Run All then makes Lab ask which kernel to start (seen under load). So this also waits for
+    the status bar to name the kernel and read Idle. While the notebook opens (kernel_id given), a
+    kernel dialog is answered with the test's own session; later, a dialog means Lab lost the kernel,
+    and the test fails saying so rather than let a new kernel run the rest of the notebook.
     """
-    indicator = page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    ready = [page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']"),
+             page.locator("#jp-main-statusbar", has_text=KERNEL_IDLE)]
     dialog = page.locator(".jp-Dialog", has_text="Select Kernel")
     deadline = time.monotonic() + TIMEOUT_MS / 1000
     while time.monotonic() < deadline:
         if dialog.count():
             text = " | ".join(dialog.first.inner_text().split("\n"))
-            if not opening:
+            if kernel_id is None:
                 pytest.fail(f"JupyterLab asks for a kernel in mid-run: {text}")
-            print(f"JupyterLab asked for a kernel on opening: {text}")
+            print(f"JupyterLab asked for a kernel on opening ({text}); choosing the test's session")
+            select = dialog.locator("select").first
+            ours = [o for o in select.locator("option").all_inner_texts() if kernel_id[:8] in o]
+            assert ours, f"the kernel dialog does not offer the test's session {kernel_id}: {text}"
+            select.select_option(label=ours[0])
             dialog.locator(".jp-mod-accept").click()
-        if indicator.count():
+        if all(r.count() for r in ready):
             return
         page.wait_for_timeout(250)
-    indicator.wait_for(timeout=1)
+    status = page.locator("#jp-main-statusbar").first.inner_text().replace("\n", " | ")
+    pytest.fail(f"the notebook's kernel was not connected and idle within {TIMEOUT_MS / 1000:.0f} s; "
+                f"the status bar reads: {status}")
 
 
 def _cell(page, text):
