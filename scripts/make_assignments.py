@@ -51,6 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exercise_cells import find_exercises, read_notebook  # noqa: E402
+from rnn_course.exercises._isolated import GRADE_TIMEOUT, MEMORY_LIMIT_MB  # noqa: E402
 
 #: Points per exercise, by the registry's kind: writing a function is worth more than a concept question.
 POINTS = {"implementation": 2, "concept": 1}
@@ -76,6 +77,24 @@ c.Execute.interrupt_on_timeout = True
 # A student who deletes a tests cell gets it back, run and scored like the others; without this nbgrader
 # leaves that exercise without a score and the whole submission waiting for a manual grade.
 c.OverwriteCells.add_missing_cells = True
+
+# The grade comes from a process that the student's notebook cannot reach (rnn_course/exercises/_isolated.py):
+# right after nbgrader runs the notebook, each tests cell's exercise is graded again in a fresh process, from
+# the screened answer cells, and that verdict is what SaveAutoGrades scores; a notebook whose kernel wrote to
+# the gradebook has it restored and scores 0. Each of those processes, and each
+# student's kernel, may use RNN_COURSE_MEMORY_LIMIT MB of address space (default {memory}); an exercise's
+# grading stops after RNN_COURSE_GRADE_TIMEOUT s (default {grade_timeout:g}). Set them in the environment
+# that runs `nbgrader autograde`.
+from nbgrader.converters import Autograde as _Autograde  # noqa: E402
+from nbgrader.preprocessors import Execute as _Execute  # noqa: E402
+from rnn_course.exercises._isolated import kernel_arguments as _kernel_arguments  # noqa: E402
+
+_steps = list(_Autograde.class_traits()["autograde_preprocessors"].default())
+_at = _steps.index(_Execute)
+_steps[_at:_at + 1] = ["rnn_course.exercises._isolated.GradebookSnapshot", _Execute,
+                      "rnn_course.exercises._isolated.FreshProcessGrades"]
+c.Autograde.autograde_preprocessors = _steps
+c.Execute.extra_arguments = _kernel_arguments()
 
 # On JupyterHub, the exchange directory that release_assignment and collect share (it must exist, and every
 # student must be able to write to it, e.g. on a shared volume; nbgrader 0.9's default is
@@ -106,6 +125,10 @@ def _grade_call(source: str, name: str) -> str:
     returned: nbgrader reads a tests cell's returned value (its execute_result) as a partial-credit score,
     warns that a CheckResult "cannot be converted to a float" and says future releases may count that as
     an error. Shown with display, the learner still sees the verdict, and nbgrader grades by raising only.
+
+    The call sits in ``try``/``except AssertionError`` that raises the verdict again from the cell's own line:
+    the traceback a learner sees when validating is that one line and the verdict, not grade's own frames
+    (IPython shows the frame that raised even when it sets ``__tracebackhide__``).
     """
     tree = ast.parse(source)
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
@@ -128,7 +151,9 @@ def _grade_call(source: str, name: str) -> str:
     header = "from rnn_course.exercises import grade\n"
     if shown:
         header = "from IPython.display import display\n" + header
-    return header + "".join(lines)
+    body = "".join("    " + l if l.strip() else l for l in lines).rstrip("\n") + "\n"
+    return (header + "try:\n" + body + "except AssertionError as not_yet:\n"
+            "    raise AssertionError(str(not_yet)) from None  # the verdict alone, without the grader's lines\n")
 
 
 def instructor_notebook(nb: dict) -> tuple[dict, list[dict]]:
@@ -189,7 +214,8 @@ def write_notebook(nb: dict, path: Path) -> None:
 def build_source(course: Path, paths: list[Path]) -> dict[str, list[dict]]:
     """Write nbgrader_config.py and source/<stem>/<stem>.ipynb for each chapter; return stem -> rows."""
     course.mkdir(parents=True, exist_ok=True)
-    (course / "nbgrader_config.py").write_text(CONFIG.format(course_id=COURSE_ID, timeout=CELL_TIMEOUT))
+    (course / "nbgrader_config.py").write_text(CONFIG.format(course_id=COURSE_ID, timeout=CELL_TIMEOUT,
+                                                             memory=MEMORY_LIMIT_MB, grade_timeout=GRADE_TIMEOUT))
     table = {}
     for path in paths:
         nb, rows = instructor_notebook(read_notebook(path))

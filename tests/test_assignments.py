@@ -7,21 +7,27 @@ they fail rather than skip when it is missing):
 - no student copy holds a solution: for every chapter, nbgrader's ClearSolutions
   with the course's config leaves the book's stub, and no line of the book's
   solutions; for chapter 1 the same of the real ``nbgrader generate_assignment``;
-- grading gives the right score: six synthetic hand-ins of chapter 1 (all right;
+- grading gives the right score: ten synthetic hand-ins of chapter 1 (all right;
   one exercise wrong; untouched stubs; a function that never returns; a deleted
-  answer cell; a deleted tests cell, which nbgrader puts back and runs) go through
-  ``nbgrader autograde`` and ``nbgrader export``, and each row of the grades CSV
-  holds the score those answers earn;
+  answer cell; a deleted tests cell, which nbgrader puts back and runs; and four
+  that tamper: redefining check and grade and monkeypatching the grader,
+  reading the instructor's solution from outside the folder, editing a tests
+  cell and hogging memory, writing the gradebook) go through ``nbgrader
+  autograde`` and ``nbgrader export``, and each row of the grades CSV holds the
+  score those answers earn; the tampering worked in each student's own kernel
+  and earned nothing (issue 18, item 6, rnn_course/exercises/_isolated.py);
 - the files a chapter loads from its own folder (chapters 7 to 9's checkpoints/)
   are in its source folder, which nbgrader copies into the release and the
   autograded folders;
 - ``grade``, the checker that the tests cells call, raises unless Correct, and
   RNN_COURSE_MAX_HINT holds back the near-answer hints.
 
-The module takes about 65 s of CPU in all (measured: three nbgrader commands, one
-kernel per hand-in, chapter 1 runs in about 5 s), most of it in the grading run;
-the hand-in that loops forever is stopped by the checker's time limit, lowered to
-2 s for the run with RNN_COURSE_TIME_LIMIT.
+The module took 69 s of CPU (412 s wall) before the tampering hand-ins and the
+fresh-process grading were added, and takes 96 s of CPU (310 s wall) now (measured on a loaded shared
+2-core machine: three nbgrader commands, one kernel per hand-in, chapter 1 runs
+in about 5 s, and one grading process per exercise, about 0.5 s each), most of
+it in the grading run; the hand-in that loops forever is stopped by the
+checker's time limit, lowered to 2 s for the run with RNN_COURSE_TIME_LIMIT.
 """
 
 from __future__ import annotations
@@ -44,6 +50,48 @@ from rnn_course.exercises import EXERCISES, check, grade, hint  # noqa: E402
 
 CHAPTER = "01_sequences"  # three exercises (a concept question, two functions), and it runs in ~5 s
 CHAPTERS = make_assignments.chapters()
+#: MB of address space for the grading run's kernels and grading processes (RNN_COURSE_MEMORY_LIMIT).
+MEMORY_MB = 2048
+
+# The tampering hand-ins' answer cells (issue 18, item 6). Each would score in the student's own kernel.
+WRONG_ONE_HOT = "def one_hot(ids, V):\n    return np.eye(V)[ids][..., ::-1]\n"
+WRONG_PAD = "def pad_sequences(sequences, pad_value=0):\n    return None\n"
+# Redefines check and grade, and drops the tests cells' own `from rnn_course.exercises import grade` before
+# they run (IPython's input transformers), so that the kernel's tests cells call this grade.
+REDEFINES_CHECK = '''
+def grade(name, answer, **context):
+    return "Correct"
+check = grade
+get_ipython().input_transformers_post.append(lambda lines: [l for l in lines if "import grade" not in l])
+'''
+# Monkeypatches rnn_course.exercises.grade and the registry's checker.
+PATCHES_THE_GRADER = '''
+import rnn_course.exercises
+rnn_course.exercises.grade = lambda name, answer, **context: "Correct"
+object.__setattr__(rnn_course.exercises.EXERCISES["pad_sequences"], "checker", lambda answer, **context: "fine")
+'''
+# Reads the instructor's source version, outside its folder (autograded/<student>/<chapter>/), and runs its
+# solution; then a function that opens a file outside its folder each time it is called.
+READS_THE_SOLUTION = '''
+import json
+source = json.load(open("../../../source/01_sequences/01_sequences.ipynb"))
+exec(next("".join(c["source"]) for c in source["cells"] if "def one_hot" in "".join(c["source"])))
+'''
+OPENS_A_FILE = '''
+def pad_sequences(sequences, pad_value=0):
+    peek = open("../../../gradebook.db", "rb").read(16)
+    lengths = np.array([len(s) for s in sequences])
+    ids = np.full((len(sequences), lengths.max()), pad_value)
+    for n, s in enumerate(sequences):
+        ids[n, :len(s)] = s
+    return ids, lengths
+'''
+# Sets every grade in the gradebook to full marks, from the kernel.
+WRITES_THE_GRADEBOOK = '''
+import sqlite3
+with sqlite3.connect("../../../gradebook.db") as db:
+    db.execute("UPDATE grade SET manual_score = 2")
+'''
 
 
 def _cells(nb) -> list[dict]:
@@ -111,19 +159,24 @@ def test_source_version_has_the_solutions_and_the_student_version_none(path):
 
 def _run(course: Path, *args: str, env: dict) -> None:
     command, env = make_assignments.nbgrader_command(*args, env=env)
-    done = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, cwd=course, env=env, capture_output=True, text=True, timeout=1500)
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
 
-def _hand_in(release: dict, answers: dict[str, str | None], deleted_checks=()) -> dict:
+def _hand_in(release: dict, answers: dict[str, str | None], deleted_checks=(), edited_checks=None) -> dict:
     """A student's notebook: the release with the learner cells' sources replaced (None: cell deleted),
-    and without the tests cells of the labels in deleted_checks."""
+    without the tests cells of the labels in deleted_checks, and with the tests cells of edited_checks
+    (label -> source) rewritten and unlocked."""
     nb = json.loads(json.dumps(release))
     kept = []
     for cell in nb["cells"]:
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
         if grade_id.removesuffix("-check") in deleted_checks and grade_id.endswith("-check"):
             continue
+        if grade_id.endswith("-check") and grade_id.removesuffix("-check") in (edited_checks or {}):
+            cell["source"] = edited_checks[grade_id.removesuffix("-check")]
+            cell["metadata"]["nbgrader"]["locked"] = False
+            cell["metadata"]["editable"] = True
         label = grade_id.removesuffix("-answer")
         if grade_id.endswith("-answer") and label in answers:
             if answers[label] is None:
@@ -138,12 +191,17 @@ def _hand_in(release: dict, answers: dict[str, str | None], deleted_checks=()) -
 def graded(tmp_path_factory):
     course = tmp_path_factory.mktemp("course")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-               OPENBLAS_NUM_THREADS="1", RNN_COURSE_TIME_LIMIT="2")
+               OPENBLAS_NUM_THREADS="1", RNN_COURSE_TIME_LIMIT="2", RNN_COURSE_MEMORY_LIMIT=str(MEMORY_MB))
     table = make_assignments.build_source(course, [p for p in CHAPTERS if p.stem == CHAPTER])
     _run(course, "generate_assignment", CHAPTER, env=env)
     release = json.loads((course / "release" / CHAPTER / f"{CHAPTER}.ipynb").read_text(encoding="utf-8"))
     rows = {r["label"]: r for r in table[CHAPTER]}
     right = {label: r["solution_code"] for label, r in rows.items()}
+    # A right pad_sequences that first reserves 3 GB of address space (np.empty: nothing is touched), more
+    # than MEMORY_MB; the cell also prints the kernel's own limit.
+    first, rest = right["ex-pad"].split("\n", 1)
+    hog = ("print('RLIMIT_AS', __import__('resource').getrlimit(__import__('resource').RLIMIT_AS))\n"
+           + first + "\n    reserve = np.empty(3 << 27)\n" + rest)
     students = {
         "all_right": right,
         "one_wrong": dict(right, **{"ex-one-hot": "def one_hot(ids, V):\n    return np.eye(V)[ids][..., ::-1]\n"}),
@@ -152,12 +210,20 @@ def graded(tmp_path_factory):
                                                   "    while True:\n        pass\n"}),
         "deleted_cell": dict(right, **{"ex-one-hot": None}),
         "deleted_check": right,
+        # Tampering (issue 18, item 6): each gets no points for the exercises it tampers with.
+        "tampers_with_check": dict(right, **{"ex-one-hot": WRONG_ONE_HOT + REDEFINES_CHECK,
+                                             "ex-pad": WRONG_PAD + PATCHES_THE_GRADER}),
+        "reads_outside": dict(right, **{"ex-one-hot": READS_THE_SOLUTION, "ex-pad": OPENS_A_FILE}),
+        # also edits the (wrong) one_hot's tests cell to pass
+        "hog_and_edited_tests_cell": dict(right, **{"ex-one-hot": WRONG_ONE_HOT, "ex-pad": hog}),
+        "zz_writes_gradebook": dict(right, **{"ex-one-hot": right["ex-one-hot"] + WRITES_THE_GRADEBOOK}),
     }
     for student, answers in students.items():
         target = course / "submitted" / student / CHAPTER / f"{CHAPTER}.ipynb"
         target.parent.mkdir(parents=True)
         deleted = ("ex-one-hot",) if student == "deleted_check" else ()
-        target.write_text(json.dumps(_hand_in(release, answers, deleted), indent=1), encoding="utf-8")
+        edited = {"ex-one-hot": 'print("all tests passed")\n'} if student == "hog_and_edited_tests_cell" else None
+        target.write_text(json.dumps(_hand_in(release, answers, deleted, edited), indent=1), encoding="utf-8")
     _run(course, "autograde", CHAPTER, env=env)
     _run(course, "export", "--to", "grades.csv", env=env)
     with open(course / "grades.csv", newline="") as f:
@@ -178,6 +244,10 @@ def test_release_holds_no_solution(graded):
     ("loops_forever", ("ex-pad",)),
     ("deleted_cell", ("ex-one-hot",)),
     ("deleted_check", ()),   # c.OverwriteCells.add_missing_cells puts the tests cell back
+    ("tampers_with_check", ("ex-one-hot", "ex-pad")),
+    ("reads_outside", ("ex-one-hot", "ex-pad")),
+    ("hog_and_edited_tests_cell", ("ex-one-hot", "ex-pad")),  # the tests cell is restored; the hog stopped
+    ("zz_writes_gradebook", ("ex-mutable", "ex-one-hot", "ex-pad")),  # graded last: the others keep their scores
 ])
 def test_autograde_and_export_give_each_hand_in_its_score(graded, student, lost):
     _, _, rows, scores = graded
@@ -211,6 +281,135 @@ def test_the_endless_loop_was_stopped_by_the_checkers_time_limit(graded):
     errors = [o for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert [o["ename"] for o in errors] == ["AssertionError"], errors
     assert "did not return within 2 s" in errors[0]["evalue"]
+
+
+def _autograded(course: Path, student: str) -> dict:
+    return json.loads((course / "autograded" / student / CHAPTER / f"{CHAPTER}.ipynb").read_text())
+
+
+def _tests_cell(nb: dict, label: str) -> dict:
+    return next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == f"{label}-check")
+
+
+def _verdict(nb: dict, label: str) -> str:
+    return "".join(o.get("evalue", "") for o in _tests_cell(nb, label)["outputs"] if o["output_type"] == "error")
+
+
+@pytest.mark.parametrize("student, label, words", [
+    ("tampers_with_check", "ex-one-hot", "wrong places"),   # the wrong one_hot, graded as written
+    ("tampers_with_check", "ex-pad", "returned None"),
+    ("reads_outside", "ex-one-hot", "`import json`"),
+    ("reads_outside", "ex-pad", "`open`"),
+])
+def test_a_tampering_hand_in_fooled_its_own_kernel_and_not_the_grade(graded, student, label, words):
+    # The note proves that the tampering worked in the student's kernel: that tests cell did not fail there.
+    verdict = _verdict(_autograded(graded[0], student), label)
+    assert words in verdict and "did not fail" in verdict, verdict
+
+
+def test_an_edited_tests_cell_is_restored_before_it_runs(graded):
+    cell = _tests_cell(_autograded(graded[0], "hog_and_edited_tests_cell"), "ex-one-hot")
+    source = "".join(cell["source"])
+    assert 'grade("one_hot", one_hot)' in source and "all tests passed" not in source
+
+
+def test_the_memory_limit_stops_a_hog_and_grading_goes_on(graded):
+    nb = _autograded(graded[0], "hog_and_edited_tests_cell")
+    printed = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+    limit = MEMORY_MB << 20
+    assert f"RLIMIT_AS ({limit}, {limit})" in printed    # the kernel's own cap, set before any cell ran
+    assert "MemoryError" in _verdict(nb, "ex-pad")
+
+
+def test_a_kernel_that_writes_the_gradebook_is_undone(graded):
+    verdict = _verdict(_autograded(graded[0], "zz_writes_gradebook"), "ex-mutable")
+    assert "wrote to the course's gradebook" in verdict
+    # The other hand-ins' scores (test_autograde_and_export_give_each_hand_in_its_score) are untouched.
+
+
+def test_feedback_shows_the_verdict_and_none_of_the_graders_lines(graded):
+    error = next(o for o in _tests_cell(_autograded(graded[0], "one_wrong"), "ex-one-hot")["outputs"]
+                 if o["output_type"] == "error")
+    assert error["traceback"] == error["evalue"].splitlines()
+    assert "rnn_course" not in "".join(error["traceback"]) and "File " not in "".join(error["traceback"])
+
+
+def test_the_course_config_loads_and_grades_apart_from_the_kernel(tmp_path, monkeypatch):
+    # traitlets skips a config file that raises, silently for nbgrader's purposes: grading would then run
+    # without the fresh-process verdict and without the limits.
+    from nbgrader.preprocessors import Execute
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.setenv("RNN_COURSE_MEMORY_LIMIT", "3000")
+    make_assignments.build_source(tmp_path, [])
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    steps = config.Autograde.autograde_preprocessors
+    at = steps.index(Execute)
+    assert steps[at - 1:at + 2] == ["rnn_course.exercises._isolated.GradebookSnapshot", Execute,
+                                    "rnn_course.exercises._isolated.FreshProcessGrades"]
+    assert config.ClearSolutions.code_stub == {"python": ""}
+    assert f"({3000 << 20}, {3000 << 20})" in config.Execute.extra_arguments[0]
+
+
+# ---------------------------------------------------------------------------
+# The screen of the answer cells, and the grading process's integrity check (in-process, fast)
+
+def test_the_screen_runs_definitions_and_refuses_what_no_exercise_needs():
+    from rnn_course.exercises._isolated import Refused, screen
+
+    kept, left_out = screen("import numpy as np\nfrom rnn_course.exercises import check\nn = 2 * 3\n"
+                            "print(n)\nrnn_course.exercises.grade = None\ndef f(x):\n    return x\n", "cell")
+    assert "def f" in kept and "n = 2 * 3" in kept and "print" not in kept and "grade = None" not in kept
+    assert [note.split(":")[0] for note in left_out] == ["line 4", "line 5"]
+    for source, words in [("def f(x):\n    return getattr(x, 'shape')\n", "`getattr`"),
+                          ("def f(x):\n    return open('/etc/passwd').read()\n", "`open`"),
+                          ("def f(x):\n    return x.__class__\n", "`.__class__`"),
+                          ("def f(x):\n    np.allclose = f\n", "setting the attribute `np.allclose`"),
+                          ("import os\n", "`import os`"),
+                          ("from rnn_course.exercises import EXERCISES\n", "EXERCISES"),
+                          ("def f(x):\n    return np.lib.stride_tricks.as_strided(x)\n", "`.as_strided`"),
+                          ("def f(x, y=print('hi')):\n    return x\n", None)]:
+        if words is None:  # a call in a default value runs when the def runs: the def is left out
+            assert screen(source, "cell")[0] == ""
+            continue
+        with pytest.raises(Refused, match=words.replace("(", r"\(").replace(".", r"\.")):
+            screen(source, "cell")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_the_books_solutions_pass_the_screen_whole(path):
+    # Every exercise's solution runs in the grading process as written: nothing refused, nothing left out.
+    # (That they then pass is tests/test_solutions.py's; measured once for all 51 in the grading process.)
+    from rnn_course.exercises._isolated import grade_call, program_for
+
+    source, rows = make_assignments.instructor_notebook(read_notebook(path))
+    solutions = {f"{r['label']}-answer": r["solution_code"] for r in rows}
+    for cell in source["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in solutions:
+            cell["source"] = solutions[grade_id]
+    tests = [i for i, c in enumerate(source["cells"]) if c["metadata"].get("nbgrader", {}).get("grade")]
+    assert len(tests) == len(rows)
+    for index in tests:
+        cell = source["cells"][index]
+        assert grade_call(cell["source"])[0] == EXERCISES[next(r["name"] for r in rows if f"{r['label']}-check"
+                                                                == cell["metadata"]["nbgrader"]["grade_id"])].name
+        program, notes = program_for(source["cells"], index, cell["metadata"]["nbgrader"]["grade_id"])
+        assert not notes, (path.stem, notes)
+
+
+def test_an_answer_that_changes_numpy_while_it_runs_earns_nothing():
+    import numpy as np
+    from rnn_course.exercises._isolated import grade_program
+
+    allclose = np.allclose
+    program = ("import numpy as np\ndef one_hot(ids, V):\n    np.allclose = lambda *a, **k: True\n"
+               "    return np.eye(V)[ids]\n")
+    try:
+        passed, text = grade_program("one_hot", program, "one_hot", {})
+    finally:
+        np.allclose = allclose
+    assert not passed and "changed the grader's own code" in text and "numpy.allclose" in text
 
 
 # ---------------------------------------------------------------------------

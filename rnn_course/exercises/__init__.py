@@ -544,6 +544,7 @@ def grade(name, answer, **context) -> CheckResult:
     AssertionError's message is the result's text: the verdict, the diagnosis and the evidence, as the
     learner sees them.
     """
+    __tracebackhide__ = True  # pytest leaves this frame out; a tests cell re-raises the message from its own line
     ex = _lookup(name)
     result = check(name, answer, **context)
     if result.passed and ex.kind == "implementation" and _is_library_code(answer):
