@@ -186,6 +186,12 @@ def instructor_notebook(nb: dict) -> tuple[dict, list[dict]]:
         cell["metadata"].pop("execution", None)
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
+            # A predict-then-run cell opens folded in the book's notebook, over its stored output; with
+            # the outputs cleared, the fold would only show an empty marker under the cell.
+            jupyter = cell["metadata"].get("jupyter", {})
+            jupyter.pop("outputs_hidden", None)
+            if not jupyter:
+                cell["metadata"].pop("jupyter", None)
     return nb, rows
 
 

@@ -124,6 +124,8 @@ def _assert_student_copy(student_nb: dict, book_nb: dict, where: str) -> None:
         # nbgrader leaves one empty line where the solution region was: the only difference.
         assert cells[f"{ex.label}-answer"]["source"] == stub.rstrip("\n") + "\n", f"{where}, {ex.label}"
     assert not any("{solution" in c["source"] for c in _cells(student_nb)), f"{where}: a solution dropdown"
+    # Cleared outputs are not kept folded: a fold over nothing is only an empty marker in Lab.
+    assert not any(c["metadata"].get("jupyter", {}).get("outputs_hidden") for c in _cells(student_nb)), where
 
 
 def test_nbgrader_is_installed():
