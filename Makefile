@@ -88,7 +88,7 @@ test: $(STAMP)
 	grep -q 'execute_notebooks: "off"' _build/_config.noexec.yml
 	grep -q ': ../book/_ext$$' _build/_config.noexec.yml
 	$(JB) build . $(JB_STRICT) --config _build/_config.noexec.yml
-	$(BIN)/python -m pytest -n auto --dist loadscope --skip-summary-file=_build/skipped.txt
+	$(BIN)/python -m pytest -n auto --dist loadscope --durations=15 --skip-summary-file=_build/skipped.txt
 	@echo
 	@echo "All tests passed, and the book builds with zero warnings: $(CURDIR)/_build/html/index.html"
 	@cat _build/skipped.txt
