@@ -567,9 +567,11 @@ class CharLM(Module):
     that step is scored on: such a model can copy the answer instead of
     predicting it, and is only for showing that failure (D2L's "wrong
     application" of a bidirectional RNN, chapter 9). Its head then reads
-    2D features, and ``sample`` feeds it one character at a time, as for the
-    one-directional model, so the backward direction never reads a
-    character that is still to come.
+    2D features, and ``sample`` feeds it one character at a time, carrying
+    the state from call to call as for the one-directional model: the
+    backward direction never reads a character that is still to come, but
+    it starts each step from the state the step before left it, not from
+    zeros at the end of a window as in training.
     """
 
     def __init__(self, vocab_size, embed_dim, hidden_size, cell="gru", num_layers=1, seed=0, dtype=np.float64,
@@ -602,7 +604,7 @@ class CharLM(Module):
         ``self.hidden`` is set to the top layer's states, (N, T, dirs*D).
         """
         out, state = self.rnn.forward(self.embed.forward(ids), state)
-        self.hidden = out  # (N, T, D), e.g. to look for interpretable units
+        self.hidden = out  # (N, T, dirs*D), e.g. to look for interpretable units
         return self.head.forward(out), state
 
     def loss(self, inputs, targets):

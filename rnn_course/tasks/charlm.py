@@ -237,7 +237,8 @@ def stream_loss(model, ids, n_streams=1):
 def stream_losses(model, texts):
     """``stream_loss`` of each of N texts, the texts read side by side: (N,) nats per character.
 
-    Inputs: model: a CharLM; texts: a list of N texts, text n a (T_n,) array
+    Inputs: model: a one-directional CharLM (a bidirectional one would read
+    ahead inside each chunk of steps); texts: a list of N texts, text n a (T_n,) array
     of character ids with T_n >= 2 (e.g. one per chapter); the T_n may differ.
 
     Entry n is ``stream_loss(model, texts[n])``: the model reads text n in one
