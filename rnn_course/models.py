@@ -594,7 +594,10 @@ class CharLM(Module):
         - ids: (N, T) character ids
         - state: None (zeros), or the state returned by a previous call to go
           on from there: h (L*dirs, N, D), or for the LSTM a pair (h, c) of
-          (L*dirs, N, D); dirs = 2 if bidirectional else 1
+          (L*dirs, N, D); dirs = 2 if bidirectional else 1. Only the forward
+          direction goes on from where it stopped: a bidirectional model's
+          backward direction starts from its part of the state at this
+          window's last step and reads the window back to front
 
         Returns (logits, state):
 

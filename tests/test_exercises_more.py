@@ -801,7 +801,7 @@ def test_gru_shapes_and_returns():
      {"yes": "from the end", True: "the very words it would be asked to predict"}),
     ("gru_vs_lstm_states", {"LSTM": 2, "GRU": 1}, [{"lstm": 2, "gru": 1}, (2, 1), [2, 1], {"Gru": 1, "Lstm": 2}],
      {(1, 2): "the other way round", (1, 1): "cell state c as well", (2, 2): "no separate cell state",
-      (4, 3): "count gates", (3, 1): "count what a step hands to the next"}),
+      (4, 3): "count gates", (3, 1): "gates are computed afresh"}),
     ("low_temperature", "greedy", ["argmax", "Greedy decoding", "most likely"],
      {"uniform": "high-temperature limit", "unchanged": "only T = 1"}),
 ])

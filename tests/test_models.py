@@ -73,8 +73,7 @@ def test_captioner_and_charlm_gradients(cell):
 def test_max_pooling_classifier_gradients(cell, bidirectional):
     rng = np.random.default_rng(6)
     ids, lengths = _ragged(rng, 3, 5, 6)
-    m = ManyToOneClassifier(6, 3, 4, 2, cell=cell, num_layers=2, bidirectional=bidirectional, seed=1,
-                            pooling="max")
+    m = ManyToOneClassifier(6, 3, 4, 2, cell=cell, bidirectional=bidirectional, seed=1, pooling="max")
     report = check_model_gradients(m, ids, lengths, np.array([0, 1, 1]))
     assert report.ok(TOL), str(report)
 

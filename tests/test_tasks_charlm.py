@@ -277,3 +277,11 @@ def test_generate_names_writes_each_name_as_if_alone(cell):
         alone.append(vocab.decode(chars, skip_specials=True))
     assert len({len(a) for a in alone}) > 2, alone
     assert charlm.generate_names(model, vocab, 12, temperature=0.9, seed=7, max_len=6) == alone
+
+
+@pytest.mark.parametrize("fn", ["stream_loss", "stream_losses"])
+def test_streaming_scores_refuse_a_bidirectional_model(fn):
+    model = CharLM(5, 3, 4, seed=0, bidirectional=True)
+    ids = np.arange(20) % 5
+    with pytest.raises(ValueError, match=f"{fn}: model is bidirectional"):
+        charlm.stream_loss(model, ids) if fn == "stream_loss" else charlm.stream_losses(model, [ids, ids[:7]])

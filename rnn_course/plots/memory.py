@@ -144,7 +144,7 @@ def influence_over_time(curves, tokens=None):
     return finish(fig)
 
 
-def unit_around_marker(panels, marker_steps, ylabel="state of the unit, $h_t$"):
+def unit_around_marker(panels, marker_steps, ylabel=None):
     """One hidden unit's state over time for a few sequences, one panel per network.
 
     Inputs:
@@ -155,7 +155,7 @@ def unit_around_marker(panels, marker_steps, ylabel="state of the unit, $h_t$"):
       tanh states, in [-1, 1]
     - marker_steps: (N,) for each sequence the time step t in 1 ... T at which
       it reads the marker, or 0 for a sequence without the marker
-    - ylabel: the label of the first panel's y axis
+    - ylabel: the label of the first panel's y axis; None: "state of the unit" with h_t in math
 
     Each sequence is one line, in the same colour in every panel: sequences
     with the marker solid, without it dashed and grey. A dot on each solid
@@ -207,7 +207,7 @@ def unit_around_marker(panels, marker_steps, ylabel="state of the unit, $h_t$"):
         ax.set_xlabel("time step t")
         ax.set_xlim(0.5, T + 0.5)
         ax.set_ylim(-1.05, 1.05)
-    axes[0].set_ylabel(ylabel)
+    axes[0].set_ylabel("state of the unit, $h_t$" if ylabel is None else ylabel)
     handles, labels = axes[0].get_legend_handles_labels()
     # Each marked sequence has its own colour, so the legend draws its line and dot in a neutral dark colour
     # rather than in the first sequence's, which would leave the other marked lines without a key.
