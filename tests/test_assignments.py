@@ -32,10 +32,12 @@ checker's time limit, lowered to 2 s for the run with RNN_COURSE_TIME_LIMIT.
 
 from __future__ import annotations
 
+import ast
 import csv
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -378,6 +380,32 @@ def test_the_screen_runs_definitions_and_refuses_what_no_exercise_needs():
             screen(source, "cell")
 
 
+@pytest.mark.parametrize("source", [
+    "def f(x, input=None, dir=1, type='tanh', object=None):\n    return x if input is None else input\n",
+    "def f(x):\n    return 'h = {:.3f}'.format(float(x.sum()))\n",
+    "class Cell:\n    def __init__(self, D):\n        super().__init__()\n        self.D = D\n",
+    "from numpy.linalg import norm\nfrom math import tanh, exp\nimport numpy.linalg as la\n",
+])
+def test_the_screen_lets_ordinary_honest_answers_through(source):
+    # Found by a teacher's try: ordinary variable names and calls made whole answers refused.
+    from rnn_course.exercises._isolated import screen
+
+    kept, left_out = screen(source, "cell")
+    assert not left_out and ast.dump(ast.parse(kept)) == ast.dump(ast.parse(source))   # all of it runs
+
+
+@pytest.mark.parametrize("source", [
+    "from numpy.testing._private.utils import os as o\n", "from numpy import load, fromfile\n",
+    "import numpy.testing\n", "from numpy.lib import format\n", "from numpy import *\n",
+    "from math import _private\n",
+])
+def test_the_screen_refuses_imports_that_reach_what_attributes_may_not(source):
+    from rnn_course.exercises._isolated import Refused, screen
+
+    with pytest.raises(Refused, match="which the grader does not run"):
+        screen(source, "cell")
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_the_books_solutions_pass_the_screen_whole(path):
     # Every exercise's solution runs in the grading process as written: nothing refused, nothing left out.
@@ -450,3 +478,14 @@ def test_hint_levels_can_be_capped(monkeypatch):
     monkeypatch.setenv("RNN_COURSE_MAX_HINT", "many")
     with pytest.raises(ValueError, match="RNN_COURSE_MAX_HINT"):
         hint("one_hot", 1)
+
+
+def test_the_readme_points_table_matches_the_assignments():
+    # The instructor's table of points is typed in the README: it must say what make assignments gives.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\| `(\d\d\w*)` \| .* \| (\d+) \|$", readme, re.M)}
+    points = {p.stem: sum(r["points"] for r in make_assignments.instructor_notebook(read_notebook(p))[1])
+              for p in CHAPTERS}
+    assert table == points, "README's points table differs from make assignments: update the README"
+    total = re.search(r"the course (\d+):", readme)
+    assert total and int(total.group(1)) == sum(points.values()), "README's course total is out of date"

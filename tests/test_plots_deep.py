@@ -21,8 +21,8 @@ def _texts(fig):
     return [t.get_text() for ax in fig.axes for t in ax.texts if not isinstance(t, Annotation)]
 
 
-def _box_labels(fig):
-    """The text written at the centre of each box, one entry per box."""
+def _labelled_boxes(fig):
+    """[(the text written at the centre of a box, the box (FancyBboxPatch))], one entry per box."""
     ax = fig.axes[0]
     out = []
     for p in ax.patches:
@@ -31,8 +31,13 @@ def _box_labels(fig):
             inside = [t.get_text() for t in ax.texts
                       if not isinstance(t, Annotation) and np.allclose(t.get_position(), centre)]
             assert len(inside) == 1, f"box at {centre} holds {inside}"
-            out.append(inside[0])
+            out.append((inside[0], p))
     return out
+
+
+def _box_labels(fig):
+    """The text written at the centre of each box, one entry per box."""
+    return [label for label, _ in _labelled_boxes(fig)]
 
 
 def _arrows(fig):
@@ -103,16 +108,9 @@ def test_bidirectional_rnn_draws_both_directions_at_every_step(T):
 
 def _boxes(fig):
     """{label: the box (FancyBboxPatch) that label is written in}."""
-    ax = fig.axes[0]
-    out = {}
-    for p in ax.patches:
-        if isinstance(p, FancyBboxPatch):
-            centre = (p.get_x() + p.get_width() / 2, p.get_y() + p.get_height() / 2)
-            inside = [t.get_text() for t in ax.texts
-                      if not isinstance(t, Annotation) and np.allclose(t.get_position(), centre)]
-            assert len(inside) == 1, f"box at {centre} holds {inside}"
-            assert inside[0] not in out, f"two boxes read {inside[0]}"
-            out[inside[0]] = p
+    pairs = _labelled_boxes(fig)
+    out = dict(pairs)
+    assert len(out) == len(pairs), f"two boxes read the same label: {[label for label, _ in pairs]}"
     return out
 
 

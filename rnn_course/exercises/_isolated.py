@@ -46,6 +46,8 @@ import ast
 import json
 import os
 
+from ._run import env_number
+
 #: Default MB of address space for each grading process and each student's kernel.
 MEMORY_LIMIT_MB = 4096
 #: Default seconds of wall time (and of CPU time) for grading one exercise.
@@ -55,11 +57,12 @@ GRADE_TIMEOUT = 300.0
 _MODULES = {"numpy", "math", "rnn_course"}
 _FROM_EXERCISES = {"check", "hint"}
 #: Names no exercise needs, whose use the grader refuses.
+#: Ordinary names that honest answers use as variables (input, dir, type, format, object) are not here.
 _NAMES = {"getattr", "setattr", "delattr", "globals", "locals", "vars", "eval", "exec", "compile", "open",
-          "breakpoint", "input", "memoryview", "format", "help", "dir", "type", "object"}
+          "breakpoint", "memoryview", "help"}
 #: Attributes no exercise needs: the ways from numpy or a function to the interpreter, the files and the checkers.
 _ATTRIBUTES = {"os", "sys", "ctypes", "ctypeslib", "subprocess", "builtins", "gc", "inspect", "importlib",
-               "threading", "signal", "exercises", "format", "format_map", "as_strided", "frombuffer",
+               "threading", "signal", "exercises", "format_map", "as_strided", "frombuffer",
                "from_dlpack", "load", "save", "savez", "savez_compressed", "fromfile", "tofile", "memmap",
                "loadtxt", "savetxt", "genfromtxt", "DataSource", "open", "system", "popen", "setrlimit",
                "_getframe", "settrace", "setprofile", "exc_info", "modules", "lib", "testing", "f2py",
@@ -76,12 +79,29 @@ def _is_dunder(name):
 
 
 def _module_ok(module, names=()):
-    root = module.split(".")[0]
-    if root not in _MODULES:
+    """May an answer import ``module`` (and, from it, ``names``)?
+
+    Its top-level package must be numpy, math or rnn_course; no part of its path and no name imported
+    from it may be private (``_``) or one of the attributes the grader refuses (``numpy.testing``,
+    ``from numpy import load``): an import must not reach what an attribute may not.
+    """
+    parts = module.split(".")
+    if parts[0] not in _MODULES:
         return False
     if module == "rnn_course.exercises":
         return set(names) <= _FROM_EXERCISES
+    if any(p.startswith("_") or p in _ATTRIBUTES for p in parts[1:]):
+        return False
+    if any(n == "*" or n.startswith("_") or n in _ATTRIBUTES or n in _NAMES for n in names):
+        return False
     return not module.startswith("rnn_course.exercises")
+
+
+def _super_call(node):
+    """``super().__init__`` or ``super().__call__``: a subclass calling its parent's, as classes do."""
+    value = node.value
+    return (node.attr in ("__init__", "__call__") and isinstance(value, ast.Call) and not value.args
+            and isinstance(value.func, ast.Name) and value.func.id == "super")
 
 
 def _refuse_uses(node, where):
@@ -91,7 +111,9 @@ def _refuse_uses(node, where):
         if isinstance(sub, ast.Name) and (sub.id in _NAMES or _is_dunder(sub.id)):
             bad = f"`{sub.id}`"
         elif isinstance(sub, ast.Attribute):
-            if _is_dunder(sub.attr) or sub.attr in _ATTRIBUTES or sub.attr.startswith(_FRAME_PREFIXES):
+            if _super_call(sub):
+                pass
+            elif _is_dunder(sub.attr) or sub.attr in _ATTRIBUTES or sub.attr.startswith(_FRAME_PREFIXES):
                 bad = f"the attribute `.{sub.attr}`"
             elif isinstance(sub.ctx, (ast.Store, ast.Del)) and not (
                     isinstance(sub.value, ast.Name) and sub.value.id == "self"):
@@ -340,27 +362,14 @@ def _main():
 # ---------------------------------------------------------------------------
 # In nbgrader's own process
 
-def _env_number(variable, default, kind=float):
-    text = os.environ.get(variable, "").strip()
-    if not text:
-        return default
-    try:
-        value = kind(text)
-    except ValueError:
-        value = -1
-    if not 0 < value < float("inf"):
-        raise ValueError(f"{variable} must be a number above 0, got {text!r}")
-    return value
-
-
 def memory_limit_mb():
     """RNN_COURSE_MEMORY_LIMIT (MB of address space) when set, else MEMORY_LIMIT_MB."""
-    return _env_number("RNN_COURSE_MEMORY_LIMIT", MEMORY_LIMIT_MB, int)
+    return env_number("RNN_COURSE_MEMORY_LIMIT", MEMORY_LIMIT_MB, int)
 
 
 def grade_timeout():
     """RNN_COURSE_GRADE_TIMEOUT (seconds per exercise) when set, else GRADE_TIMEOUT."""
-    return _env_number("RNN_COURSE_GRADE_TIMEOUT", GRADE_TIMEOUT)
+    return env_number("RNN_COURSE_GRADE_TIMEOUT", GRADE_TIMEOUT)
 
 
 def kernel_arguments(memory_mb=None):

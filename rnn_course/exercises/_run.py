@@ -25,18 +25,26 @@ import traceback
 import numpy as np
 
 
-def _time_limit(default=10.0):
-    """TIME_LIMIT: the environment variable RNN_COURSE_TIME_LIMIT (seconds, > 0) when set, else default."""
-    text = os.environ.get("RNN_COURSE_TIME_LIMIT", "").strip()
+def env_number(variable, default, kind=float, unit="number"):
+    """The environment variable ``variable`` read as a ``kind`` above 0 when it is set, else ``default``.
+
+    Raises ValueError, naming the variable and the ``unit`` ("number of seconds", ...), for anything else.
+    """
+    text = os.environ.get(variable, "").strip()
     if not text:
         return default
     try:
-        value = float(text)
+        value = kind(text)
     except ValueError:
-        value = -1.0
+        value = -1
     if not 0 < value < float("inf"):
-        raise ValueError(f"RNN_COURSE_TIME_LIMIT must be a number of seconds above 0, got {text!r}")
+        raise ValueError(f"{variable} must be a {unit} above 0, got {text!r}")
     return value
+
+
+def _time_limit(default=10.0):
+    """TIME_LIMIT: the environment variable RNN_COURSE_TIME_LIMIT (seconds, > 0) when set, else default."""
+    return env_number("RNN_COURSE_TIME_LIMIT", default, unit="number of seconds")
 
 
 #: Seconds one call of the learner's function may take (the slowest correct loops take well under 1 s).
