@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .gru import GRU
-from .layers import Embedding, Linear
+from .layers import Embedding, Linear, length_mask
 from ._checks import as_float_array, check_bool, check_float_dtype, check_int_seed, is_number
 from .losses import log_softmax, mse_loss, softmax_cross_entropy
 from .lstm import LSTM
@@ -169,8 +169,8 @@ class ManyToOneClassifier(Module):
         """
         N, T, F = output.shape
         if lengths is not None:
-            pad = np.arange(T)[None, :] >= np.asarray(lengths)[:, None]  # (N, T), True on pad steps
-            output = np.where(pad[:, :, None], -np.inf, output)
+            real = length_mask(lengths, T)  # (N, T), True on real steps
+            output = np.where(real[:, :, None], output, -np.inf)
         self._argmax = output.argmax(axis=1)  # (N, F), the winning step of each feature
         self._pool_shape = (N, T, F)
         return np.take_along_axis(output, self._argmax[:, None, :], axis=1)[:, 0]
