@@ -23,6 +23,9 @@ builds an nbgrader course directory (default ``_build/course/``):
     cell's source from the gradebook before it grades;
   - the book's solution cells (the ``{solution}`` dropdown, and a gated
     solution's cells from ``{solution-start}`` to ``{solution-end}``) are removed;
+  - the notebook's metadata lists the ids of the chapter's own code cells
+    (``rnn_course.chapter_cells``): the grader runs the answer cells and the
+    cells a student adds, and of these only the imports;
 - ``source/<stem>/checkpoints/``: the files the chapter loads beside itself (the
   stored results of chapters 7 to 9's slow trainings). nbgrader copies every file
   of ``source/<stem>/`` into the release and, before it grades, into each
@@ -87,6 +90,7 @@ c.OverwriteCells.add_missing_cells = True
 # that runs `nbgrader autograde`.
 from nbgrader.converters import Autograde as _Autograde  # noqa: E402
 from nbgrader.preprocessors import Execute as _Execute  # noqa: E402
+from nbgrader.preprocessors import OverwriteCells as _OverwriteCells  # noqa: E402
 from rnn_course.exercises._isolated import kernel_arguments as _kernel_arguments  # noqa: E402
 
 _steps = list(_Autograde.class_traits()["autograde_preprocessors"].default())
@@ -94,6 +98,12 @@ _at = _steps.index(_Execute)
 _steps[_at:_at + 1] = ["rnn_course.exercises._isolated.GradebookSnapshot", _Execute,
                       "rnn_course.exercises._isolated.FreshProcessGrades"]
 c.Autograde.autograde_preprocessors = _steps
+# Before nbgrader restores the tests cells from the gradebook, note which ones the hand-in edited or deleted:
+# FreshProcessGrades flags them. `python -m rnn_course.exercises.flagged` lists the flagged hand-ins.
+_sanitize = list(_Autograde.class_traits()["sanitize_preprocessors"].default())
+_at = _sanitize.index(_OverwriteCells)
+_sanitize[_at:_at] = ["rnn_course.exercises._isolated.TestsCellsCheck"]
+c.Autograde.sanitize_preprocessors = _sanitize
 c.Execute.extra_arguments = _kernel_arguments()
 
 # On JupyterHub, the exchange directory that release_assignment and collect share (it must exist, and every
@@ -182,6 +192,10 @@ def instructor_notebook(nb: dict) -> tuple[dict, list[dict]]:
         rows.append({"label": ex.label, "name": ex.name, "kind": kind, "points": points, "stub": stub,
                      "solution_code": ex.solution_code})
     nb["cells"] = [c for i, c in enumerate(nb["cells"]) if i not in drop]
+    # The chapter's own code cells, by id: the grader runs the answer cells and the cells a student adds, not
+    # these (rnn_course/exercises/_screen.py), which can train models for seconds.
+    nb["metadata"]["rnn_course"] = {"chapter_cells": [c["id"] for c in nb["cells"] if c["cell_type"] == "code"
+                                                      and "nbgrader" not in c["metadata"] and c.get("id")]}
     for cell in nb["cells"]:
         cell["metadata"].pop("execution", None)
         if cell["cell_type"] == "code":

@@ -7,15 +7,20 @@ they fail rather than skip when it is missing):
 - no student copy holds a solution: for every chapter, nbgrader's ClearSolutions
   with the course's config leaves the book's stub, and no line of the book's
   solutions; for chapter 1 the same of the real ``nbgrader generate_assignment``;
-- grading gives the right score: ten synthetic hand-ins of chapter 1 (all right;
-  one exercise wrong; untouched stubs; a function that never returns; a deleted
-  answer cell; a deleted tests cell, which nbgrader puts back and runs; and four
-  that tamper: redefining check and grade and monkeypatching the grader,
-  reading the instructor's solution from outside the folder, editing a tests
-  cell and hogging memory, writing the gradebook) go through ``nbgrader
-  autograde`` and ``nbgrader export``, and each row of the grades CSV holds the
-  score those answers earn; the tampering worked in each student's own kernel
-  and earned nothing (issue 18, item 6, rnn_course/exercises/_isolated.py);
+- grading gives the right score: nine synthetic hand-ins of chapter 1 (all
+  right, with a helper function in a cell the student added and a constant
+  built by a call; one exercise wrong; untouched stubs; a function that never
+  returns; a deleted answer cell; and four that tamper: redefining check and
+  grade and monkeypatching the grader, reading the instructor's solution from
+  outside the folder and deleting a tests cell (which nbgrader puts back and
+  runs), editing a tests cell and hogging memory, writing the gradebook) go
+  through ``nbgrader autograde`` and ``nbgrader export``, and each row of the
+  grades CSV holds the score those answers earn; the tampering worked in each
+  student's own kernel and earned nothing (issue 18, item 6,
+  rnn_course/exercises/_isolated.py);
+- the class's list of flagged hand-ins (``python -m rnn_course.exercises.flagged``,
+  ``flagged.csv``) names each tampering hand-in with its reason, and none of
+  the honest ones;
 - the files a chapter loads from its own folder (chapters 7 to 9's checkpoints/)
   are in its source folder, which nbgrader copies into the release and the
   autograded folders;
@@ -88,6 +93,26 @@ def pad_sequences(sequences, pad_value=0):
         ids[n, :len(s)] = s
     return ids, lengths
 '''
+# An honest hand-in's own code (issue 18, the teacher's try): a helper function in a cell the student added,
+# with a print and an IPython magic, and an answer that uses it and a constant built by a call.
+HONEST_HELPER_CELL = '''def lengths_of(sequences):
+    """Each sequence's length, as an (N,) array."""
+    return np.array([len(s) for s in sequences])
+%time lengths_of([[1]])
+print("lengths:", lengths_of([[1, 2], [3]]))
+'''
+HONEST_PAD = '''import math
+ONE = int(math.sqrt(1.0))   # a constant built by a call
+
+def pad_sequences(sequences, pad_value=0):
+    lengths = lengths_of(sequences) * ONE
+    ids = np.full((len(sequences), lengths.max()), pad_value)
+    for n, s in enumerate(sequences):
+        ids[n, :len(s)] = s
+    return ids, lengths
+'''
+# The kernel's own memory limit, printed from a cell the student added (the grader refuses `__import__`).
+PRINTS_THE_LIMIT = "print('RLIMIT_AS', __import__('resource').getrlimit(__import__('resource').RLIMIT_AS))\n"
 # Sets every grade in the gradebook to full marks, from the kernel.
 WRITES_THE_GRADEBOOK = '''
 import sqlite3
@@ -167,13 +192,19 @@ def _run(course: Path, *args: str, env: dict) -> None:
     assert done.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
 
 
-def _hand_in(release: dict, answers: dict[str, str | None], deleted_checks=(), edited_checks=None) -> dict:
+def _hand_in(release: dict, answers: dict[str, str | None], deleted_checks=(), edited_checks=None,
+             added=None) -> dict:
     """A student's notebook: the release with the learner cells' sources replaced (None: cell deleted),
-    without the tests cells of the labels in deleted_checks, and with the tests cells of edited_checks
-    (label -> source) rewritten and unlocked."""
+    without the tests cells of the labels in deleted_checks, with the tests cells of edited_checks
+    (label -> source) rewritten and unlocked, and with a code cell of the student's own (a new id, no
+    nbgrader metadata) right before the answer cell of each label in added (label -> source)."""
     nb = json.loads(json.dumps(release))
     kept = []
     for cell in nb["cells"]:
+        label = cell["metadata"].get("nbgrader", {}).get("grade_id", "").removesuffix("-answer")
+        if label in (added or {}) and cell["metadata"]["nbgrader"].get("solution"):
+            kept.append({"cell_type": "code", "id": f"added-{label}", "metadata": {}, "execution_count": None,
+                         "outputs": [], "source": added[label]})
         grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id", "")
         if grade_id.removesuffix("-check") in deleted_checks and grade_id.endswith("-check"):
             continue
@@ -202,21 +233,20 @@ def graded(tmp_path_factory):
     rows = {r["label"]: r for r in table[CHAPTER]}
     right = {label: r["solution_code"] for label, r in rows.items()}
     # A right pad_sequences that first reserves 3 GB of address space (np.empty: nothing is touched), more
-    # than MEMORY_MB; the cell also prints the kernel's own limit.
+    # than MEMORY_MB; a cell the student added before it prints the kernel's own limit.
     first, rest = right["ex-pad"].split("\n", 1)
-    hog = ("print('RLIMIT_AS', __import__('resource').getrlimit(__import__('resource').RLIMIT_AS))\n"
-           + first + "\n    reserve = np.empty(3 << 27)\n" + rest)
+    hog = first + "\n    reserve = np.empty(3 << 27)\n" + rest
     students = {
-        "all_right": right,
+        "all_right": dict(right, **{"ex-pad": HONEST_PAD}),
         "one_wrong": dict(right, **{"ex-one-hot": "def one_hot(ids, V):\n    return np.eye(V)[ids][..., ::-1]\n"}),
         "stubs": {},
         "loops_forever": dict(right, **{"ex-pad": "def pad_sequences(sequences, pad_value=0):\n"
                                                   "    while True:\n        pass\n"}),
         "deleted_cell": dict(right, **{"ex-one-hot": None}),
-        "deleted_check": right,
         # Tampering (issue 18, item 6): each gets no points for the exercises it tampers with.
         "tampers_with_check": dict(right, **{"ex-one-hot": WRONG_ONE_HOT + REDEFINES_CHECK,
                                              "ex-pad": WRONG_PAD + PATCHES_THE_GRADER}),
+        # also deletes ex-mutable's tests cell, which nbgrader puts back and grades
         "reads_outside": dict(right, **{"ex-one-hot": READS_THE_SOLUTION, "ex-pad": OPENS_A_FILE}),
         # also edits the (wrong) one_hot's tests cell to pass
         "hog_and_edited_tests_cell": dict(right, **{"ex-one-hot": WRONG_ONE_HOT, "ex-pad": hog}),
@@ -225,18 +255,26 @@ def graded(tmp_path_factory):
     for student, answers in students.items():
         target = course / "submitted" / student / CHAPTER / f"{CHAPTER}.ipynb"
         target.parent.mkdir(parents=True)
-        deleted = ("ex-one-hot",) if student == "deleted_check" else ()
+        deleted = ("ex-mutable",) if student == "reads_outside" else ()
         edited = {"ex-one-hot": 'print("all tests passed")\n'} if student == "hog_and_edited_tests_cell" else None
-        target.write_text(json.dumps(_hand_in(release, answers, deleted, edited), indent=1), encoding="utf-8")
+        added = {"all_right": {"ex-pad": HONEST_HELPER_CELL},
+                 "hog_and_edited_tests_cell": {"ex-pad": PRINTS_THE_LIMIT}}.get(student)
+        target.write_text(json.dumps(_hand_in(release, answers, deleted, edited, added), indent=1),
+                          encoding="utf-8")
     _run(course, "autograde", CHAPTER, env=env)
     _run(course, "export", "--to", "grades.csv", env=env)
     with open(course / "grades.csv", newline="") as f:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)}
-    return course, release, rows, scores
+    done = subprocess.run([sys.executable, "-m", "rnn_course.exercises.flagged"], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with open(course / "flagged.csv", newline="") as f:
+        flagged = list(csv.DictReader(f))
+    return course, release, rows, scores, flagged
 
 
 def test_release_holds_no_solution(graded):
-    course, release, rows, _ = graded
+    course, release, rows, _, _ = graded
     _assert_student_copy(release, read_notebook(next(p for p in CHAPTERS if p.stem == CHAPTER)), "release")
     assert not any("BEGIN SOLUTION" in "".join(c["source"]) for c in release["cells"])
 
@@ -247,14 +285,14 @@ def test_release_holds_no_solution(graded):
     ("stubs", ("ex-mutable", "ex-one-hot", "ex-pad")),
     ("loops_forever", ("ex-pad",)),
     ("deleted_cell", ("ex-one-hot",)),
-    ("deleted_check", ()),   # c.OverwriteCells.add_missing_cells puts the tests cell back
     ("tampers_with_check", ("ex-one-hot", "ex-pad")),
+    # ex-mutable's deleted tests cell is put back (c.OverwriteCells.add_missing_cells), run, and earns its point
     ("reads_outside", ("ex-one-hot", "ex-pad")),
     ("hog_and_edited_tests_cell", ("ex-one-hot", "ex-pad")),  # the tests cell is restored; the hog stopped
     ("zz_writes_gradebook", ("ex-mutable", "ex-one-hot", "ex-pad")),  # graded last: the others keep their scores
 ])
 def test_autograde_and_export_give_each_hand_in_its_score(graded, student, lost):
-    _, _, rows, scores = graded
+    _, _, rows, scores, _ = graded
     total = sum(r["points"] for r in rows.values())
     assert total == 5
     assert scores[student] == (total - sum(rows[label]["points"] for label in lost), total), scores
@@ -301,14 +339,46 @@ def _verdict(nb: dict, label: str) -> str:
 
 @pytest.mark.parametrize("student, label, words", [
     ("tampers_with_check", "ex-one-hot", "wrong places"),   # the wrong one_hot, graded as written
-    ("tampers_with_check", "ex-pad", "returned None"),
+    ("tampers_with_check", "ex-pad", "setting the attribute `rnn_course.exercises.grade`"),
     ("reads_outside", "ex-one-hot", "`import json`"),
     ("reads_outside", "ex-pad", "`open`"),
 ])
 def test_a_tampering_hand_in_fooled_its_own_kernel_and_not_the_grade(graded, student, label, words):
-    # The note proves that the tampering worked in the student's kernel: that tests cell did not fail there.
+    # The note proves that the tampering worked in the student's kernel: that tests cell passed there.
     verdict = _verdict(_autograded(graded[0], student), label)
-    assert words in verdict and "did not fail" in verdict, verdict
+    assert words in verdict and "In your own notebook this check passed" in verdict, verdict
+
+
+def test_an_honest_helper_in_an_added_cell_is_graded(graded):
+    # The answer uses a helper defined in a cell the student added and a constant built by a call: full
+    # marks (test_autograde_and_export_give_each_hand_in_its_score), and the kernel agreed: its display is kept.
+    nb = _autograded(graded[0], "all_right")
+    outputs = _tests_cell(nb, "ex-pad")["outputs"]
+    assert [o["output_type"] for o in outputs] == ["display_data"], outputs
+    assert "rnn-check-passed" in "".join(outputs[0]["data"].get("text/html", "")), outputs
+
+
+# student -> the (exercise, words of the reason) of each of its flags; the others are not flagged
+FLAGS = {
+    "tampers_with_check": [("ex-pad", "the screen refused setting the attribute `rnn_course.exercises.grade`")],
+    "reads_outside": [("ex-mutable", "tests cell was deleted"), ("ex-one-hot", "the screen refused `import json`"),
+                      ("ex-pad", "the screen refused `open`")],
+    "hog_and_edited_tests_cell": [("ex-one-hot", "tests cell was edited"),
+                                  ("ex-pad", "the screen refused `__import__` at line 1 of added cell 1")],
+    "zz_writes_gradebook": [("all", "wrote to the course's gradebook")],
+}
+
+
+def test_the_flagged_list_names_the_tampering_hand_ins_and_no_honest_one(graded):
+    flagged = graded[4]
+    assert {r["student"] for r in flagged} == set(FLAGS), flagged
+    assert all(r["assignment"] == CHAPTER for r in flagged)
+    for student, expected in FLAGS.items():
+        rows = [(r["exercise"], r["reason"]) for r in flagged if r["student"] == student]
+        for exercise, words in expected:
+            assert any(e == exercise and words in reason for e, reason in rows), (student, exercise, words, rows)
+        # every flag is one of the expected exercises' (a cell may have more than one refused statement)
+        assert {e for e, _ in rows} == {e for e, _ in expected}, (student, rows)
 
 
 def test_an_edited_tests_cell_is_restored_before_it_runs(graded):
@@ -358,13 +428,19 @@ def test_the_course_config_loads_and_grades_apart_from_the_kernel(tmp_path, monk
 # ---------------------------------------------------------------------------
 # The screen of the answer cells, and the grading process's integrity check (in-process, fast)
 
-def test_the_screen_runs_definitions_and_refuses_what_no_exercise_needs():
-    from rnn_course.exercises._isolated import Refused, screen
+def test_the_screen_runs_every_statement_and_refuses_what_no_exercise_needs():
+    from rnn_course.exercises._screen import Refused, _python, screen, screen_cell
 
-    kept, left_out = screen("import numpy as np\nfrom rnn_course.exercises import check\nn = 2 * 3\n"
-                            "print(n)\nrnn_course.exercises.grade = None\ndef f(x):\n    return x\n", "cell")
-    assert "def f" in kept and "n = 2 * 3" in kept and "print" not in kept and "grade = None" not in kept
-    assert [note.split(":")[0] for note in left_out] == ["line 4", "line 5"]
+    source = _python("import numpy as np\nfrom rnn_course.exercises import check\nZERO = np.zeros(1)\n"
+                     "%time n = 2\nprint(n)\nrnn_course.exercises.grade = None\ndef f(x=np.ones(2)):\n"
+                     "    return x\n")
+    kept, left_out, refused = screen_cell(source, "cell")
+    assert "ZERO = np.zeros(1)" in kept and "print(n)" in kept and "def f(x=np.ones(2))" in kept
+    assert "grade = None" not in kept and "time" not in kept
+    assert kept.splitlines()[6] == "def f(x=np.ones(2)):"     # the student's own line numbers
+    assert left_out == ["line 4 of cell (an IPython magic or shell line)"]
+    assert [r.reason for r in refused] == ["setting the attribute `rnn_course.exercises.grade` (only `self.` "
+                                           "attributes may be set) at line 6 of cell"]
     for source, words in [("def f(x):\n    return getattr(x, 'shape')\n", "`getattr`"),
                           ("def f(x):\n    return open('/etc/passwd').read()\n", "`open`"),
                           ("def f(x):\n    return x.__class__\n", "`.__class__`"),
@@ -372,10 +448,8 @@ def test_the_screen_runs_definitions_and_refuses_what_no_exercise_needs():
                           ("import os\n", "`import os`"),
                           ("from rnn_course.exercises import EXERCISES\n", "EXERCISES"),
                           ("def f(x):\n    return np.lib.stride_tricks.as_strided(x)\n", "`.as_strided`"),
-                          ("def f(x, y=print('hi')):\n    return x\n", None)]:
-        if words is None:  # a call in a default value runs when the def runs: the def is left out
-            assert screen(source, "cell")[0] == ""
-            continue
+                          ("x = np.load('data.npy')\n", "`.load`"),
+                          ("get_ipython().input_transformers_post.clear()\nimport sys\n", "`import sys`")]:
         with pytest.raises(Refused, match=words.replace("(", r"\(").replace(".", r"\.")):
             screen(source, "cell")
 
@@ -388,7 +462,7 @@ def test_the_screen_runs_definitions_and_refuses_what_no_exercise_needs():
 ])
 def test_the_screen_lets_ordinary_honest_answers_through(source):
     # Found by a teacher's try: ordinary variable names and calls made whole answers refused.
-    from rnn_course.exercises._isolated import screen
+    from rnn_course.exercises._screen import screen
 
     kept, left_out = screen(source, "cell")
     assert not left_out and ast.dump(ast.parse(kept)) == ast.dump(ast.parse(source))   # all of it runs
@@ -400,7 +474,7 @@ def test_the_screen_lets_ordinary_honest_answers_through(source):
     "from math import _private\n",
 ])
 def test_the_screen_refuses_imports_that_reach_what_attributes_may_not(source):
-    from rnn_course.exercises._isolated import Refused, screen
+    from rnn_course.exercises._screen import Refused, screen
 
     with pytest.raises(Refused, match="which the grader does not run"):
         screen(source, "cell")
@@ -410,7 +484,7 @@ def test_the_screen_refuses_imports_that_reach_what_attributes_may_not(source):
 def test_the_books_solutions_pass_the_screen_whole(path):
     # Every exercise's solution runs in the grading process as written: nothing refused, nothing left out.
     # (That they then pass is tests/test_solutions.py's; measured once for all 51 in the grading process.)
-    from rnn_course.exercises._isolated import grade_call, program_for
+    from rnn_course.exercises._screen import chapter_cells, grade_call, program_for
 
     source, rows = make_assignments.instructor_notebook(read_notebook(path))
     solutions = {f"{r['label']}-answer": r["solution_code"] for r in rows}
@@ -424,8 +498,11 @@ def test_the_books_solutions_pass_the_screen_whole(path):
         cell = source["cells"][index]
         assert grade_call(cell["source"])[0] == EXERCISES[next(r["name"] for r in rows if f"{r['label']}-check"
                                                                 == cell["metadata"]["nbgrader"]["grade_id"])].name
-        program, notes = program_for(source["cells"], index, cell["metadata"]["nbgrader"]["grade_id"])
-        assert not notes, (path.stem, notes)
+        program = program_for(source["cells"], index, cell["metadata"]["nbgrader"]["grade_id"].removesuffix(
+            "-check") + "-answer", chapter_cells(source["metadata"]))
+        assert not program.notes and not program.refused and program.own is None, (path.stem, program)
+        # make assignments lists every chapter cell: none of them counts as one a student added
+        assert not any(where.startswith("added") for where, _ in program.cells), (path.stem, program.cells)
 
 
 def test_an_answer_that_changes_numpy_while_it_runs_earns_nothing():
@@ -436,10 +513,75 @@ def test_an_answer_that_changes_numpy_while_it_runs_earns_nothing():
     program = ("import numpy as np\ndef one_hot(ids, V):\n    np.allclose = lambda *a, **k: True\n"
                "    return np.eye(V)[ids]\n")
     try:
-        passed, text = grade_program("one_hot", program, "one_hot", {})
+        passed, text, changed = grade_program("one_hot", program, "one_hot", {})
     finally:
         np.allclose = allclose
-    assert not passed and "changed the grader's own code" in text and "numpy.allclose" in text
+    assert not passed and "changed the grader's own code" in text and changed == "numpy.allclose"
+
+
+def _cell(source, id, **nbgrader):
+    return {"cell_type": "code", "id": id, "source": source, "metadata": {"nbgrader": nbgrader} if nbgrader else {}}
+
+
+def test_the_grader_runs_the_answer_and_added_cells_in_order_and_not_the_chapters_own(monkeypatch):
+    # In-process: the program of one exercise, and its grade, for cells as a student's notebook has them.
+    from rnn_course.exercises import _run
+    from rnn_course.exercises._isolated import grade_program
+    from rnn_course.exercises._screen import program_for
+
+    monkeypatch.setattr(_run, "TIME_LIMIT", 0.5)   # for the endless loop at the top of a cell
+
+    cells = [_cell("import numpy as np\nfrom rnn_course import plots\nimport math\nslow = train_for_minutes()\n",
+                   "ch1"),
+             _cell("HALF = math.sqrt(0.25)\ndef helper(ids, V):\n    return np.eye(V)[ids] * HALF\n"
+                   "print(helper([0], 2))\nimport os\n", "new1"),
+             _cell("def one_hot(ids, V):\n    return 2 * helper(ids, V)\n", "a1", solution=True,
+                   grade_id="ex-one-hot-answer"),
+             _cell("grade('one_hot', one_hot)", "t1", grade=True, grade_id="ex-one-hot-check"),
+             _cell("while True:\n    pass\n", "new2"),
+             _cell("def pad_sequences(sequences, pad_value=0):\n    return slow\n", "a2", solution=True,
+                   grade_id="ex-pad-answer"),
+             _cell("grade('pad_sequences', pad_sequences)", "t2", grade=True, grade_id="ex-pad-check")]
+    program = program_for(cells, 3, "ex-one-hot-answer", {"ch1"})
+    assert [where for where, _ in program.cells] == ["the grader's own first line", "the chapter's imports",
+                                                     "added cell 1 before answer cell 1", "answer cell 1"]
+    assert "import math" in program.cells[1][1] and "plots" not in program.cells[1][1]   # only what is used
+    assert [r.reason for r in program.refused] == ["`import os` at line 5 of added cell 1 before answer cell 1"]
+    assert grade_program("one_hot", program.cells, "one_hot", {}).passed
+    # The next exercise: the endless top-level loop is stopped and grading goes on; `slow`, the chapter's, is
+    # not defined in the grader, and the feedback says why.
+    program = program_for(cells, 6, "ex-pad-answer", {"ch1"})
+    assert "added cell 1 after answer cell 1" in [where for where, _ in program.cells]
+    passed, text, _ = grade_program("pad_sequences", program.cells, "pad_sequences", {})
+    assert not passed and "ran past" in text and "added cell 1 after answer cell 1" in text, text
+    assert "`slow`" in text or "'slow'" in text, text
+    # Without the list of the chapter's cells (an old release), no cell counts as added: answer cells only.
+    assert [w for w, _ in program_for(cells, 3, "ex-one-hot-answer", None).cells][-1] == "answer cell 1"
+    assert not any(w.startswith("added") for w, _ in program_for(cells, 3, "ex-one-hot-answer", None).cells)
+    # The own answer cell refused: the exercise's Refused, with its reason for the flags.
+    cells[2] = _cell("import os\ndef one_hot(ids, V):\n    return np.eye(V)[ids]\n", "a1", solution=True,
+                     grade_id="ex-one-hot-answer")
+    own = program_for(cells, 3, "ex-one-hot-answer", {"ch1"}).own
+    assert own is not None and own.reason == "`import os` at line 1 of answer cell 1"
+
+
+def test_the_flagged_list_reads_the_autograded_notebooks(tmp_path, capsys):
+    from rnn_course.exercises import flagged
+
+    (tmp_path / "source" / "a1").mkdir(parents=True)
+    (tmp_path / "source" / "a1" / "a1.ipynb").write_text("{}")
+    for student, meta in [("ann", {"rnn_course": {"flags": [{"exercise": "ex-1", "reason": "r1"}]}}),
+                          ("bob", {"rnn_course": {"flags": []}}), ("cy", {})]:
+        (tmp_path / "autograded" / student / "a1").mkdir(parents=True)
+        (tmp_path / "autograded" / student / "a1" / "a1.ipynb").write_text(json.dumps({"metadata": meta}))
+    (tmp_path / "autograded" / "bob" / "a1" / "planted.ipynb").write_text(
+        json.dumps({"metadata": {"rnn_course": {"flags": [{"exercise": "x", "reason": "planted"}]}}}))
+    flagged.main(["--course", str(tmp_path)])
+    with open(tmp_path / "flagged.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows == [{"student": "ann", "assignment": "a1", "exercise": "ex-1", "reason": "r1"}]
+    out = capsys.readouterr().out
+    assert "1 flags on 1 hand-ins" in out and "cy" in out and "planted" not in out
 
 
 # ---------------------------------------------------------------------------

@@ -13,13 +13,14 @@ cell it grades the exercise again, in a process that
   before it reads any student code, so neither the kernel's state nor another
   exercise's code is in it (started with ``-P``: nothing is imported from the
   student's folder);
-- receives the student's *source*, not objects: the nbgrader answer cells up
-  to that tests cell, and the allowed imports of the cells before it, screened
-  by ``screen``: only definitions (``def``, ``class``, ``import`` of numpy, math
-  or the course library, and names set to plain values) run, and an answer that
-  uses what no exercise needs (``getattr``, ``open``, dunder attributes,
-  ``sys``/``os``/``gc``/frames, storing into another module's attributes, ...)
-  is refused with a sentence;
+- receives the student's *source*, not objects: up to that tests cell, the
+  answer cells and the cells the student added, screened by ``_screen`` (every
+  top-level statement runs as in the kernel, but what no exercise needs, such as
+  ``getattr``, ``open``, dunder attributes, ``sys``/``os``/``gc``/frames or
+  storing into another module's attributes, is refused with a sentence), and the
+  imports of the chapter's own cells that those use; it runs them cell by cell,
+  and a cell that raises or runs past TIME_LIMIT stops there, as in the kernel,
+  while grading goes on;
 - runs under an address-space limit (RLIMIT_AS) and a CPU-time limit, and the
   learner's function under the checker's own guards (TIME_LIMIT per call,
   captured prints);
@@ -28,12 +29,19 @@ cell it grades the exercise again, in a process that
 
 The preprocessor then writes that verdict into the tests cell's outputs, which
 nbgrader's SaveAutoGrades scores (an error output: 0 points): a failed exercise
-shows the verdict and nothing of the grader's own traceback.
+shows the verdict and nothing of the grader's own traceback. It also records in
+the autograded notebook's metadata (``rnn_course.flags``) why the hand-in
+deserves a teacher's reading: a statement the screen refused, a change found by
+the integrity check, a write to the gradebook, or a tests cell that the student
+edited or deleted (found before nbgrader restores it, by ``TestsCellsCheck`` in
+the sanitizing step). ``python -m rnn_course.exercises.flagged`` lists them for
+the class in ``flagged.csv``.
 
 Limits, from the grader's environment: RNN_COURSE_MEMORY_LIMIT (MB of address
 space per grading process and per kernel, default 4096), RNN_COURSE_GRADE_TIMEOUT
 (seconds of wall time per exercise, default 300; its CPU-time limit is the same),
-and RNN_COURSE_TIME_LIMIT (per call of the learner's function, see ``_run``).
+and RNN_COURSE_TIME_LIMIT (per call of the learner's function, see ``_run``, and per
+cell of the student's that the grader runs).
 
 This is a screen, not a proof: a process that runs the learner's code cannot be
 made safe from it in general, and the README's "Instructor edition" says what
@@ -42,230 +50,19 @@ the documented container adds.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
+from typing import NamedTuple
 
 from ._run import env_number
+from ._screen import Program, Refused, chapter_cells, grade_call, program_for, screen  # noqa: F401 (re-exported)
 
 #: Default MB of address space for each grading process and each student's kernel.
 MEMORY_LIMIT_MB = 4096
 #: Default seconds of wall time (and of CPU time) for grading one exercise.
 GRADE_TIMEOUT = 300.0
-
-#: Top-level modules an answer may import; from rnn_course.exercises only check and hint.
-_MODULES = {"numpy", "math", "rnn_course"}
-_FROM_EXERCISES = {"check", "hint"}
-#: Names no exercise needs, whose use the grader refuses.
-#: Ordinary names that honest answers use as variables (input, dir, type, format, object) are not here.
-_NAMES = {"getattr", "setattr", "delattr", "globals", "locals", "vars", "eval", "exec", "compile", "open",
-          "breakpoint", "memoryview", "help"}
-#: Attributes no exercise needs: the ways from numpy or a function to the interpreter, the files and the checkers.
-_ATTRIBUTES = {"os", "sys", "ctypes", "ctypeslib", "subprocess", "builtins", "gc", "inspect", "importlib",
-               "threading", "signal", "exercises", "format_map", "as_strided", "frombuffer",
-               "from_dlpack", "load", "save", "savez", "savez_compressed", "fromfile", "tofile", "memmap",
-               "loadtxt", "savetxt", "genfromtxt", "DataSource", "open", "system", "popen", "setrlimit",
-               "_getframe", "settrace", "setprofile", "exc_info", "modules", "lib", "testing", "f2py",
-               "distutils", "core", "_core", "compat"}
-_FRAME_PREFIXES = ("f_", "gi_", "cr_", "ag_", "tb_", "co_")
-
-
-class Refused(Exception):
-    """The answer uses something the grader does not run."""
-
-
-def _is_dunder(name):
-    return name.startswith("__")
-
-
-def _module_ok(module, names=()):
-    """May an answer import ``module`` (and, from it, ``names``)?
-
-    Its top-level package must be numpy, math or rnn_course; no part of its path and no name imported
-    from it may be private (``_``) or one of the attributes the grader refuses (``numpy.testing``,
-    ``from numpy import load``): an import must not reach what an attribute may not.
-    """
-    parts = module.split(".")
-    if parts[0] not in _MODULES:
-        return False
-    if module == "rnn_course.exercises":
-        return set(names) <= _FROM_EXERCISES
-    if any(p.startswith("_") or p in _ATTRIBUTES for p in parts[1:]):
-        return False
-    if any(n == "*" or n.startswith("_") or n in _ATTRIBUTES or n in _NAMES for n in names):
-        return False
-    return not module.startswith("rnn_course.exercises")
-
-
-def _super_call(node):
-    """``super().__init__`` or ``super().__call__``: a subclass calling its parent's, as classes do."""
-    value = node.value
-    return (node.attr in ("__init__", "__call__") and isinstance(value, ast.Call) and not value.args
-            and isinstance(value.func, ast.Name) and value.func.id == "super")
-
-
-def _refuse_uses(node, where):
-    """Raise Refused at the first construct in ``node`` that the grader does not run."""
-    for sub in ast.walk(node):
-        bad = None
-        if isinstance(sub, ast.Name) and (sub.id in _NAMES or _is_dunder(sub.id)):
-            bad = f"`{sub.id}`"
-        elif isinstance(sub, ast.Attribute):
-            if _super_call(sub):
-                pass
-            elif _is_dunder(sub.attr) or sub.attr in _ATTRIBUTES or sub.attr.startswith(_FRAME_PREFIXES):
-                bad = f"the attribute `.{sub.attr}`"
-            elif isinstance(sub.ctx, (ast.Store, ast.Del)) and not (
-                    isinstance(sub.value, ast.Name) and sub.value.id == "self"):
-                bad = f"setting the attribute `{ast.unparse(sub)}` (only `self.` attributes may be set)"
-        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str) and "__" in sub.value:
-            bad = "a string holding `__`"
-        elif isinstance(sub, ast.Import) and not all(_module_ok(a.name) for a in sub.names):
-            bad = f"`{ast.unparse(sub)}`"
-        elif isinstance(sub, ast.ImportFrom) and (sub.level or not _module_ok(sub.module or "", [a.name for a in sub.names])):
-            bad = f"`{ast.unparse(sub)}`"
-        elif isinstance(sub, (ast.Global, ast.Nonlocal)):
-            bad = f"`{ast.unparse(sub)}`"
-        if bad:
-            raise Refused(f"your answer uses {bad} at line {getattr(sub, 'lineno', '?')} of {where}, which the grader "
-                          f"does not run (no exercise needs it): write the answer with numpy and plain Python")
-
-
-_INERT = (ast.Expression, ast.Constant, ast.Name, ast.Load, ast.Attribute, ast.Tuple, ast.List, ast.Dict, ast.Set,
-          ast.UnaryOp, ast.UAdd, ast.USub, ast.Not, ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv,
-          ast.Mod, ast.Pow, ast.Subscript, ast.Slice)
-
-
-def _inert(node):
-    """True if evaluating node calls nothing: constants, names, containers, arithmetic."""
-    return node is None or all(isinstance(n, _INERT) for n in ast.walk(node))
-
-
-def _definition(stmt):
-    """True if stmt only defines something: def, class, an allowed import, a name set to a plain value."""
-    if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-        return True  # checked by _refuse_uses: a disallowed import refuses the answer, it is not skipped
-    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        args = stmt.args
-        return (not stmt.decorator_list and _inert(stmt.returns)
-                and all(_inert(d) for d in args.defaults + [d for d in args.kw_defaults if d is not None])
-                and all(_inert(a.annotation) for a in args.posonlyargs + args.args + args.kwonlyargs
-                        + [a for a in (args.vararg, args.kwarg) if a is not None]))
-    if isinstance(stmt, ast.ClassDef):
-        return (not stmt.decorator_list and not stmt.keywords and all(isinstance(b, ast.Name) for b in stmt.bases)
-                and all(_definition(s) or isinstance(s, ast.Pass) or _docstring(s) for s in stmt.body))
-    if isinstance(stmt, ast.Assign):
-        return all(isinstance(n, (ast.Name, ast.Tuple, ast.List, ast.Store)) for t in stmt.targets
-                   for n in ast.walk(t)) and _inert(stmt.value)
-    if isinstance(stmt, ast.AnnAssign):
-        return isinstance(stmt.target, ast.Name) and _inert(stmt.annotation) and _inert(stmt.value)
-    return False
-
-
-def _docstring(stmt):
-    return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
-
-
-def screen(source, where, imports_only=False):
-    """The part of a cell's source that the grader runs, and notes on what it left out.
-
-    Returns (kept_source, left_out) where left_out lists "line N: `first line`" of each top-level
-    statement that is not a definition. Raises Refused when a kept statement uses what the grader
-    does not run (see _refuse_uses). imports_only: keep the allowed imports and nothing else, silently.
-    """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        if imports_only:
-            return "", []
-        raise Refused(f"{where} has a syntax error at line {exc.lineno}: {exc.msg}") from None
-    kept, left_out = [], []
-    for stmt in tree.body:
-        if imports_only:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                try:
-                    _refuse_uses(stmt, where)
-                except Refused:
-                    continue
-                kept.append(stmt)
-            continue
-        if _definition(stmt) or isinstance(stmt, ast.Pass) or _docstring(stmt):
-            _refuse_uses(stmt, where)
-            kept.append(stmt)
-        else:
-            first = ast.get_source_segment(source, stmt) or ast.unparse(stmt)
-            left_out.append(f"line {stmt.lineno}: `{first.splitlines()[0][:80]}`")
-    return "\n".join(ast.unparse(s) for s in kept), left_out
-
-
-def program_for(cells, tests_index, own_answer=None):
-    """The program the grader runs for the tests cell at ``tests_index`` of a notebook's cells (nbformat
-    dicts): the allowed imports of every code cell before it, and the screened answer cells (nbgrader
-    solution cells) before it, in order.
-
-    Returns (source, notes): notes say which top-level statements were left out and which other answer
-    cells were refused. Raises Refused when the answer cell whose grade_id is ``own_answer`` (the exercise's
-    own) is refused; another answer cell that is refused is left out whole, so that one cell that tampers
-    costs the exercises that use it, not every later one.
-    """
-    parts, notes = ["import numpy as np"], []
-    answers = 0
-    for i, cell in enumerate(cells[:tests_index]):
-        if cell.get("cell_type") != "code":
-            continue
-        source = _python(cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"]))
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if meta.get("solution"):
-            answers += 1
-            where = f"answer cell {answers}"
-            try:
-                kept, dropped = screen(source, where)
-            except Refused as refused:
-                if own_answer is None or meta.get("grade_id") == own_answer:
-                    raise
-                notes.append(f"{where} was not run: {refused}")
-                continue
-            notes += [f"{where}, {d}" for d in dropped]
-        else:
-            kept, _ = screen(source, f"cell {i + 1}", imports_only=True)
-            kept = ("import", kept)  # kept below only for the names the answer cells use
-        if kept:
-            parts.append(kept)
-    used = {n.id for part in parts if isinstance(part, str) for n in ast.walk(ast.parse(part))
-            if isinstance(n, ast.Name)}
-    lines = []
-    for part in parts:
-        if isinstance(part, tuple):  # an ordinary cell's imports: those of a name the answers use (no matplotlib
-            for stmt in ast.parse(part[1]).body:  # for a chapter's `from rnn_course import plots`)
-                stmt.names = [a for a in stmt.names if (a.asname or a.name).split(".")[0] in used]
-                if stmt.names:
-                    lines.append(ast.unparse(stmt))
-        else:
-            lines.append(part)
-    return "\n".join(lines) + "\n", notes
-
-
-def _python(source):
-    """A cell's source as Python: IPython's magics and shell escapes become calls, which screen leaves out."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-    except ImportError:
-        return source
-    return TransformerManager().transform_cell(source)
-
-
-def grade_call(source):
-    """(name, answer_expression, {keyword: expression}) of the tests cell's ``grade("name", answer, ...)``."""
-    for node in ast.walk(ast.parse(source)):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "grade"
-                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
-            if len(node.args) != 2 or not all(_inert(a) for a in node.args[1:]) \
-                    or not all(k.arg and _inert(k.value) for k in node.keywords):
-                raise ValueError(f"a tests cell's grade call must pass plain names: {ast.unparse(node)}")
-            return (node.args[0].value, ast.unparse(node.args[1]),
-                    {k.arg: ast.unparse(k.value) for k in node.keywords})
-    return None
-
+#: The key of the notebook metadata where the grading steps leave their findings.
+META = "rnn_course"
 
 # ---------------------------------------------------------------------------
 # In the grading process
@@ -294,44 +91,84 @@ def _changed(before, after):
     return ", ".join(names[:3]) + (" ..." if len(names) > 3 else "")
 
 
+class Verdict(NamedTuple):
+    """One exercise's grade: ``passed``, the ``text`` the learner reads, and ``changed``, the names of numpy's,
+    the library's or the builtins' that the answer changed while it ran ("" when none)."""
+    passed: bool
+    text: str
+    changed: str = ""
+
+
+def _discard(*args, **kwargs):
+    """``display`` for the student's cells: the kernel's shows, the grader's has no one to show to."""
+
+
+def _run_cell(where, source, namespace):
+    """Run one screened cell in ``namespace``, as the kernel ran it: prints captured and dropped, stopped after
+    TIME_LIMIT seconds. Returns None, or a note for the feedback when the cell stopped early."""
+    import linecache
+    import traceback
+
+    from . import _run
+    filename = f"<{where}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    try:
+        code = compile(source, filename, "exec")
+        with _run._captured():
+            if _run._can_use_alarm():
+                _run._with_alarm(exec, (code, namespace), {})
+            else:
+                exec(code, namespace)
+    except _run._TimeUp:
+        return f"{where} ran past {_run.TIME_LIMIT:g} s, so the grader stopped it there"
+    except BaseException as exc:  # noqa: BLE001 - the student's code; the kernel went on after it too
+        lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+        at = f" at line {lines[-1]}" if lines else ""
+        return f"{where} stopped{at} with {_run.last_line(exc)}"
+    return None
+
+
 def grade_program(name, program, answer, context):
     """Run the screened program in this process and grade ``answer`` (an expression in it) with ``grade``.
 
-    Returns (passed, text): the verdict as the learner reads it. Used in the fresh grading process; the
-    tests call it directly to prove that the book's own solutions pass the screen.
+    ``program``: a list of (where, source) cells, run one by one (see ``_screen.program_for``), or one source.
+    Returns a Verdict. Used in the fresh grading process; the tests call it directly to prove that the book's
+    own solutions pass the screen.
     """
     import contextlib
     import io
-    import linecache
 
     from . import grade
     from ._run import last_line
 
+    if isinstance(program, str):
+        program = [("your answer cells", program)]
     before = _fingerprint()
-    filename = "<your answer cells>"
-    linecache.cache[filename] = (len(program), None, program.splitlines(True), filename)
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _discard}
     shown = io.StringIO()
+    stopped = [note for where, source in program if (note := _run_cell(where, source, namespace))]
     try:
-        exec(compile(program, filename, "exec"), namespace)
         value = eval(answer, namespace)
         kwargs = {key: eval(expr, namespace) for key, expr in context.items()}
         with contextlib.redirect_stdout(shown):
             result = grade(name, value, **kwargs)
         passed, text = True, str(result)
     except NameError as exc:
-        passed, text = False, (f"[Not yet] {name}: {last_line(exc)}. The grader runs your answer cells on their "
-                               f"own: define every name your answer uses in an answer cell")
+        passed, text = False, (f"[Not yet] {name}: {last_line(exc)}. The grader runs your answer cells and the "
+                               f"cells you added, not the chapter's own cells: define every name your answer "
+                               f"uses in one of yours")
     except AssertionError as exc:
         passed, text = False, str(exc)
-    except BaseException as exc:  # the learner's code, at definition time
-        passed, text = False, f"[Not yet] {name}: your answer cells could not run: {last_line(exc)}"
+    except BaseException as exc:  # noqa: BLE001 - the learner's code, e.g. a property that raises
+        passed, text = False, f"[Not yet] {name}: your answer could not be graded: {last_line(exc)}"
     changed = _changed(before, _fingerprint())
     if changed:
         passed, text = False, (f"[Not yet] {name}: your answer changed the grader's own code while it ran "
                                f"({changed}), so it earns no points")
+    if stopped and not passed:
+        text += "\nIn the grader, " + "; ".join(stopped) + "."
     prints = shown.getvalue().strip()
-    return passed, text + ("\n" + prints if prints else "")
+    return Verdict(passed, text + ("\n" + prints if prints else ""), changed)
 
 
 def _limit(memory_mb, seconds):
@@ -351,10 +188,11 @@ def _main():
     sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]  # nothing from the student's folder
     try:
         _limit(job["memory_mb"], job["timeout"])
-        passed, text = grade_program(job["name"], job["program"], job["answer"], job["context"])
+        verdict = grade_program(job["name"], job["program"], job["answer"], job["context"])
     except BaseException as exc:  # noqa: BLE001 - whatever happened, the verdict is "no points"
-        passed, text = False, f"[Not yet] the grader could not run this exercise: {type(exc).__name__}: {exc}"
-    sys.__stdout__.write(job["nonce"] + json.dumps({"passed": bool(passed), "text": str(text)}) + "\n")
+        verdict = Verdict(False, f"[Not yet] the grader could not run this exercise: {type(exc).__name__}: {exc}")
+    sys.__stdout__.write(job["nonce"] + json.dumps({"passed": bool(verdict.passed), "text": str(verdict.text),
+                                                    "changed": str(verdict.changed)}) + "\n")
     sys.__stdout__.flush()
     os._exit(0)
 
@@ -381,7 +219,7 @@ def kernel_arguments(memory_mb=None):
 
 
 def grade_in_fresh_process(name, program, answer, context, cwd):
-    """(passed, text) for one exercise, graded in a new Python process started in the student's folder.
+    """The Verdict for one exercise, graded in a new Python process started in the student's folder.
 
     The process runs with ``-P`` (PYTHONSAFEPATH): a module the student handed in beside the notebook, which
     nbgrader copies into that folder, is never imported in place of numpy or the checkers.
@@ -402,12 +240,12 @@ def grade_in_fresh_process(name, program, answer, context, cwd):
         for line in reversed(done.stdout.splitlines()):
             if line.startswith(nonce):
                 verdict = json.loads(line[len(nonce):])
-                return bool(verdict["passed"]), str(verdict["text"])
+                return Verdict(bool(verdict["passed"]), str(verdict["text"]), str(verdict["changed"]))
     except (subprocess.TimeoutExpired, ValueError, KeyError):
         pass
-    return False, (f"[Not yet] {name}: the grading of your answer ended without a verdict (it ran out of its "
-                   f"{timeout:g} s or {memory_limit_mb()} MB, or the process was killed: exit code "
-                   f"{code}), so it earns no points")
+    return Verdict(False, f"[Not yet] {name}: the grading of your answer ended without a verdict (it ran out of "
+                          f"its {timeout:g} s or {memory_limit_mb()} MB, or the process was killed: exit code "
+                          f"{code}), so it earns no points")
 
 
 def _gradebook_path(resources):
@@ -446,19 +284,77 @@ def _restore_gradebook(resources):
     return True
 
 
+def _findings(nb):
+    """The notebook's ``rnn_course`` metadata as a dict (a hand-in may hold anything there)."""
+    found = nb.metadata.get(META) if hasattr(nb, "metadata") else nb.get("metadata", {}).get(META)
+    if not isinstance(found, dict):
+        found = {}
+    nb["metadata"][META] = found
+    return found
+
+
+def _tests_cell(cell):
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+class TestsCellsCheck:
+    """nbgrader preprocessor of autograde's sanitizing step, just before OverwriteCells, which restores the
+    tests cells: records in the notebook's metadata (``rnn_course.tests_cells``, grade_id -> "edited" or
+    "deleted") each tests cell that the hand-in changed or lacks, for FreshProcessGrades to flag. A hand-in's
+    own value of that entry is replaced."""
+
+    def __call__(self, nb, resources):
+        from nbgrader.api import Gradebook
+        info = resources["nbgrader"]
+        handed_in = {}
+        for cell in nb["cells"]:
+            if _tests_cell(cell):
+                handed_in[cell["metadata"]["nbgrader"].get("grade_id")] = cell["source"]
+        changes = {}
+        with Gradebook(info["db_url"]) as gradebook:
+            notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
+            answers = {c.name for c in notebook.solution_cells}
+            for cell in notebook.source_cells:
+                if cell.name in answers or cell.name not in {g.name for g in notebook.grade_cells}:
+                    continue
+                if cell.name not in handed_in:
+                    changes[cell.name] = "deleted"
+                elif handed_in[cell.name].rstrip() != cell.source.rstrip():
+                    changes[cell.name] = "edited"
+        _findings(nb)["tests_cells"] = changes
+        return nb, resources
+
+
 class FreshProcessGrades:
     """nbgrader preprocessor (after Execute): the verdict of each ``grade(...)`` tests cell, decided in a fresh
-    process from the screened answer cells, replaces what the student's kernel showed when they differ or
-    when it failed; SaveAutoGrades then scores the outputs written here. When the kernel wrote to the
-    gradebook, the gradebook is restored and every tests cell of the notebook fails."""
+    process from the screened answer cells and the cells the student added, replaces what the student's kernel
+    showed when they differ or when it failed; SaveAutoGrades then scores the outputs written here. When the
+    kernel wrote to the gradebook, the gradebook is restored and every tests cell of the notebook fails.
+
+    It writes the notebook's flags, a list of {"exercise": label or "all", "reason": ...}, into its metadata
+    (``rnn_course.flags``), replacing whatever the hand-in held there: what the screen refused, what the
+    integrity check found changed, a write to the gradebook, a tests cell edited or deleted (TestsCellsCheck).
+    """
 
     def __call__(self, nb, resources):
         cwd = resources.get("metadata", {}).get("path") or "."
         tampered = _restore_gradebook(resources)
+        findings = _findings(nb)
+        changed_tests = findings.pop("tests_cells", {})
+        changed_tests = changed_tests if isinstance(changed_tests, dict) else {}
+        chapter = chapter_cells(nb.get("metadata"))
+        flags = []
+
+        def flag(exercise, reason):
+            if reason not in (f["reason"] for f in flags):
+                flags.append({"exercise": exercise, "reason": reason})
+
+        if tampered:
+            flag("all", "the notebook wrote to the course's gradebook while it ran (undone; every exercise scores 0)")
         cells = nb["cells"]
         for index, cell in enumerate(cells):
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
+            if not _tests_cell(cell):
                 continue
             source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
             try:
@@ -468,25 +364,34 @@ class FreshProcessGrades:
             if call is None:
                 continue
             name, answer, context = call
-            own = str(meta.get("grade_id", "")).removesuffix("-check") + "-answer"
+            grade_id = str(cell["metadata"]["nbgrader"].get("grade_id", ""))
+            label = grade_id.removesuffix("-check")
+            if grade_id in changed_tests:
+                flag(label, f"its tests cell was {changed_tests[grade_id]} in the hand-in (restored before grading)")
             if tampered:
                 passed, text = False, (f"[Not yet] {name}: this notebook wrote to the course's gradebook while it "
                                        f"ran; the change was undone, and no exercise of the notebook earns points")
             else:
-                try:
-                    program, notes = program_for(cells, index, own)
-                except Refused as refused:
-                    passed, text = False, f"[Not yet] {name}: {refused}."
+                program = program_for(cells, index, f"{label}-answer", chapter)
+                for refused in program.refused + [program.own]:
+                    if refused is not None and refused.reason:
+                        flag(label, f"the screen refused {refused.reason}")
+                if program.own:
+                    passed, text = False, f"[Not yet] {name}: {program.own}."
                 else:
-                    passed, text = grade_in_fresh_process(name, program, answer, context, cwd)
-                    if notes:
-                        text += ("\nThe grader runs only the definitions in your answer cells (def, class, import, "
-                                 "and names set to plain values): " + "; ".join(notes) + ".")
+                    verdict = grade_in_fresh_process(name, program.cells, answer, context, cwd)
+                    passed, text = verdict.passed, verdict.text
+                    if verdict.changed:
+                        flag(label, f"the integrity check found {verdict.changed} changed")
+                    if program.notes and not passed:
+                        text += "\nNot run by the grader: " + "; ".join(program.notes) + "."
             kernel_failed = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
             if not passed and not kernel_failed:
-                text += ("\n(For the grader: in the student's own kernel this tests cell did not fail. The verdict "
-                         "above is the one the grader decided apart from it.)")
+                text += ("\n(In your own notebook this check passed. The grader runs your answer cells and the "
+                         "cells you added on their own, without the chapter's cells: an answer that uses a name "
+                         "from one of those, or from a chapter cell you edited, passes there and not here.)")
             cell["outputs"] = _outputs(cell.get("outputs", []), passed, text)
+        findings["flags"] = flags
         return nb, resources
 
 
