@@ -7,14 +7,14 @@ they fail rather than skip when it is missing):
 - no student copy holds a solution: for every chapter, nbgrader's ClearSolutions
   with the course's config leaves the book's stub, and no line of the book's
   solutions; for chapter 1 the same of the real ``nbgrader generate_assignment``;
-- grading gives the right score: nine synthetic hand-ins of chapter 1 (all
+- grading gives the right score: eight synthetic hand-ins of chapter 1 (all
   right, with a helper function in a cell the student added and a constant
   built by a call; one exercise wrong; untouched stubs; a function that never
-  returns; a deleted answer cell; and four that tamper: redefining check and
-  grade and monkeypatching the grader, reading the instructor's solution from
-  outside the folder and deleting a tests cell (which nbgrader puts back and
-  runs), editing a tests cell and hogging memory, writing the gradebook) go
-  through ``nbgrader autograde`` and ``nbgrader export``, and each row of the
+  returns; a deleted answer cell; and three that tamper: monkeypatching the
+  grader, redefining check and grade, editing a tests cell and hogging memory;
+  reading the instructor's solution from outside the folder, opening a file
+  and deleting a tests cell (which nbgrader puts back and runs); writing the
+  gradebook) go through ``nbgrader autograde`` and ``nbgrader export``, and each row of the
   grades CSV holds the score those answers earn; the tampering worked in each
   student's own kernel and earned nothing (issue 18, item 6,
   rnn_course/exercises/_isolated.py);
@@ -62,7 +62,6 @@ MEMORY_MB = 2048
 
 # The tampering hand-ins' answer cells (issue 18, item 6). Each would score in the student's own kernel.
 WRONG_ONE_HOT = "def one_hot(ids, V):\n    return np.eye(V)[ids][..., ::-1]\n"
-WRONG_PAD = "def pad_sequences(sequences, pad_value=0):\n    return None\n"
 # Redefines check and grade, and drops the tests cells' own `from rnn_course.exercises import grade` before
 # they run (IPython's input transformers), so that the kernel's tests cells call this grade.
 REDEFINES_CHECK = '''
@@ -243,22 +242,23 @@ def graded(tmp_path_factory):
         "loops_forever": dict(right, **{"ex-pad": "def pad_sequences(sequences, pad_value=0):\n"
                                                   "    while True:\n        pass\n"}),
         "deleted_cell": dict(right, **{"ex-one-hot": None}),
-        # Tampering (issue 18, item 6): each gets no points for the exercises it tampers with.
-        "tampers_with_check": dict(right, **{"ex-one-hot": WRONG_ONE_HOT + REDEFINES_CHECK,
-                                             "ex-pad": WRONG_PAD + PATCHES_THE_GRADER}),
+        # Tampering (issue 18, item 6): each gets no points for the exercises it tampers with. Each exercise of
+        # a hand-in tampers in its own way, so that three hand-ins cover seven ways (one kernel run each).
+        # Monkeypatches the grader; redefines check and grade (with a wrong one_hot) and edits one_hot's
+        # tests cell to pass; reserves 3 GB in pad_sequences (and prints the kernel's limit in an added cell).
+        "tampers_with_check": dict(right, **{"ex-mutable": right["ex-mutable"] + PATCHES_THE_GRADER,
+                                             "ex-one-hot": WRONG_ONE_HOT + REDEFINES_CHECK, "ex-pad": hog}),
         # also deletes ex-mutable's tests cell, which nbgrader puts back and grades
         "reads_outside": dict(right, **{"ex-one-hot": READS_THE_SOLUTION, "ex-pad": OPENS_A_FILE}),
-        # also edits the (wrong) one_hot's tests cell to pass
-        "hog_and_edited_tests_cell": dict(right, **{"ex-one-hot": WRONG_ONE_HOT, "ex-pad": hog}),
         "zz_writes_gradebook": dict(right, **{"ex-one-hot": right["ex-one-hot"] + WRITES_THE_GRADEBOOK}),
     }
     for student, answers in students.items():
         target = course / "submitted" / student / CHAPTER / f"{CHAPTER}.ipynb"
         target.parent.mkdir(parents=True)
         deleted = ("ex-mutable",) if student == "reads_outside" else ()
-        edited = {"ex-one-hot": 'print("all tests passed")\n'} if student == "hog_and_edited_tests_cell" else None
+        edited = {"ex-one-hot": 'print("all tests passed")\n'} if student == "tampers_with_check" else None
         added = {"all_right": {"ex-pad": HONEST_HELPER_CELL},
-                 "hog_and_edited_tests_cell": {"ex-pad": PRINTS_THE_LIMIT}}.get(student)
+                 "tampers_with_check": {"ex-pad": PRINTS_THE_LIMIT}}.get(student)
         target.write_text(json.dumps(_hand_in(release, answers, deleted, edited, added), indent=1),
                           encoding="utf-8")
     _run(course, "autograde", CHAPTER, env=env)
@@ -285,10 +285,9 @@ def test_release_holds_no_solution(graded):
     ("stubs", ("ex-mutable", "ex-one-hot", "ex-pad")),
     ("loops_forever", ("ex-pad",)),
     ("deleted_cell", ("ex-one-hot",)),
-    ("tampers_with_check", ("ex-one-hot", "ex-pad")),
+    ("tampers_with_check", ("ex-mutable", "ex-one-hot", "ex-pad")),   # the tests cell is restored; the hog stopped
     # ex-mutable's deleted tests cell is put back (c.OverwriteCells.add_missing_cells), run, and earns its point
     ("reads_outside", ("ex-one-hot", "ex-pad")),
-    ("hog_and_edited_tests_cell", ("ex-one-hot", "ex-pad")),  # the tests cell is restored; the hog stopped
     ("zz_writes_gradebook", ("ex-mutable", "ex-one-hot", "ex-pad")),  # graded last: the others keep their scores
 ])
 def test_autograde_and_export_give_each_hand_in_its_score(graded, student, lost):
@@ -338,8 +337,9 @@ def _verdict(nb: dict, label: str) -> str:
 
 
 @pytest.mark.parametrize("student, label, words", [
+    ("tampers_with_check", "ex-mutable", "setting the attribute `rnn_course.exercises.grade`"),
     ("tampers_with_check", "ex-one-hot", "wrong places"),   # the wrong one_hot, graded as written
-    ("tampers_with_check", "ex-pad", "setting the attribute `rnn_course.exercises.grade`"),
+    ("tampers_with_check", "ex-pad", "MemoryError"),
     ("reads_outside", "ex-one-hot", "`import json`"),
     ("reads_outside", "ex-pad", "`open`"),
 ])
@@ -360,11 +360,11 @@ def test_an_honest_helper_in_an_added_cell_is_graded(graded):
 
 # student -> the (exercise, words of the reason) of each of its flags; the others are not flagged
 FLAGS = {
-    "tampers_with_check": [("ex-pad", "the screen refused setting the attribute `rnn_course.exercises.grade`")],
+    "tampers_with_check": [("ex-mutable", "the screen refused setting the attribute `rnn_course.exercises.grade`"),
+                           ("ex-one-hot", "tests cell was edited"),
+                           ("ex-pad", "the screen refused `__import__` at line 1 of added cell 1")],
     "reads_outside": [("ex-mutable", "tests cell was deleted"), ("ex-one-hot", "the screen refused `import json`"),
                       ("ex-pad", "the screen refused `open`")],
-    "hog_and_edited_tests_cell": [("ex-one-hot", "tests cell was edited"),
-                                  ("ex-pad", "the screen refused `__import__` at line 1 of added cell 1")],
     "zz_writes_gradebook": [("all", "wrote to the course's gradebook")],
 }
 
@@ -382,13 +382,13 @@ def test_the_flagged_list_names_the_tampering_hand_ins_and_no_honest_one(graded)
 
 
 def test_an_edited_tests_cell_is_restored_before_it_runs(graded):
-    cell = _tests_cell(_autograded(graded[0], "hog_and_edited_tests_cell"), "ex-one-hot")
+    cell = _tests_cell(_autograded(graded[0], "tampers_with_check"), "ex-one-hot")
     source = "".join(cell["source"])
     assert 'grade("one_hot", one_hot)' in source and "all tests passed" not in source
 
 
 def test_the_memory_limit_stops_a_hog_and_grading_goes_on(graded):
-    nb = _autograded(graded[0], "hog_and_edited_tests_cell")
+    nb = _autograded(graded[0], "tampers_with_check")
     printed = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
     limit = MEMORY_MB << 20
     assert f"RLIMIT_AS ({limit}, {limit})" in printed    # the kernel's own cap, set before any cell ran
