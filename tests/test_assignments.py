@@ -27,12 +27,14 @@ they fail rather than skip when it is missing):
 - ``grade``, the checker that the tests cells call, raises unless Correct, and
   RNN_COURSE_MAX_HINT holds back the near-answer hints.
 
-The module took 69 s of CPU (412 s wall) before the tampering hand-ins and the
-fresh-process grading were added, and takes 96 s of CPU (310 s wall) now (measured on a loaded shared
-2-core machine: three nbgrader commands, one kernel per hand-in, chapter 1 runs
-in about 5 s, and one grading process per exercise, about 0.5 s each), most of
-it in the grading run; the hand-in that loops forever is stopped by the
-checker's time limit, lowered to 2 s for the run with RNN_COURSE_TIME_LIMIT.
+The module takes 73 to 77 s of CPU, 93 to 97 s of it wall time in the grading
+fixture, with eight hand-ins; with ten, before the tampering ways were shared
+among fewer hand-ins, it took 86 to 93 s of CPU and 128 to 137 s (measured
+back to back on a loaded shared 2-core machine: three nbgrader commands, each
+about 5 s of CPU to start, one kernel per hand-in, chapter 1 runs in about
+5 s, and one grading process per exercise, about 0.5 s each); the hand-in that
+loops forever is stopped by the checker's time limit, lowered to 2 s for the
+run with RNN_COURSE_TIME_LIMIT.
 """
 
 from __future__ import annotations
@@ -411,7 +413,7 @@ def test_feedback_shows_the_verdict_and_none_of_the_graders_lines(graded):
 def test_the_course_config_loads_and_grades_apart_from_the_kernel(tmp_path, monkeypatch):
     # traitlets skips a config file that raises, silently for nbgrader's purposes: grading would then run
     # without the fresh-process verdict and without the limits.
-    from nbgrader.preprocessors import Execute
+    from nbgrader.preprocessors import Execute, OverwriteCells
     from traitlets.config.loader import PyFileConfigLoader
 
     monkeypatch.setenv("RNN_COURSE_MEMORY_LIMIT", "3000")
@@ -421,6 +423,9 @@ def test_the_course_config_loads_and_grades_apart_from_the_kernel(tmp_path, monk
     at = steps.index(Execute)
     assert steps[at - 1:at + 2] == ["rnn_course.exercises._isolated.GradebookSnapshot", Execute,
                                     "rnn_course.exercises._isolated.FreshProcessGrades"]
+    sanitize = config.Autograde.sanitize_preprocessors    # the tests cells as handed in, before they are restored
+    at = sanitize.index(OverwriteCells)
+    assert sanitize[at - 1] == "rnn_course.exercises._isolated.TestsCellsCheck"
     assert config.ClearSolutions.code_stub == {"python": ""}
     assert f"({3000 << 20}, {3000 << 20})" in config.Execute.extra_arguments[0]
 
