@@ -446,6 +446,11 @@ def test_the_screen_runs_every_statement_and_refuses_what_no_exercise_needs():
     assert left_out == ["line 4 of cell (an IPython magic or shell line)"]
     assert [r.reason for r in refused] == ["setting the attribute `rnn_course.exercises.grade` (only `self.` "
                                            "attributes may be set) at line 6 of cell"]
+    # A cell headed by %%time runs its own code, on its own lines; another cell magic's cell is left out whole.
+    kept, left_out, _ = screen_cell(_python("%%time\nHALF = 0.5\n"), "cell")
+    assert kept.splitlines()[1] == "HALF = 0.5" and not left_out
+    kept, left_out, _ = screen_cell(_python("%%bash\nls\n"), "cell")
+    assert kept == "" and left_out == ["line 1 of cell (an IPython magic or shell line)"]
     for source, words in [("def f(x):\n    return getattr(x, 'shape')\n", "`getattr`"),
                           ("def f(x):\n    return open('/etc/passwd').read()\n", "`open`"),
                           ("def f(x):\n    return x.__class__\n", "`.__class__`"),

@@ -292,8 +292,17 @@ def program_for(cells, tests_index, own_answer=None, chapter=None):
     return Program(program, notes, refused, own_refusal)
 
 
+#: Cell magics that only time or capture the cell they head: the grader runs that cell's code without them.
+_TIMING_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
+
+
 def _python(source):
-    """A cell's source as Python: IPython's magics and shell escapes become calls, which screen leaves out."""
+    """A cell's source as Python: IPython's magics and shell escapes become calls, which screen leaves out. A
+    first line ``%%time``, ``%%timeit`` or ``%%capture`` becomes a comment, so that the cell's own code runs
+    (once), on the lines it has in the notebook."""
+    first, newline, rest = source.partition("\n")
+    if first.strip().split(" ")[0] in _TIMING_CELL_MAGICS:
+        source = "# " + first + newline + rest
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:
