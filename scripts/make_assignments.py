@@ -25,7 +25,7 @@ builds an nbgrader course directory (default ``_build/course/``):
     solution's cells from ``{solution-start}`` to ``{solution-end}``) are removed;
   - the notebook's metadata lists the ids of the chapter's own code cells
     (``rnn_course.chapter_cells``): the grader runs the answer cells and the
-    cells a student adds, and of these only the imports;
+    cells a student adds, and of the chapter's own cells only their imports;
 - ``source/<stem>/checkpoints/``: the files the chapter loads beside itself (the
   stored results of chapters 7 to 9's slow trainings). nbgrader copies every file
   of ``source/<stem>/`` into the release and, before it grades, into each
