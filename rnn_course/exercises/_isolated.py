@@ -55,7 +55,7 @@ import os
 from typing import NamedTuple
 
 from ._run import env_number
-from ._screen import Program, Refused, chapter_cells, grade_call, program_for, screen  # noqa: F401 (re-exported)
+from ._screen import chapter_cells, grade_call, program_for
 
 #: Default MB of address space for each grading process and each student's kernel.
 MEMORY_LIMIT_MB = 4096
@@ -105,7 +105,9 @@ def _discard(*args, **kwargs):
 
 def _run_cell(where, source, namespace):
     """Run one screened cell in ``namespace``, as the kernel ran it: prints captured and dropped, stopped after
-    TIME_LIMIT seconds. Returns None, or a note for the feedback when the cell stopped early."""
+    TIME_LIMIT seconds (by SIGALRM, as ``_run.guarded`` stops a call; where that cannot be used, only the
+    grading process's own timeout stops it). Returns None, or a note for the feedback when the cell stopped
+    early."""
     import linecache
     import traceback
 
