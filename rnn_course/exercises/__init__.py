@@ -90,8 +90,8 @@ _REGISTRY = [
         "rnn_forward", "A whole sequence: the step in a loop", "Memory cells and the hidden state",
         "implementation",
         ("Run your step once per time step, feeding each step's output in as the next step's h_prev.",
-         "Loop `for t in range(T)` over `x[:, t]` (shape (N, d)); start from h0, or zeros of shape "
-         "(N, D) when h0 is None; collect the T states.",
+         "Loop `for t in range(T)` over `x[:, t]` (shape (N, d)); start from h0, or "
+         "`np.zeros((N, D), dtype=x.dtype)` when h0 is None; collect the T states.",
          "Stack the states batch-first: `h = np.stack(states, axis=1)` gives (N, T, D); return `h, cache`."),
         _rnn.rnn_forward, rnn_exercises.check_rnn_forward),
     Exercise(

@@ -452,16 +452,18 @@ def returned_grads(result, fn_name, names, your=False):
 
 
 def check_dtype(got, dtype, what, *details, lower_only=False,
-                buffer="a buffer made by np.zeros, np.empty or np.ones without `dtype=` is float64"):
+                buffer="a buffer made by np.zeros, np.empty or np.ones without `dtype=` is float64", like="x"):
     """Fail when the array got does not have the inputs' floating dtype.
 
     lower_only: only fail when got has less precision (used before comparing values, where float32 numbers
     in a float64 case would otherwise read as wrong values).
+    like: the name of the function's input whose dtype the message says to pass, e.g. "dout" for a
+    backward pass that has no x.
     """
     want = np.dtype(dtype)
     if got.dtype == want or (lower_only and got.dtype.itemsize >= want.itemsize):
         return
     if want == np.float32 and got.dtype == np.float64:
         raise Fail(f"for float32 inputs {what} came back as float64: the library keeps float32 end to end, and so "
-                   f"must your function ({buffer}; pass `dtype=x.dtype`, or add nothing of dtype float64)", *details)
+                   f"must your function ({buffer}; pass `dtype={like}.dtype`, or add nothing of dtype float64)", *details)
     raise Fail(f"for {want} inputs {what} has dtype {got.dtype}: keep the inputs' dtype, {want}", *details)

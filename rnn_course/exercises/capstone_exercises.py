@@ -146,7 +146,8 @@ def check_embedding_backward(fn, seed=0):
             ((int(ids.max()) + 1, d), "dW has max(ids) + 1 rows; the table has V rows (cache.V), and the rows of "
                                       "tokens that were not looked up get zero")
             if ids.max() + 1 != V else ((-1,), "")])
-        check_dtype(got, dtype, "dW", case, buffer="np.zeros((V, d)) without `dtype=` is float64")
+        check_dtype(got, dtype, "dW", case, buffer="np.zeros((V, d)) without `dtype=` is float64",
+                    like="dout")
         overwrite = np.zeros((V, d), dtype=np.float64)
         overwrite[ids] = dout  # the last look-up of each id wins
         counts = np.bincount(ids.ravel(), minlength=V)
@@ -233,7 +234,8 @@ def check_last_step_backward(fn, seed=0):
         _shape(got, want.shape, ("N", "T", "D"), "dh", case, named=[
             ((N, D), "dh is (N, D); it is the gradient of all of h, (N, T, D): zeros, with dout written at each "
                      "sequence's last real step")])
-        check_dtype(got, dtype, "dh", case, buffer="np.zeros((N, T, D)) without `dtype=` is float64")
+        check_dtype(got, dtype, "dh", case, buffer="np.zeros((N, T, D)) without `dtype=` is float64",
+                    like="dout")
         last = np.zeros((N, T, D))
         last[:, -1] = dout
         every = np.where((np.arange(T)[None, :] < L[:, None])[..., None], dout[:, None], 0.0)
@@ -327,7 +329,7 @@ def check_linear_backward(fn, seed=0):
                      "dx": [((N, C), "dx has dy's shape; it is x's gradient, (N, D): `dy @ W`")]}[name]
             _shape(got[name], want[name].shape, letters[name], name, case, named)
         for name in _LINEAR_GRADS:
-            check_dtype(got[name], dtype, name, case)
+            check_dtype(got[name], dtype, name, case, like="dy")
         _faults(got["dx"], want["dx"], [
             ("dx uses W transposed: the forward pass has x @ W.T, so dx = dy @ W", dy @ W.T if D == C else None),
             ("dx has the wrong sign: dx = dy @ W", -want["dx"])], "dx", case, dtype)

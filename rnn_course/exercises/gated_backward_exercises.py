@@ -74,7 +74,7 @@ def _compare(got, want, faults, case, letters, G):
     wrong = [name for name in names if not close(got[name], want[name], case.dtype)]
     if not wrong:
         for name in names:
-            check_dtype(got[name], case.dtype, f"your {name}", case.text())
+            check_dtype(got[name], case.dtype, f"your {name}", case.text(), like="dh_next")
         return
     order = _wrong_order(got, want, case.dtype)
     if order:

@@ -99,9 +99,9 @@ def _verdict(got, want, dtype, case, faults, what):
     raise Fail(f"{what} has the right shape but the wrong values", worst_mismatch(got, want), case.text())
 
 
-def _check_dtype(got, case, notes, what):
+def _check_dtype(got, case, notes, what, like="x"):
     """A float64 result for float32 inputs is a fault (it used to pass with a note)."""
-    check_dtype(got, case.dtype, what, case.text())
+    check_dtype(got, case.dtype, what, case.text(), like=like)
 
 
 def _run(fn, fn_name, case, *args, **kwargs):
@@ -376,7 +376,8 @@ def check_rnn_step_backward(fn, seed=0):
         result = _run(fn, "rnn_step_backward", case, dh, cache)
         got = returned_grads(result, "rnn_step_backward", _GRAD_NAMES)
         want = dict(zip(_GRAD_NAMES, ref.rnn_step_backward(dh, cache)))
-        _compare_grads(got, want, _step_backward_faults(dh, cache), case, notes, _GRAD_LETTERS, {})
+        _compare_grads(got, want, _step_backward_faults(dh, cache), case, notes, _GRAD_LETTERS, {},
+                       "dh_next")
     return _passed("rnn_step_backward", notes, steps=False)
 
 
@@ -392,7 +393,7 @@ def _wrong_order(got, want, dtype):
     return order if order != names else None
 
 
-def _compare_grads(got, want, faults, case, notes, letters, extra_shape_hints):
+def _compare_grads(got, want, faults, case, notes, letters, extra_shape_hints, like):
     order = _wrong_order(got, want, case.dtype)
     if order:
         raise Fail(f"the gradients are right but returned in the wrong order, ({', '.join(order)}); return "
@@ -407,7 +408,7 @@ def _compare_grads(got, want, faults, case, notes, letters, extra_shape_hints):
                        case.text())
     for name, w in want.items():
         _verdict(got[name], w, case.dtype, case, faults.get(name, []), name)
-        _check_dtype(got[name], case, notes, name)
+        _check_dtype(got[name], case, notes, name, like)
 
 
 # ---------------------------------------------------------------------------
@@ -499,5 +500,5 @@ def check_rnn_backward(fn, seed=0, forward=None):
                        "from the first step, da @ Wh (the last carried gradient of the loop)", case.text())
         shape_hints = {("dx", (case.T, case.N, case.d)): "dx is time-major (T, N, d); return it batch-first, "
                                                         f"(N, T, d) = {fmt_shape(want['dx'].shape)}"}
-        _compare_grads(got, want, faults, case, notes, _SEQ_LETTERS, shape_hints)
+        _compare_grads(got, want, faults, case, notes, _SEQ_LETTERS, shape_hints, "dh")
     return _passed("rnn_backward", notes)
