@@ -239,28 +239,40 @@ def _gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
     WxT = Wx.T * scale  # (d, 3D)
     WhT = Wh.T * scale  # (D, 3D)
     bh = b_hh * scale  # (3D,)
-    # gates[t] holds the scaled x_t Wx^T + b_ih, then the gate values.
+    # gates[t] holds the scaled x_t Wx^T + b_ih, and after the loop the gate values.
     gates = np.empty((T, N, 3 * D), dtype=dtype)
     np.matmul(x.transpose(1, 0, 2), WxT, out=gates)  # (T, N, d) @ (d, 3D) -> (T, N, 3D)
     gates += b_ih * scale
-    gh = np.empty((N, 3 * D), dtype=dtype)  # scratch for the scaled h_{t-1} Wh^T + b_hh
-    rgh = np.empty((N, D), dtype=dtype)  # scratch for r * gh_n
+    gh = np.empty((N, 3 * D), dtype=dtype)  # scratch for the scaled h_{t-1} Wh^T (+ b_hh, r and z blocks)
+    gh_n = np.empty((T, N, D), dtype=dtype)  # h_{t-1} W_hn^T + b_hn of every step, for the backward pass
+    # The loop runs a dozen small elementwise operations per step, so it computes
+    # the gate values in contiguous blocks of their own (a strided (N, D) column
+    # block costs numpy a loop per row): rz[t] holds r and z gate-major, (2, N, D),
+    # and n[t] the candidate. They are copied into gates once, after the loop.
+    rz = np.empty((T, 2, N, D), dtype=dtype)
+    n = np.empty((T, N, D), dtype=dtype)
+    gx_rz = gates.reshape(T, N, 3, D)[:, :, :2].transpose(0, 2, 1, 3)  # (T, 2, N, D) view of the r and z blocks
+    gx_n = gates[:, :, 2 * D:]  # (T, N, D) view of the n blocks
+    gh_rz = gh.reshape(N, 3, D)[:, :2].transpose(1, 0, 2)  # (2, N, D) view
+    bh_rz, bh_n = bh[:2 * D], bh[2 * D:]
     for t in range(T):
-        a = gates[t]
         np.matmul(hs[t], WhT, out=gh)  # (N, D) @ (D, 3D) -> (N, 3D)
-        gh += bh
-        rz = a[:, :2 * D]  # r and z are neighbours: one sigmoid for both
-        rz += gh[:, :2 * D]
-        np.tanh(rz, out=rz)
-        rz += 1
-        rz *= 0.5
-        r, z, n = _split_gates(a)  # three (N, D) views
-        np.copyto(gh_n[t], gh[:, 2 * D:])
-        n += np.multiply(r, gh_n[t], out=rgh)  # n = tanh(gx_n + r * gh_n)
-        np.tanh(n, out=n)
-        h = np.subtract(hs[t], n, out=hs[t + 1])  # h_t = n + z * (h_{t-1} - n)
+        gh[:, :2 * D] += bh_rz
+        np.add(gh[:, 2 * D:], bh_n, out=gh_n[t])
+        s = np.add(gx_rz[t], gh_rz, out=rz[t])  # r and z are neighbours: one sigmoid for both
+        np.tanh(s, out=s)
+        s += 1
+        s *= 0.5
+        r, z = rz[t, 0], rz[t, 1]
+        n_t = np.multiply(r, gh_n[t], out=n[t])  # n = tanh(gx_n + r * gh_n)
+        n_t += gx_n[t]
+        np.tanh(n_t, out=n_t)
+        h = np.subtract(hs[t], n_t, out=hs[t + 1])  # h_t = n + z * (h_{t-1} - n)
         h *= z
-        h += n
+        h += n_t
+    gates4 = gates.reshape(T, N, 3, D)  # (T, N, 3D) -> (T, N, 3, D), a view
+    gates4[:, :, :2] = rz.transpose(0, 2, 1, 3)  # the gate values r, z, n into the cache's layout
+    gates4[:, :, 2] = n
     # (T, N, D) -> (N, T, D), copied: the caller may change h in place (h *= mask)
     # without corrupting the states the backward pass reads from the cache.
     h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
@@ -303,30 +315,41 @@ def _gru_backward(dh, cache):
     T = T1 - 1
     dtype = result_dtype(dh, hs)
 
-    gates, gh_n = cache.gates, cache.gh_n
+    gh_n = cache.gh_n
     Wh = cache.Wh.astype(dtype, copy=False)
+    r, z, n = np.moveaxis(cache.gates.reshape(T, N, 3, D), 2, 0)  # three (T, N, D) views
+    # The chain rule through h_t = n + z * (h_{t-1} - n), then through each gate's
+    # nonlinearity: sigmoid' = s(1 - s), tanh' = 1 - tanh^2. The local factors do
+    # not depend on the gradient flowing back, so they are computed for all T steps
+    # at once, before the loop; the loop keeps only the products with dL/dh_t,
+    # in the same order as gru_step_backward.
+    h_minus_n = hs[:-1] - n  # (T, N, D) dh_t/dz
+    dsig_z = z * (1 - z)
+    one_minus_z = 1 - z  # dh_t/dn
+    dtanh_n = 1 - n * n
+    dsig_r = r * (1 - r)
+
     dgx = np.empty((T, N, 3 * D), dtype=dtype)  # dL/d(x_t Wx^T + b_ih) for every t, time-major
     dgh = np.empty((T, N, 3 * D), dtype=dtype)  # dL/d(h_{t-1} Wh^T + b_hh) for every t
+    dgh_r, dgh_z, dgh_n = np.moveaxis(dgh.reshape(T, N, 3, D), 2, 0)  # three (T, N, D) views
+    dgx_n = dgx[:, :, 2 * D:]  # (T, N, D) view: dL/dn's pre-activation
     dh_t = np.empty((N, D), dtype=dtype)  # total gradient at h_t
+    tmp = np.empty((N, D), dtype=dtype)
     carry = np.zeros((N, D), dtype=dtype)  # dL/dh_t arriving from step t+1
     for t in range(T - 1, -1, -1):
-        r, z, n = _split_gates(gates[t])  # three (N, D) views
-        dr, dz, dn = _split_gates(dgx[t])  # the gradients at their pre-activations
         np.add(dh[:, t], carry, out=dh_t)
-        # Chain rule through h_t = n + z * (h_{t-1} - n), then through each gate's
-        # nonlinearity: sigmoid' = s(1 - s), tanh' = 1 - tanh^2.
-        np.subtract(hs[t], n, out=dz)
-        dz *= dh_t
-        dz *= z * (1 - z)
-        np.multiply(dh_t, 1 - z, out=dn)
-        dn *= 1 - n * n
-        np.multiply(dn, gh_n[t], out=dr)  # n = tanh(gx_n + r * gh_n)
-        dr *= r * (1 - r)
-        dgh[t, :, :2 * D] = dgx[t, :, :2 * D]  # r and z: both projections enter the same way
-        np.multiply(dn, r, out=dgh[t, :, 2 * D:])  # n: the hidden projection is scaled by r
+        np.multiply(h_minus_n[t], dh_t, out=tmp)
+        np.multiply(tmp, dsig_z[t], out=dgh_z[t])  # dz
+        dn = np.multiply(dh_t, one_minus_z[t], out=dgx_n[t])
+        dn *= dtanh_n[t]
+        np.multiply(dn, gh_n[t], out=tmp)  # n = tanh(gx_n + r * gh_n)
+        np.multiply(tmp, dsig_r[t], out=dgh_r[t])  # dr
+        np.multiply(dn, r[t], out=dgh_n[t])  # n: the hidden projection is scaled by r
         np.matmul(dgh[t], Wh, out=carry)  # (N, 3D) @ (3D, D) -> (N, D)
-        carry += dh_t * z  # ... plus the direct path z * h_{t-1}: gradient into h_{t-1}
+        carry += np.multiply(dh_t, z[t], out=tmp)  # ... plus the direct path z * h_{t-1}: gradient into h_{t-1}
     dh0 = carry
+    # r and z: both projections enter the same way; n: the input side gets dn itself.
+    dgx[:, :, :2 * D] = dgh[:, :, :2 * D]
 
     dgx_flat = dgx.reshape(T * N, 3 * D)  # (T, N, 3D) -> (T*N, 3D)
     dgh_flat = dgh.reshape(T * N, 3 * D)  # (T, N, 3D) -> (T*N, 3D)
