@@ -180,18 +180,29 @@ class GRUCache(NamedTuple):
 
     - x: (N, T, d) the input sequence
     - hs: (T+1, N, D) time-major hidden states; hs[0] = h0, hs[t+1] = h_t
-    - gates: (T, N, 3D) the gate values r, z, n at every step
+    - rz: (T, 2, N, D) the gate values r (rz[:, 0]) and z (rz[:, 1]) at every step
+    - n: (T, N, D) the candidate state at every step
     - gh_n: (T, N, D) h_{t-1} W_hn^T + b_hn at every step
     - Wx: (3D, d) input-to-hidden weights
     - Wh: (3D, D) hidden-to-hidden weights
+
+    ``gates`` gives r, z, n side by side as (T, N, 3D), the layout of the
+    projections (a copy, assembled when asked for).
     """
 
     x: np.ndarray  # (N, T, d) the input sequence
     hs: np.ndarray  # (T+1, N, D) time-major hidden states; hs[0] = h0, hs[t+1] = h_t
-    gates: np.ndarray  # (T, N, 3D) the gate values r, z, n at every step
+    rz: np.ndarray  # (T, 2, N, D) the gate values r and z, each step's a contiguous block
+    n: np.ndarray  # (T, N, D) the candidate state n
     gh_n: np.ndarray  # (T, N, D) h_{t-1} W_hn^T + b_hn at every step
     Wx: np.ndarray  # (3D, d)
     Wh: np.ndarray  # (3D, D)
+
+    @property
+    def gates(self):
+        """(T, N, 3D) the gate values r, z, n at every step, in the column order of the projections."""
+        T, _, N, D = self.rz.shape
+        return np.concatenate([self.rz.transpose(0, 2, 1, 3), self.n[:, :, None]], axis=2).reshape(T, N, 3 * D)
 
 
 def gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
@@ -239,20 +250,19 @@ def _gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
     WxT = Wx.T * scale  # (d, 3D)
     WhT = Wh.T * scale  # (D, 3D)
     bh = b_hh * scale  # (3D,)
-    # gates[t] holds the scaled x_t Wx^T + b_ih, and after the loop the gate values.
-    gates = np.empty((T, N, 3 * D), dtype=dtype)
-    np.matmul(x.transpose(1, 0, 2), WxT, out=gates)  # (T, N, d) @ (d, 3D) -> (T, N, 3D)
-    gates += b_ih * scale
+    gx = np.empty((T, N, 3 * D), dtype=dtype)  # the scaled x_t Wx^T + b_ih of every step
+    np.matmul(x.transpose(1, 0, 2), WxT, out=gx)  # (T, N, d) @ (d, 3D) -> (T, N, 3D)
+    gx += b_ih * scale
     gh = np.empty((N, 3 * D), dtype=dtype)  # scratch for the scaled h_{t-1} Wh^T (+ b_hh, r and z blocks)
     gh_n = np.empty((T, N, D), dtype=dtype)  # h_{t-1} W_hn^T + b_hn of every step, for the backward pass
-    # The loop runs a dozen small elementwise operations per step, so it computes
-    # the gate values in contiguous blocks of their own (a strided (N, D) column
-    # block costs numpy a loop per row): rz[t] holds r and z gate-major, (2, N, D),
-    # and n[t] the candidate. They are copied into gates once, after the loop.
+    # The loop runs a dozen small elementwise operations per step, so the gate
+    # values get contiguous blocks of their own (a strided (N, D) column block
+    # costs numpy a loop per row): rz[t] holds r and z gate-major, (2, N, D), and
+    # n[t] the candidate; the backward pass reads them from there too.
     rz = np.empty((T, 2, N, D), dtype=dtype)
     n = np.empty((T, N, D), dtype=dtype)
-    gx_rz = gates.reshape(T, N, 3, D)[:, :, :2].transpose(0, 2, 1, 3)  # (T, 2, N, D) view of the r and z blocks
-    gx_n = gates[:, :, 2 * D:]  # (T, N, D) view of the n blocks
+    gx_rz = gx.reshape(T, N, 3, D)[:, :, :2].transpose(0, 2, 1, 3)  # (T, 2, N, D) view of the r and z blocks
+    gx_n = gx[:, :, 2 * D:]  # (T, N, D) view of the n blocks
     gh_rz = gh.reshape(N, 3, D)[:, :2].transpose(1, 0, 2)  # (2, N, D) view
     bh_rz, bh_n = bh[:2 * D], bh[2 * D:]
     for t in range(T):
@@ -270,14 +280,11 @@ def _gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
         h = np.subtract(hs[t], n_t, out=hs[t + 1])  # h_t = n + z * (h_{t-1} - n)
         h *= z
         h += n_t
-    gates4 = gates.reshape(T, N, 3, D)  # (T, N, 3D) -> (T, N, 3, D), a view
-    gates4[:, :, :2] = rz.transpose(0, 2, 1, 3)  # the gate values r, z, n into the cache's layout
-    gates4[:, :, 2] = n
     # (T, N, D) -> (N, T, D), copied: the caller may change h in place (h *= mask)
     # without corrupting the states the backward pass reads from the cache.
     h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
     check_finite_result("gru_forward", "h", h, _OVERFLOW)
-    return h, GRUCache(x, hs, gates, gh_n, Wx, Wh)
+    return h, GRUCache(x, hs, rz, n, gh_n, Wx, Wh)
 
 
 def gru_backward(dh, cache):
@@ -317,7 +324,7 @@ def _gru_backward(dh, cache):
 
     gh_n = cache.gh_n
     Wh = cache.Wh.astype(dtype, copy=False)
-    r, z, n = np.moveaxis(cache.gates.reshape(T, N, 3, D), 2, 0)  # three (T, N, D) views
+    r, z, n = cache.rz[:, 0], cache.rz[:, 1], cache.n  # three (T, N, D)
     # The chain rule through h_t = n + z * (h_{t-1} - n), then through each gate's
     # nonlinearity: sigmoid' = s(1 - s), tanh' = 1 - tanh^2. The local factors do
     # not depend on the gradient flowing back, so they are computed for all T steps
