@@ -34,6 +34,7 @@ import numpy as np
 
 from ._checks import Dims, check_cache, check_finite_grads, check_finite_result, result_dtype
 from ._checks import GATE_OVERFLOW as _OVERFLOW
+from ._recurrent import FACTOR_BLOCK as _FACTOR_BLOCK
 from ._recurrent import RecurrentModule
 
 _SEQ_HINT = "a batch of sequences (for one sequence use x[None])"
@@ -326,15 +327,14 @@ def _gru_backward(dh, cache):
     Wh = cache.Wh.astype(dtype, copy=False)
     r, z, n = cache.rz[:, 0], cache.rz[:, 1], cache.n  # three (T, N, D)
     # The chain rule through h_t = n + z * (h_{t-1} - n), then through each gate's
-    # nonlinearity: sigmoid' = s(1 - s), tanh' = 1 - tanh^2. The local factors do
-    # not depend on the gradient flowing back, so they are computed for all T steps
-    # at once, before the loop; the loop keeps only the products with dL/dh_t,
-    # in the same order as gru_step_backward.
-    h_minus_n = hs[:-1] - n  # (T, N, D) dh_t/dz
-    dsig_z = z * (1 - z)
-    one_minus_z = 1 - z  # dh_t/dn
-    dtanh_n = 1 - n * n
-    dsig_r = r * (1 - r)
+    # nonlinearity: sigmoid' = s(1 - s), tanh' = 1 - tanh^2. These local factors do
+    # not depend on the gradient flowing back, so they are computed for a block of
+    # steps at once, before that block's loop, which keeps only the products with
+    # dL/dh_t, in the same order as gru_step_backward. The blocks are small
+    # (_FACTOR_BLOCK numbers each) so that they stay in the CPU's cache.
+    steps = max(1, min(T, _FACTOR_BLOCK // (N * D)))
+    # (steps, N, D) each, in the gate values' dtype, as gru_step_backward computes them
+    h_minus_n, one_minus_z, dsig_z, dtanh_n, dsig_r = np.empty((5, steps, N, D), dtype=n.dtype)
 
     dgx = np.empty((T, N, 3 * D), dtype=dtype)  # dL/d(x_t Wx^T + b_ih) for every t, time-major
     dgh = np.empty((T, N, 3 * D), dtype=dtype)  # dL/d(h_{t-1} Wh^T + b_hh) for every t
@@ -343,17 +343,28 @@ def _gru_backward(dh, cache):
     dh_t = np.empty((N, D), dtype=dtype)  # total gradient at h_t
     tmp = np.empty((N, D), dtype=dtype)
     carry = np.zeros((N, D), dtype=dtype)  # dL/dh_t arriving from step t+1
-    for t in range(T - 1, -1, -1):
-        np.add(dh[:, t], carry, out=dh_t)
-        np.multiply(h_minus_n[t], dh_t, out=tmp)
-        np.multiply(tmp, dsig_z[t], out=dgh_z[t])  # dz
-        dn = np.multiply(dh_t, one_minus_z[t], out=dgx_n[t])
-        dn *= dtanh_n[t]
-        np.multiply(dn, gh_n[t], out=tmp)  # n = tanh(gx_n + r * gh_n)
-        np.multiply(tmp, dsig_r[t], out=dgh_r[t])  # dr
-        np.multiply(dn, r[t], out=dgh_n[t])  # n: the hidden projection is scaled by r
-        np.matmul(dgh[t], Wh, out=carry)  # (N, 3D) @ (3D, D) -> (N, D)
-        carry += np.multiply(dh_t, z[t], out=tmp)  # ... plus the direct path z * h_{t-1}: gradient into h_{t-1}
+    for stop in range(T, 0, -steps):  # blocks of steps start .. stop-1, the last block first
+        start = max(0, stop - steps)
+        k = stop - start
+        np.subtract(hs[start:stop], n[start:stop], out=h_minus_n[:k])  # dh_t/dz
+        np.subtract(1, z[start:stop], out=one_minus_z[:k])  # dh_t/dn
+        np.multiply(z[start:stop], one_minus_z[:k], out=dsig_z[:k])  # z(1 - z)
+        np.multiply(n[start:stop], n[start:stop], out=dtanh_n[:k])
+        np.subtract(1, dtanh_n[:k], out=dtanh_n[:k])  # 1 - n^2
+        np.subtract(1, r[start:stop], out=dsig_r[:k])
+        dsig_r[:k] *= r[start:stop]  # r(1 - r)
+        for t in range(stop - 1, start - 1, -1):
+            i = t - start
+            np.add(dh[:, t], carry, out=dh_t)
+            np.multiply(h_minus_n[i], dh_t, out=tmp)
+            np.multiply(tmp, dsig_z[i], out=dgh_z[t])  # dz
+            dn = np.multiply(dh_t, one_minus_z[i], out=dgx_n[t])
+            dn *= dtanh_n[i]
+            np.multiply(dn, gh_n[t], out=tmp)  # n = tanh(gx_n + r * gh_n)
+            np.multiply(tmp, dsig_r[i], out=dgh_r[t])  # dr
+            np.multiply(dn, r[t], out=dgh_n[t])  # n: the hidden projection is scaled by r
+            np.matmul(dgh[t], Wh, out=carry)  # (N, 3D) @ (3D, D) -> (N, D)
+            carry += np.multiply(dh_t, z[t], out=tmp)  # ... plus the direct path z * h_{t-1}: gradient into h_{t-1}
     dh0 = carry
     # r and z: both projections enter the same way; n: the input side gets dn itself.
     dgx[:, :, :2 * D] = dgh[:, :, :2 * D]
