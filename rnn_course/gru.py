@@ -34,6 +34,7 @@ import numpy as np
 
 from ._checks import Dims, check_cache, check_finite_grads, check_finite_result, result_dtype
 from ._checks import GATE_OVERFLOW as _OVERFLOW
+from ._recurrent import FACTOR_BLOCK as _FACTOR_BLOCK
 from ._recurrent import RecurrentModule
 
 _SEQ_HINT = "a batch of sequences (for one sequence use x[None])"
@@ -180,18 +181,29 @@ class GRUCache(NamedTuple):
 
     - x: (N, T, d) the input sequence
     - hs: (T+1, N, D) time-major hidden states; hs[0] = h0, hs[t+1] = h_t
-    - gates: (T, N, 3D) the gate values r, z, n at every step
+    - rz: (T, 2, N, D) the gate values r (rz[:, 0]) and z (rz[:, 1]) at every step
+    - n: (T, N, D) the candidate state at every step
     - gh_n: (T, N, D) h_{t-1} W_hn^T + b_hn at every step
     - Wx: (3D, d) input-to-hidden weights
     - Wh: (3D, D) hidden-to-hidden weights
+
+    ``gates`` gives r, z, n side by side as (T, N, 3D), the layout of the
+    projections (a copy, assembled when asked for).
     """
 
     x: np.ndarray  # (N, T, d) the input sequence
     hs: np.ndarray  # (T+1, N, D) time-major hidden states; hs[0] = h0, hs[t+1] = h_t
-    gates: np.ndarray  # (T, N, 3D) the gate values r, z, n at every step
+    rz: np.ndarray  # (T, 2, N, D) the gate values r and z, each step's a contiguous block
+    n: np.ndarray  # (T, N, D) the candidate state n
     gh_n: np.ndarray  # (T, N, D) h_{t-1} W_hn^T + b_hn at every step
     Wx: np.ndarray  # (3D, d)
     Wh: np.ndarray  # (3D, D)
+
+    @property
+    def gates(self):
+        """(T, N, 3D) the gate values r, z, n at every step, in the column order of the projections."""
+        T, _, N, D = self.rz.shape
+        return np.concatenate([self.rz.transpose(0, 2, 1, 3), self.n[:, :, None]], axis=2).reshape(T, N, 3 * D)
 
 
 def gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
@@ -239,33 +251,41 @@ def _gru_forward(x, h0, Wx, Wh, b_ih, b_hh):
     WxT = Wx.T * scale  # (d, 3D)
     WhT = Wh.T * scale  # (D, 3D)
     bh = b_hh * scale  # (3D,)
-    # gates[t] holds the scaled x_t Wx^T + b_ih, then the gate values.
-    gates = np.empty((T, N, 3 * D), dtype=dtype)
-    np.matmul(x.transpose(1, 0, 2), WxT, out=gates)  # (T, N, d) @ (d, 3D) -> (T, N, 3D)
-    gates += b_ih * scale
-    gh = np.empty((N, 3 * D), dtype=dtype)  # scratch for the scaled h_{t-1} Wh^T + b_hh
-    rgh = np.empty((N, D), dtype=dtype)  # scratch for r * gh_n
+    gx = np.empty((T, N, 3 * D), dtype=dtype)  # the scaled x_t Wx^T + b_ih of every step
+    np.matmul(x.transpose(1, 0, 2), WxT, out=gx)  # (T, N, d) @ (d, 3D) -> (T, N, 3D)
+    gx += b_ih * scale
+    gh = np.empty((N, 3 * D), dtype=dtype)  # scratch for the scaled h_{t-1} Wh^T (+ b_hh, r and z blocks)
+    gh_n = np.empty((T, N, D), dtype=dtype)  # h_{t-1} W_hn^T + b_hn of every step, for the backward pass
+    # The loop runs a dozen small elementwise operations per step, so the gate
+    # values get contiguous blocks of their own (a strided (N, D) column block
+    # costs numpy a loop per row): rz[t] holds r and z gate-major, (2, N, D), and
+    # n[t] the candidate; the backward pass reads them from there too.
+    rz = np.empty((T, 2, N, D), dtype=dtype)
+    n = np.empty((T, N, D), dtype=dtype)
+    gx_rz = gx.reshape(T, N, 3, D)[:, :, :2].transpose(0, 2, 1, 3)  # (T, 2, N, D) view of the r and z blocks
+    gx_n = gx[:, :, 2 * D:]  # (T, N, D) view of the n blocks
+    gh_rz = gh.reshape(N, 3, D)[:, :2].transpose(1, 0, 2)  # (2, N, D) view
+    bh_rz, bh_n = bh[:2 * D], bh[2 * D:]
     for t in range(T):
-        a = gates[t]
         np.matmul(hs[t], WhT, out=gh)  # (N, D) @ (D, 3D) -> (N, 3D)
-        gh += bh
-        rz = a[:, :2 * D]  # r and z are neighbours: one sigmoid for both
-        rz += gh[:, :2 * D]
-        np.tanh(rz, out=rz)
-        rz += 1
-        rz *= 0.5
-        r, z, n = _split_gates(a)  # three (N, D) views
-        np.copyto(gh_n[t], gh[:, 2 * D:])
-        n += np.multiply(r, gh_n[t], out=rgh)  # n = tanh(gx_n + r * gh_n)
-        np.tanh(n, out=n)
-        h = np.subtract(hs[t], n, out=hs[t + 1])  # h_t = n + z * (h_{t-1} - n)
+        gh[:, :2 * D] += bh_rz
+        np.add(gh[:, 2 * D:], bh_n, out=gh_n[t])
+        s = np.add(gx_rz[t], gh_rz, out=rz[t])  # r and z are neighbours: one sigmoid for both
+        np.tanh(s, out=s)
+        s += 1
+        s *= 0.5
+        r, z = rz[t, 0], rz[t, 1]
+        n_t = np.multiply(r, gh_n[t], out=n[t])  # n = tanh(gx_n + r * gh_n)
+        n_t += gx_n[t]
+        np.tanh(n_t, out=n_t)
+        h = np.subtract(hs[t], n_t, out=hs[t + 1])  # h_t = n + z * (h_{t-1} - n)
         h *= z
-        h += n
+        h += n_t
     # (T, N, D) -> (N, T, D), copied: the caller may change h in place (h *= mask)
     # without corrupting the states the backward pass reads from the cache.
     h = np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
     check_finite_result("gru_forward", "h", h, _OVERFLOW)
-    return h, GRUCache(x, hs, gates, gh_n, Wx, Wh)
+    return h, GRUCache(x, hs, rz, n, gh_n, Wx, Wh)
 
 
 def gru_backward(dh, cache):
@@ -303,30 +323,51 @@ def _gru_backward(dh, cache):
     T = T1 - 1
     dtype = result_dtype(dh, hs)
 
-    gates, gh_n = cache.gates, cache.gh_n
+    gh_n = cache.gh_n
     Wh = cache.Wh.astype(dtype, copy=False)
+    r, z, n = cache.rz[:, 0], cache.rz[:, 1], cache.n  # three (T, N, D)
+    # The chain rule through h_t = n + z * (h_{t-1} - n), then through each gate's
+    # nonlinearity: sigmoid' = s(1 - s), tanh' = 1 - tanh^2. These local factors do
+    # not depend on the gradient flowing back, so they are computed for a block of
+    # steps at once, before that block's loop, which keeps only the products with
+    # dL/dh_t, in the same order as gru_step_backward. The blocks are small
+    # (_FACTOR_BLOCK numbers each) so that they stay in the CPU's cache.
+    steps = max(1, min(T, _FACTOR_BLOCK // (N * D)))
+    # (steps, N, D) each, in the gate values' dtype, as gru_step_backward computes them
+    h_minus_n, one_minus_z, dsig_z, dtanh_n, dsig_r = np.empty((5, steps, N, D), dtype=n.dtype)
+
     dgx = np.empty((T, N, 3 * D), dtype=dtype)  # dL/d(x_t Wx^T + b_ih) for every t, time-major
     dgh = np.empty((T, N, 3 * D), dtype=dtype)  # dL/d(h_{t-1} Wh^T + b_hh) for every t
+    dgh_r, dgh_z, dgh_n = np.moveaxis(dgh.reshape(T, N, 3, D), 2, 0)  # three (T, N, D) views
+    dgx_n = dgx[:, :, 2 * D:]  # (T, N, D) view: dL/dn's pre-activation
     dh_t = np.empty((N, D), dtype=dtype)  # total gradient at h_t
+    tmp = np.empty((N, D), dtype=dtype)
     carry = np.zeros((N, D), dtype=dtype)  # dL/dh_t arriving from step t+1
-    for t in range(T - 1, -1, -1):
-        r, z, n = _split_gates(gates[t])  # three (N, D) views
-        dr, dz, dn = _split_gates(dgx[t])  # the gradients at their pre-activations
-        np.add(dh[:, t], carry, out=dh_t)
-        # Chain rule through h_t = n + z * (h_{t-1} - n), then through each gate's
-        # nonlinearity: sigmoid' = s(1 - s), tanh' = 1 - tanh^2.
-        np.subtract(hs[t], n, out=dz)
-        dz *= dh_t
-        dz *= z * (1 - z)
-        np.multiply(dh_t, 1 - z, out=dn)
-        dn *= 1 - n * n
-        np.multiply(dn, gh_n[t], out=dr)  # n = tanh(gx_n + r * gh_n)
-        dr *= r * (1 - r)
-        dgh[t, :, :2 * D] = dgx[t, :, :2 * D]  # r and z: both projections enter the same way
-        np.multiply(dn, r, out=dgh[t, :, 2 * D:])  # n: the hidden projection is scaled by r
-        np.matmul(dgh[t], Wh, out=carry)  # (N, 3D) @ (3D, D) -> (N, D)
-        carry += dh_t * z  # ... plus the direct path z * h_{t-1}: gradient into h_{t-1}
+    for stop in range(T, 0, -steps):  # blocks of steps start .. stop-1, the last block first
+        start = max(0, stop - steps)
+        k = stop - start
+        np.subtract(hs[start:stop], n[start:stop], out=h_minus_n[:k])  # dh_t/dz
+        np.subtract(1, z[start:stop], out=one_minus_z[:k])  # dh_t/dn
+        np.multiply(z[start:stop], one_minus_z[:k], out=dsig_z[:k])  # z(1 - z)
+        np.multiply(n[start:stop], n[start:stop], out=dtanh_n[:k])
+        np.subtract(1, dtanh_n[:k], out=dtanh_n[:k])  # 1 - n^2
+        np.subtract(1, r[start:stop], out=dsig_r[:k])
+        dsig_r[:k] *= r[start:stop]  # r(1 - r)
+        for t in range(stop - 1, start - 1, -1):
+            i = t - start
+            np.add(dh[:, t], carry, out=dh_t)
+            np.multiply(h_minus_n[i], dh_t, out=tmp)
+            np.multiply(tmp, dsig_z[i], out=dgh_z[t])  # dz
+            dn = np.multiply(dh_t, one_minus_z[i], out=dgx_n[t])
+            dn *= dtanh_n[i]
+            np.multiply(dn, gh_n[t], out=tmp)  # n = tanh(gx_n + r * gh_n)
+            np.multiply(tmp, dsig_r[i], out=dgh_r[t])  # dr
+            np.multiply(dn, r[t], out=dgh_n[t])  # n: the hidden projection is scaled by r
+            np.matmul(dgh[t], Wh, out=carry)  # (N, 3D) @ (3D, D) -> (N, D)
+            carry += np.multiply(dh_t, z[t], out=tmp)  # ... plus the direct path z * h_{t-1}: gradient into h_{t-1}
     dh0 = carry
+    # r and z: both projections enter the same way; n: the input side gets dn itself.
+    dgx[:, :, :2 * D] = dgh[:, :, :2 * D]
 
     dgx_flat = dgx.reshape(T * N, 3 * D)  # (T, N, 3D) -> (T*N, 3D)
     dgh_flat = dgh.reshape(T * N, 3 * D)  # (T, N, 3D) -> (T*N, 3D)

@@ -31,6 +31,7 @@ import numpy as np
 
 from ._checks import Dims, check_cache, check_finite_grads, check_finite_result, result_dtype
 from ._checks import GATE_OVERFLOW as _OVERFLOW
+from ._recurrent import FACTOR_BLOCK as _FACTOR_BLOCK
 from ._recurrent import RecurrentModule
 
 _SEQ_HINT = "a batch of sequences (for one sequence use x[None])"
@@ -322,23 +323,43 @@ def _lstm_backward(dh, cache, dc_n=None):
 
     gates, tanh_cs = cache.gates, cache.tanh_cs
     Wh = cache.Wh.astype(dtype, copy=False)
+    i, f, g, o = np.moveaxis(gates.reshape(T, N, 4, D), 2, 0)  # four (T, N, D) views
+    # Chain rule through each gate's nonlinearity: sigmoid' = s(1 - s), tanh' = 1 - tanh^2.
+    # These local factors do not depend on the gradient flowing back, so they are
+    # computed for a block of steps at once, before that block's loop, which keeps
+    # only the products with the gradients, in the same order as lstm_step_backward.
+    # The blocks are small (_FACTOR_BLOCK numbers each) so that they stay in cache.
+    steps = max(1, min(T, _FACTOR_BLOCK // (N * D)))
+    # (steps, N, D) each, in the gate values' dtype, as lstm_step_backward computes them
+    dtanh_c, dsig_i, dsig_f, dtanh_g, dsig_o = np.empty((5, steps, N, D), dtype=gates.dtype)
     dgates = np.empty((T, N, 4 * D), dtype=dtype)  # dL/da_t for every t, time-major
+    da_i, da_f, da_g, da_o = np.moveaxis(dgates.reshape(T, N, 4, D), 2, 0)  # four (T, N, D) views
     dh_t = np.empty((N, D), dtype=dtype)  # total gradient at h_t
+    tmp = np.empty((N, D), dtype=dtype)
     dh_carry = np.zeros((N, D), dtype=dtype)  # dL/dh_t arriving from step t+1
     dc = np.zeros((N, D), dtype=dtype) if dc_n is None else dc_n.astype(dtype)  # dL/dc_t (a copy)
-    for t in range(T - 1, -1, -1):
-        i, f, g, o = _split_gates(gates[t])  # four (N, D) views
-        da_i, da_f, da_g, da_o = _split_gates(dgates[t])
-        tanh_c = tanh_cs[t]
-        np.add(dh[:, t], dh_carry, out=dh_t)
-        dc += dh_t * o * (1 - tanh_c * tanh_c)  # through h_t = o * tanh(c_t), plus from c_{t+1}
-        # Chain rule through each gate's nonlinearity: sigmoid' = s(1 - s), tanh' = 1 - tanh^2.
-        np.multiply(dc * g, i * (1 - i), out=da_i)  # c_t = ... + i * g
-        np.multiply(dc * cs[t], f * (1 - f), out=da_f)  # c_t = f * c_{t-1} + ...
-        np.multiply(dc * i, 1 - g * g, out=da_g)
-        np.multiply(dh_t * tanh_c, o * (1 - o), out=da_o)  # h_t = o * tanh(c_t)
-        np.matmul(dgates[t], Wh, out=dh_carry)  # (N, 4D) @ (4D, D) -> (N, D)
-        dc *= f  # gradient into c_{t-1}
+    for stop in range(T, 0, -steps):  # blocks of steps start .. stop-1, the last block first
+        start = max(0, stop - steps)
+        k = stop - start
+        np.multiply(tanh_cs[start:stop], tanh_cs[start:stop], out=dtanh_c[:k])
+        np.subtract(1, dtanh_c[:k], out=dtanh_c[:k])  # 1 - tanh(c_t)^2
+        for gate, out in ((i, dsig_i), (f, dsig_f), (o, dsig_o)):
+            np.subtract(1, gate[start:stop], out=out[:k])
+            out[:k] *= gate[start:stop]  # s(1 - s)
+        np.multiply(g[start:stop], g[start:stop], out=dtanh_g[:k])
+        np.subtract(1, dtanh_g[:k], out=dtanh_g[:k])  # 1 - g^2
+        for t in range(stop - 1, start - 1, -1):
+            b = t - start
+            np.add(dh[:, t], dh_carry, out=dh_t)
+            np.multiply(dh_t, o[t], out=tmp)  # through h_t = o * tanh(c_t), plus from c_{t+1}
+            tmp *= dtanh_c[b]
+            dc += tmp
+            np.multiply(np.multiply(dc, g[t], out=tmp), dsig_i[b], out=da_i[t])  # c_t = ... + i * g
+            np.multiply(np.multiply(dc, cs[t], out=tmp), dsig_f[b], out=da_f[t])  # c_t = f * c_{t-1} + ...
+            np.multiply(np.multiply(dc, i[t], out=tmp), dtanh_g[b], out=da_g[t])
+            np.multiply(np.multiply(dh_t, tanh_cs[t], out=tmp), dsig_o[b], out=da_o[t])  # h_t = o * tanh(c_t)
+            np.matmul(dgates[t], Wh, out=dh_carry)  # (N, 4D) @ (4D, D) -> (N, D)
+            dc *= f[t]  # gradient into c_{t-1}
     dh0, dc0 = dh_carry, dc
 
     da_flat = dgates.reshape(T * N, 4 * D)  # (T, N, 4D) -> (T*N, 4D)

@@ -78,10 +78,7 @@ def clip_grad_norm(model, max_norm):
             raise TypeError(f"{fn}: gradient {i} is {_describe(g)}" + (f" of dtype {g.dtype}" if isinstance(
                 g, np.ndarray) else "") + "; gradients must be float arrays (they are scaled in place); "
                 f"accepted: {_ACCEPTED_BY_CLIP}")
-    if not all(np.isfinite(g).all() for g in grads):
-        raise ValueError(f"{fn}: the gradients contain NaN or inf; clipping cannot "
-                         f"repair that — lower the learning rate or check the loss")
-    total = _global_norm(grads)
+    total = _global_norm(grads, fn)
     if total > max_norm:
         scale = max_norm / (total + 1e-12)
         for g in grads:
@@ -89,16 +86,21 @@ def clip_grad_norm(model, max_norm):
     return total
 
 
-def _global_norm(grads):
+def _global_norm(grads, fn):
     """sqrt(sum of every squared entry), in float64; finite for any finite gradients.
 
     Squares overflow past 1e154, so when the plain sum does, every gradient is
-    first divided by the largest |entry| and the norm multiplied back.
+    first divided by the largest |entry| and the norm multiplied back. A NaN or
+    inf entry makes the plain sum NaN or inf too, so the gradients are searched
+    for one only then (the check costs a pass over every gradient per step).
     """
     with np.errstate(over="ignore"):
-        total = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads)))
+        total = float(np.sqrt(sum(float(np.sum(g.astype(np.float64, copy=False) ** 2)) for g in grads)))
     if np.isfinite(total):
         return total
+    if not all(np.isfinite(g).all() for g in grads):
+        raise ValueError(f"{fn}: the gradients contain NaN or inf; clipping cannot "
+                         f"repair that — lower the learning rate or check the loss")
     top = max(float(np.abs(g).max()) for g in grads if g.size)
     return top * float(np.sqrt(sum(float(np.sum((g.astype(np.float64) / top) ** 2)) for g in grads)))
 
