@@ -11,7 +11,8 @@ they fail rather than skip when it is missing):
   right, with a helper function in a cell the student added and a constant
   built by a call; one exercise wrong; untouched stubs; a function that never
   returns; a deleted answer cell; and three that tamper: monkeypatching the
-  grader, redefining check and grade, editing a tests cell and hogging memory;
+  grader, redefining check and grade, editing a tests cell, hogging memory and
+  planting a package ``rnn_course/`` at the course root from the kernel;
   reading the instructor's solution from outside the folder, opening a file
   and deleting a tests cell (which nbgrader puts back and runs); writing the
   gradebook) go through ``nbgrader autograde`` and ``nbgrader export``, and each row of the
@@ -355,7 +356,7 @@ def _verdict(nb: dict, label: str) -> str:
     ("tampers_with_check", "ex-mutable", "setting the attribute `rnn_course.exercises.grade`"),
     ("tampers_with_check", "ex-one-hot", "wrong places"),   # the wrong one_hot, graded as written
     ("tampers_with_check", "ex-pad", "MemoryError"),
-    ("reads_outside", "ex-one-hot", "`import json`"),
+    ("reads_outside", "ex-one-hot", "the attribute `.load`"),   # `import json` is left out, not refused
     ("reads_outside", "ex-pad", "`open`"),
 ])
 def test_a_tampering_hand_in_fooled_its_own_kernel_and_not_the_grade(graded, student, label, words):
@@ -382,7 +383,7 @@ FLAGS = {
                                                                 "cell 1 after answer cell 2"),
                            ("all", "its kernel wrote rnn_course/exercises/flagged.py outside its folder"),
                            ("all", "its kernel wrote nbgrader_config.py outside its folder")],
-    "reads_outside": [("ex-mutable", "tests cell was deleted"), ("ex-one-hot", "the screen refused `import json`"),
+    "reads_outside": [("ex-mutable", "tests cell was deleted"), ("ex-one-hot", "the screen refused the attribute `.load`"),
                       ("ex-pad", "the screen refused `open`")],
     "zz_writes_gradebook": [("all", "wrote to the course's gradebook")],
 }

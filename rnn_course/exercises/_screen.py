@@ -10,11 +10,13 @@ that source, in nbgrader's own process, before any of it runs:
   answers use;
 - which statements: every top-level statement that passes the screen runs, as the kernel ran it: ``def``,
   ``class``, imports, assignments, calls, prints, loops. IPython's magics and shell lines (``%time``,
-  ``!ls``) are left out. A statement that uses what no exercise needs (``getattr``, ``open``, dunder names
-  and attributes, ``sys``/``os``/``gc``/frames, modules other than numpy, math and rnn_course, storing into
-  another module's attributes, ...) is *refused*: it does not run, the feedback names it by its line, and
-  the hand-in is flagged for the teacher (``Refused.reason``). A refusal in the exercise's own answer cell
-  costs that exercise its points; elsewhere only that statement is left out.
+  ``!ls``) are left out, and so is a top-level import of a module that answers do not need and that is no
+  way to the system (``import matplotlib.pyplot as plt``): named in the feedback, not flagged. A statement
+  that uses what no exercise needs (``getattr``, ``open``, dunder names and attributes, ``sys``/``os``/
+  ``gc``/frames, an import of a module of ``_TAMPERING``, or inside a function of any module but those of
+  ``_MODULES``, storing into another module's attributes, ...) is *refused*: it does not run, the feedback
+  names it by its line, and the hand-in is flagged for the teacher (``Refused.reason``). A refusal in the
+  exercise's own answer cell costs that exercise its points; elsewhere only that statement is left out.
 
 Top-level calls are no more dangerous than the function bodies that the checker calls anyway: the same
 screen applies to both. This is a screen, not a proof; see ``_isolated`` and the README's
