@@ -69,6 +69,44 @@ CONFIG = '''\
 # See the README's "Instructor edition" section.
 c = get_config()  # noqa: F821
 
+# First of all: nothing of this directory may be imported as code. nbgrader puts its working directory (this
+# one) first on sys.path, and a student's kernel, which runs as the grading user, can write files here (they
+# are undone after it, see GradebookSnapshot below): a planted rnn_course/ here must never be what is imported.
+import os as _os  # noqa: E402
+import sys as _sys  # noqa: E402
+
+_course = _os.path.realpath(_os.path.dirname(_os.path.abspath(__file__)))  # noqa: F821
+
+
+def _inside(path):
+    path = _os.path.realpath(path or ".")
+    return path == _course or path.startswith(_course + _os.sep)
+
+
+_sys.path[:] = [p for p in _sys.path if p not in ("", ".") and not _inside(p)]
+_planted = [getattr(module, "__file__", None) or m for m, module in list(_sys.modules.items())
+            if m.split(".")[0] == "rnn_course"
+            and _inside(getattr(module, "__file__", None) or _course)]
+# Failures end nbgrader with a SystemExit, not an exception: traitlets logs an exception raised in a config file
+# and nbgrader goes on with its defaults (no fresh-process grades, no limits, no flags) and exits with 0.
+if not _planted:
+    try:
+        import rnn_course.exercises._isolated as _isolated  # noqa: E402
+    except ImportError as _error:
+        _sys.stderr.write(f"nbgrader_config.py: the course library rnn_course cannot be imported ({{_error}}); "
+                          f"run nbgrader in the course's environment, with the library installed or on "
+                          f"PYTHONPATH (never from this directory).\\n")
+        raise SystemExit(1)
+    _planted = [_isolated.__file__] if _inside(_isolated.__file__) else []
+if _planted:
+    _sys.stderr.write(f"nbgrader_config.py: rnn_course would be imported from inside the course directory "
+                      f"{{_course}} ({{_planted[0]}}). Remove that copy (a student's kernel may have planted it) "
+                      f"and run nbgrader again.\\n")
+    raise SystemExit(1)
+import rnn_course.exercises._isolated as _isolated  # noqa: E402
+
+_isolated.COURSE_ROOT = _course  # the tree that GradebookSnapshot records around each kernel
+
 c.CourseDirectory.course_id = {course_id!r}
 # The gradebook is nbgrader's default, gradebook.db in this directory (run nbgrader from here).
 # The student copy keeps the book's stub verbatim: nothing replaces a solution region.
@@ -91,20 +129,19 @@ c.OverwriteCells.add_missing_cells = True
 from nbgrader.converters import Autograde as _Autograde  # noqa: E402
 from nbgrader.preprocessors import Execute as _Execute  # noqa: E402
 from nbgrader.preprocessors import OverwriteCells as _OverwriteCells  # noqa: E402
-from rnn_course.exercises._isolated import kernel_arguments as _kernel_arguments  # noqa: E402
 
+# The classes themselves, not their names: nothing is imported by name later, from whatever sys.path is then.
 _steps = list(_Autograde.class_traits()["autograde_preprocessors"].default())
 _at = _steps.index(_Execute)
-_steps[_at:_at + 1] = ["rnn_course.exercises._isolated.GradebookSnapshot", _Execute,
-                      "rnn_course.exercises._isolated.FreshProcessGrades"]
+_steps[_at:_at + 1] = [_isolated.GradebookSnapshot, _Execute, _isolated.FreshProcessGrades]
 c.Autograde.autograde_preprocessors = _steps
 # Before nbgrader restores the tests cells from the gradebook, note which ones the hand-in edited or deleted:
 # FreshProcessGrades flags them. `python -m rnn_course.exercises.flagged` lists the flagged hand-ins.
 _sanitize = list(_Autograde.class_traits()["sanitize_preprocessors"].default())
 _at = _sanitize.index(_OverwriteCells)
-_sanitize[_at:_at] = ["rnn_course.exercises._isolated.TestsCellsCheck"]
+_sanitize[_at:_at] = [_isolated.TestsCellsCheck]
 c.Autograde.sanitize_preprocessors = _sanitize
-c.Execute.extra_arguments = _kernel_arguments()
+c.Execute.extra_arguments = _isolated.kernel_arguments()
 
 # On JupyterHub, the exchange directory that release_assignment and collect share (it must exist, and every
 # student must be able to write to it, e.g. on a shared volume; nbgrader 0.9's default is

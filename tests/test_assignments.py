@@ -11,7 +11,8 @@ they fail rather than skip when it is missing):
   right, with a helper function in a cell the student added and a constant
   built by a call; one exercise wrong; untouched stubs; a function that never
   returns; a deleted answer cell; and three that tamper: monkeypatching the
-  grader, redefining check and grade, editing a tests cell and hogging memory;
+  grader, redefining check and grade, editing a tests cell, hogging memory and
+  planting a package ``rnn_course/`` at the course root from the kernel;
   reading the instructor's solution from outside the folder, opening a file
   and deleting a tests cell (which nbgrader puts back and runs); writing the
   gradebook) go through ``nbgrader autograde`` and ``nbgrader export``, and each row of the
@@ -34,7 +35,9 @@ back to back on a loaded shared 2-core machine: three nbgrader commands, each
 about 5 s of CPU to start, one kernel per hand-in, chapter 1 runs in about
 5 s, and one grading process per exercise, about 0.5 s each); the hand-in that
 loops forever is stopped by the checker's time limit, lowered to 2 s for the
-run with RNN_COURSE_TIME_LIMIT.
+run with RNN_COURSE_TIME_LIMIT. With the course-tree record around each kernel and the planted package
+(issue 18, a teacher's try), the module took 85 to 92 s of wall time, 79 to 80 s of it in the fixture
+(before those changes, 133 s and 120 s on the same machine under a heavier load).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -78,6 +82,18 @@ import rnn_course.exercises
 rnn_course.exercises.grade = lambda name, answer, **context: "Correct"
 object.__setattr__(rnn_course.exercises.EXERCISES["pad_sequences"], "checker", lambda answer, **context: "fine")
 '''
+# From the kernel (cwd autograded/<student>/<chapter>/), plants a package rnn_course/ at the course root, whose
+# flagged module leaves a file when run, and edits the course's nbgrader_config.py (issue 18, a teacher's try).
+PLANTS_A_MODULE = """
+import os
+os.makedirs("../../../rnn_course/exercises", exist_ok=True)
+for name in ("__init__.py", "exercises/__init__.py"):
+    open("../../../rnn_course/" + name, "w").close()
+with open("../../../rnn_course/exercises/flagged.py", "w") as f:
+    f.write("open('PLANTED_CODE_RAN', 'w').close()\\n")
+with open("../../../nbgrader_config.py", "a") as f:
+    f.write("\\n# planted\\n")
+"""
 # Reads the instructor's source version, outside its folder (autograded/<student>/<chapter>/), and runs its
 # solution; then a function that opens a file outside its folder each time it is called.
 READS_THE_SOLUTION = '''
@@ -248,7 +264,8 @@ def graded(tmp_path_factory):
         # a hand-in tampers in its own way, so that three hand-ins cover seven ways (one kernel run each).
         # Monkeypatches the grader; redefines check and grade (with a wrong one_hot) and edits one_hot's
         # tests cell to pass; reserves 3 GB in pad_sequences (and prints the kernel's limit in an added cell).
-        "tampers_with_check": dict(right, **{"ex-mutable": right["ex-mutable"] + PATCHES_THE_GRADER,
+        # It also plants a package at the course root from its kernel (undone, and the hand-in scores 0).
+        "tampers_with_check": dict(right, **{"ex-mutable": right["ex-mutable"] + PATCHES_THE_GRADER + PLANTS_A_MODULE,
                                              "ex-one-hot": WRONG_ONE_HOT + REDEFINES_CHECK, "ex-pad": hog}),
         # also deletes ex-mutable's tests cell, which nbgrader puts back and grades
         "reads_outside": dict(right, **{"ex-one-hot": READS_THE_SOLUTION, "ex-pad": OPENS_A_FILE}),
@@ -264,19 +281,28 @@ def graded(tmp_path_factory):
         target.write_text(json.dumps(_hand_in(release, answers, deleted, edited, added), indent=1),
                           encoding="utf-8")
     _run(course, "autograde", CHAPTER, env=env)
+    # tampers_with_check's kernel planted rnn_course/ at the course root: undone right after its kernel
+    planted_after_grading = sorted(str(p.relative_to(course)) for p in course.glob("rnn_course/**/*"))
+    # Plant it again, as if that had failed: nbgrader (whose working directory comes first on sys.path) and the
+    # flagged command must run the course library, not this copy.
+    for name in ("__init__.py", "exercises/__init__.py", "exercises/flagged.py"):
+        (course / "rnn_course" / name).parent.mkdir(parents=True, exist_ok=True)
+        (course / "rnn_course" / name).write_text("open('PLANTED_CODE_RAN', 'w').close()\n")
     _run(course, "export", "--to", "grades.csv", env=env)
     with open(course / "grades.csv", newline="") as f:
         scores = {row["student_id"]: (float(row["score"]), float(row["max_score"])) for row in csv.DictReader(f)}
-    done = subprocess.run([sys.executable, "-m", "rnn_course.exercises.flagged"], cwd=course, env=env,
+    done = subprocess.run([sys.executable, "-P", "-m", "rnn_course.exercises.flagged"], cwd=course, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     with open(course / "flagged.csv", newline="") as f:
         flagged = list(csv.DictReader(f))
-    return course, release, rows, scores, flagged
+    ran = sorted(str(p.relative_to(course)) for p in course.rglob("PLANTED_CODE_RAN"))
+    shutil.rmtree(course / "rnn_course")
+    return course, release, rows, scores, flagged, planted_after_grading, ran
 
 
 def test_release_holds_no_solution(graded):
-    course, release, rows, _, _ = graded
+    course, release, rows, *_ = graded
     _assert_student_copy(release, read_notebook(next(p for p in CHAPTERS if p.stem == CHAPTER)), "release")
     assert not any("BEGIN SOLUTION" in "".join(c["source"]) for c in release["cells"])
 
@@ -293,7 +319,7 @@ def test_release_holds_no_solution(graded):
     ("zz_writes_gradebook", ("ex-mutable", "ex-one-hot", "ex-pad")),  # graded last: the others keep their scores
 ])
 def test_autograde_and_export_give_each_hand_in_its_score(graded, student, lost):
-    _, _, rows, scores, _ = graded
+    _, _, rows, scores, *_ = graded
     total = sum(r["points"] for r in rows.values())
     assert total == 5
     assert scores[student] == (total - sum(rows[label]["points"] for label in lost), total), scores
@@ -342,7 +368,7 @@ def _verdict(nb: dict, label: str) -> str:
     ("tampers_with_check", "ex-mutable", "setting the attribute `rnn_course.exercises.grade`"),
     ("tampers_with_check", "ex-one-hot", "wrong places"),   # the wrong one_hot, graded as written
     ("tampers_with_check", "ex-pad", "MemoryError"),
-    ("reads_outside", "ex-one-hot", "`import json`"),
+    ("reads_outside", "ex-one-hot", "the attribute `.load`"),   # `import json` is left out, not refused
     ("reads_outside", "ex-pad", "`open`"),
 ])
 def test_a_tampering_hand_in_fooled_its_own_kernel_and_not_the_grade(graded, student, label, words):
@@ -364,8 +390,12 @@ def test_an_honest_helper_in_an_added_cell_is_graded(graded):
 FLAGS = {
     "tampers_with_check": [("ex-mutable", "the screen refused setting the attribute `rnn_course.exercises.grade`"),
                            ("ex-one-hot", "tests cell was edited"),
-                           ("ex-pad", "the screen refused `__import__` at line 1 of added cell 1")],
-    "reads_outside": [("ex-mutable", "tests cell was deleted"), ("ex-one-hot", "the screen refused `import json`"),
+                           # an added cell's flags are filed under its position
+                           ("added cell 1 after answer cell 2", "the screen refused `__import__` at line 1 of added "
+                                                                "cell 1 after answer cell 2"),
+                           ("all", "its kernel wrote rnn_course/exercises/flagged.py outside its folder"),
+                           ("all", "its kernel wrote nbgrader_config.py outside its folder")],
+    "reads_outside": [("ex-mutable", "tests cell was deleted"), ("ex-one-hot", "the screen refused the attribute `.load`"),
                       ("ex-pad", "the screen refused `open`")],
     "zz_writes_gradebook": [("all", "wrote to the course's gradebook")],
 }
@@ -381,6 +411,43 @@ def test_the_flagged_list_names_the_tampering_hand_ins_and_no_honest_one(graded)
             assert any(e == exercise and words in reason for e, reason in rows), (student, exercise, words, rows)
         # every flag is one of the expected exercises' (a cell may have more than one refused statement)
         assert {e for e, _ in rows} == {e for e, _ in expected}, (student, rows)
+
+
+def test_a_kernel_that_writes_outside_its_folder_is_undone_and_scores_nothing(graded):
+    # tampers_with_check's kernel planted rnn_course/ at the course root and appended to nbgrader_config.py
+    # (a teacher's try: the planted flagged module ran, and nbgrader fell back to its defaults).
+    course, planted_after_grading, ran = graded[0], graded[5], graded[6]
+    assert planted_after_grading == []
+    assert "# planted" not in (course / "nbgrader_config.py").read_text()
+    assert ran == []     # nbgrader export and the flagged command ran with a planted rnn_course/ in their cwd
+    verdict = _verdict(_autograded(course, "tampers_with_check"), "ex-mutable")
+    assert "kernel wrote" in verdict and "rnn_course/exercises/flagged.py" in verdict, verdict
+    # The hand-in graded after it is graded as usual: its own flags only (FLAGS), its own verdict.
+    assert "kernel wrote" not in _verdict(_autograded(course, "zz_writes_gradebook"), "ex-mutable")
+
+
+def test_the_course_config_refuses_a_planted_library(tmp_path):
+    # nbgrader puts its cwd (the course directory) first on sys.path: the config drops it before it imports the
+    # library (the graded fixture runs nbgrader export with a planted copy there), and ends nbgrader (SystemExit,
+    # which traitlets does not swallow) if rnn_course was imported from there anyway.
+    make_assignments.build_source(tmp_path, [])
+    (tmp_path / "rnn_course" / "exercises").mkdir(parents=True)
+    (tmp_path / "rnn_course" / "__init__.py").write_text("PLANTED = True\n")
+    (tmp_path / "rnn_course" / "exercises" / "__init__.py").write_text("")
+    load = ("from traitlets.config.loader import PyFileConfigLoader\n"
+            "c = PyFileConfigLoader('nbgrader_config.py', path='.').load_config()\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, '.'); import rnn_course\n" + load],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "would be imported from inside the course directory" in done.stderr, done.stderr
+
+
+def test_the_flagged_command_refuses_a_copy_inside_the_course(tmp_path):
+    (tmp_path / "autograded").mkdir()
+    (tmp_path / "rnn_course").symlink_to(ROOT / "rnn_course")      # as if the library were inside the course
+    done = subprocess.run([sys.executable, "-m", "rnn_course.exercises.flagged"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, env=dict(os.environ, PYTHONPATH=""))
+    assert done.returncode == 2 and "is inside" in done.stderr, (done.stdout, done.stderr)
 
 
 def test_an_edited_tests_cell_is_restored_before_it_runs(graded):
@@ -419,13 +486,14 @@ def test_the_course_config_loads_and_grades_apart_from_the_kernel(tmp_path, monk
     monkeypatch.setenv("RNN_COURSE_MEMORY_LIMIT", "3000")
     make_assignments.build_source(tmp_path, [])
     config = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    from rnn_course.exercises import _isolated
     steps = config.Autograde.autograde_preprocessors
     at = steps.index(Execute)
-    assert steps[at - 1:at + 2] == ["rnn_course.exercises._isolated.GradebookSnapshot", Execute,
-                                    "rnn_course.exercises._isolated.FreshProcessGrades"]
+    # the classes, imported once by the config (after it cleaned sys.path), not names imported later
+    assert steps[at - 1:at + 2] == [_isolated.GradebookSnapshot, Execute, _isolated.FreshProcessGrades]
     sanitize = config.Autograde.sanitize_preprocessors    # the tests cells as handed in, before they are restored
     at = sanitize.index(OverwriteCells)
-    assert sanitize[at - 1] == "rnn_course.exercises._isolated.TestsCellsCheck"
+    assert sanitize[at - 1] is _isolated.TestsCellsCheck
     assert config.ClearSolutions.code_stub == {"python": ""}
     assert f"({3000 << 20}, {3000 << 20})" in config.Execute.extra_arguments[0]
 
@@ -469,6 +537,10 @@ def test_the_screen_runs_every_statement_and_refuses_what_no_exercise_needs():
     "def f(x):\n    return 'h = {:.3f}'.format(float(x.sum()))\n",
     "class Cell:\n    def __init__(self, D):\n        super().__init__()\n        self.D = D\n",
     "from numpy.linalg import norm\nfrom math import tanh, exp\nimport numpy.linalg as la\n",
+    # standard modules for annotations and helpers (a teacher's try: `from typing import Tuple` cost the exercise)
+    "from __future__ import annotations\nfrom typing import Tuple, Optional\nimport functools, itertools\n"
+    "from collections import defaultdict\nfrom dataclasses import dataclass\n"
+    "def f(x: Tuple[int, int]) -> Optional[int]:\n    return functools.reduce(max, itertools.chain(x))\n",
 ])
 def test_the_screen_lets_ordinary_honest_answers_through(source):
     # Found by a teacher's try: ordinary variable names and calls made whole answers refused.
@@ -478,10 +550,26 @@ def test_the_screen_lets_ordinary_honest_answers_through(source):
     assert not left_out and ast.dump(ast.parse(kept)) == ast.dump(ast.parse(source))   # all of it runs
 
 
+def test_the_screen_leaves_out_other_imports_unflagged_and_refuses_tampering_ones():
+    # A teacher's try: `import matplotlib.pyplot as plt` in an added cell was flagged. Left out, named, no flag;
+    # a tampering module (the screen's list) is still refused, with its reason for the flags.
+    from rnn_course.exercises._screen import screen_cell
+
+    kept, left_out, refused = screen_cell("import matplotlib.pyplot as plt\nfrom scipy import special\n"
+                                          "import subprocess\nfrom os import path\nX = 1\n", "added cell 1")
+    assert kept.strip() == "X = 1"
+    assert [n.split(" (")[0] for n in left_out] == ["line 1 of added cell 1", "line 2 of added cell 1"]
+    assert "import matplotlib.pyplot as plt" in left_out[0]
+    assert [r.reason for r in refused] == ["`import subprocess` at line 3 of added cell 1",
+                                           "`from os import path` at line 4 of added cell 1"]
+    assert all(r.where == "added cell 1" for r in refused)
+
+
 @pytest.mark.parametrize("source", [
     "from numpy.testing._private.utils import os as o\n", "from numpy import load, fromfile\n",
     "import numpy.testing\n", "from numpy.lib import format\n", "from numpy import *\n",
-    "from math import _private\n",
+    "from math import _private\n", "from typing import get_type_hints\n",
+    "import typing\ndef f(g):\n    return typing.get_type_hints(g)\n",
 ])
 def test_the_screen_refuses_imports_that_reach_what_attributes_may_not(source):
     from rnn_course.exercises._screen import Refused, screen
@@ -548,9 +636,11 @@ def test_the_grader_runs_the_answer_and_added_cells_in_order_and_not_the_chapter
              _cell("def one_hot(ids, V):\n    return 2 * helper(ids, V)\n", "a1", solution=True,
                    grade_id="ex-one-hot-answer"),
              _cell("grade('one_hot', one_hot)", "t1", grade=True, grade_id="ex-one-hot-check"),
-             _cell("while True:\n    pass\n", "new2"),
-             _cell("def pad_sequences(sequences, pad_value=0):\n    return slow\n", "a2", solution=True,
-                   grade_id="ex-pad-answer"),
+             _cell("while True:\n    pass\nslow = 'never reached'\n", "new2"),
+             # an unrelated failing cell (the import is left out, unflagged): not in pad_sequences' feedback
+             _cell("import matplotlib.pyplot as plt\nplt.plot([1])\n", "new3"),
+             _cell("from typing import Tuple\ndef pad_sequences(sequences, pad_value=0) -> Tuple[int, int]:\n"
+                   "    return slow\n", "a2", solution=True, grade_id="ex-pad-answer"),
              _cell("grade('pad_sequences', pad_sequences)", "t2", grade=True, grade_id="ex-pad-check")]
     program = program_for(cells, 3, "ex-one-hot-answer", {"ch1"})
     assert [where for where, _ in program.cells] == ["the grader's own first line", "the chapter's imports",
@@ -560,11 +650,18 @@ def test_the_grader_runs_the_answer_and_added_cells_in_order_and_not_the_chapter
     assert grade_program("one_hot", program.cells, "one_hot", {}).passed
     # The next exercise: the endless top-level loop is stopped and grading goes on; `slow`, the chapter's, is
     # not defined in the grader, and the feedback says why.
-    program = program_for(cells, 6, "ex-pad-answer", {"ch1"})
+    program = program_for(cells, 7, "ex-pad-answer", {"ch1"})
     assert "added cell 1 after answer cell 1" in [where for where, _ in program.cells]
+    assert [r.reason for r in program.refused] == ["`import os` at line 5 of added cell 1 before answer cell 1"]
+    assert program.own is None   # `from typing import Tuple` runs
     passed, text, _ = grade_program("pad_sequences", program.cells, "pad_sequences", {})
     assert not passed and "ran past" in text and "added cell 1 after answer cell 1" in text, text
     assert "`slow`" in text or "'slow'" in text, text
+    # the failing plot cell defines nothing the answer uses: its NameError is not in this feedback; its import
+    # is named among the lines the grader did not run
+    assert "added cell 2" not in text.split("Not run by the grader")[0] and "'plt'" not in text, text
+    assert any("import matplotlib.pyplot as plt" in n and "added cell 2 after answer cell 1" in n
+               for n in program.notes), program.notes
     # Without the list of the chapter's cells (an old release), no cell counts as added: answer cells only.
     assert [w for w, _ in program_for(cells, 3, "ex-one-hot-answer", None).cells][-1] == "answer cell 1"
     assert not any(w.startswith("added") for w, _ in program_for(cells, 3, "ex-one-hot-answer", None).cells)

@@ -55,7 +55,7 @@ import os
 from typing import NamedTuple
 
 from ._run import env_number
-from ._screen import chapter_cells, grade_call, program_for
+from ._screen import chapter_cells, grade_call, program_for, relevant_cells
 
 #: Default MB of address space for each grading process and each student's kernel.
 MEMORY_LIMIT_MB = 4096
@@ -148,7 +148,9 @@ def grade_program(name, program, answer, context):
     before = _fingerprint()
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _discard}
     shown = io.StringIO()
-    stopped = [note for where, source in program if (note := _run_cell(where, source, namespace))]
+    relevant = relevant_cells(program, [answer, *context.values()])
+    stopped = [note for where, source in program if (note := _run_cell(where, source, namespace))
+               and where in relevant]
     try:
         value = eval(answer, namespace)
         kwargs = {key: eval(expr, namespace) for key, expr in context.items()}
@@ -255,17 +257,116 @@ def _gradebook_path(resources):
     return url[len("sqlite:///"):] if url.startswith("sqlite:///") else None
 
 
+#: The course directory, set by the course's nbgrader_config.py (the folder it is in); None: nbgrader's cwd.
+COURSE_ROOT = None
+#: Files of the course directory that nbgrader itself writes while a kernel runs: its log and the gradebook
+#: (whose bytes are kept whole and checked apart, _restore_gradebook).
+_NBGRADER_OWN = (".nbgrader.log",)
+#: Bytes kept for restoring a changed file: files up to this size, outside the students' folders.
+_KEEP_BYTES = 4 << 20
+
+
+def _course_root():
+    return os.path.realpath(COURSE_ROOT or os.getcwd())
+
+
+def _own_folders(resources, root):
+    """The student's own folders for this notebook, which the kernel may write: autograded/<student>/<assignment>
+    (its working directory) and submitted/<student>/<assignment>."""
+    own = {os.path.realpath(resources.get("metadata", {}).get("path") or ".")}
+    info = resources.get("nbgrader", {})
+    student, assignment = info.get("student"), info.get("assignment")
+    if student and assignment:
+        own |= {os.path.join(root, step, str(student), str(assignment)) for step in ("submitted", "autograded")}
+    return own
+
+
+def _course_files(root, skip):
+    """{relative path: (size, mtime_ns, kept bytes or None)} of the course directory's files outside ``skip``
+    (absolute folders and files). A file of another student's folder is recorded by its size and time only."""
+    files = {}
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if os.path.join(folder, d) not in skip]
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]   # os.walk does not enter them
+        for name in names + links:
+            path = os.path.join(folder, name)
+            if path in skip:
+                continue
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            rel = os.path.relpath(path, root)
+            keep = None
+            if st.st_size <= _KEEP_BYTES and rel.split(os.sep)[0] not in ("submitted", "autograded", "feedback"):
+                try:
+                    with open(path, "rb") as f:
+                        keep = f.read()
+                except OSError:
+                    pass
+            files[rel] = (st.st_size, st.st_mtime_ns, keep)
+    return files
+
+
 class GradebookSnapshot:
     """nbgrader preprocessor (just before Execute): keeps the gradebook's bytes, so that FreshProcessGrades can
     tell whether the student's kernel wrote to it (a kernel runs as the grader's user and could set its own
-    scores in an SQLite gradebook)."""
+    scores in an SQLite gradebook), and records the course directory's files outside the student's own
+    folders (path, size, time; the bytes of those outside the students' folders), so that FreshProcessGrades
+    can undo what the kernel wrote there (a planted module, an edited config or source version)."""
 
     def __call__(self, nb, resources):
         path = _gradebook_path(resources)
         if path and os.path.isfile(path):
             with open(path, "rb") as f:
                 resources["rnn_course_gradebook"] = (path, f.read())
+        root = _course_root()
+        skip = _own_folders(resources, root) | {os.path.join(root, n) for n in _NBGRADER_OWN}
+        if path:
+            gradebook = os.path.realpath(path)
+            skip |= {gradebook, gradebook + "-journal", gradebook + "-wal", gradebook + "-shm"}
+        resources["rnn_course_tree"] = (root, skip, _course_files(root, skip))
         return nb, resources
+
+
+def _restore_tree(resources):
+    """The course directory's files (relative paths) that the kernel created, changed or deleted outside the
+    student's own folders, after undoing what can be undone: a new file is removed (and the folders it made,
+    when empty), a changed or deleted file whose bytes were kept is written back. A file of another student's
+    folder cannot be written back; its path says "(not restored)"."""
+    root, skip, before = resources.pop("rnn_course_tree", (None, None, None))
+    if root is None:
+        return []
+    after = _course_files(root, skip)
+    found = []
+    for rel in sorted(set(after) - set(before)):
+        path = os.path.join(root, rel)
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+        folder = os.path.dirname(path)
+        while folder != root and folder.startswith(root + os.sep):
+            try:
+                os.rmdir(folder)   # only when empty
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
+        found.append(rel)
+    for rel, (size, mtime, keep) in sorted(before.items()):
+        now = after.get(rel)
+        if now is not None and now[:2] == (size, mtime) and (keep is None or now[2] == keep):
+            continue
+        path = os.path.join(root, rel)
+        if keep is None:
+            found.append(rel + " (not restored)")
+            continue
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(keep)
+        os.utime(path, ns=(mtime, mtime))
+        found.append(rel)
+    return found
 
 
 def _restore_gradebook(resources):
@@ -334,9 +435,16 @@ class FreshProcessGrades:
     showed when they differ or when it failed; SaveAutoGrades then scores the outputs written here. When the
     kernel wrote to the gradebook, the gradebook is restored and every tests cell of the notebook fails.
 
-    It writes the notebook's flags, a list of {"exercise": label or "all", "reason": ...}, into its metadata
+    When the kernel created, changed or deleted a file of the course directory outside the student's own
+    folders (GradebookSnapshot's record), that is undone as far as it can be (``_restore_tree``), and every tests
+    cell of the notebook fails with the path in its feedback.
+
+    It writes the notebook's flags, a list of {"exercise": ..., "reason": ...}, into its metadata
     (``rnn_course.flags``), replacing whatever the hand-in held there: what the screen refused, what the
-    integrity check found changed, a write to the gradebook, a tests cell edited or deleted (TestsCellsCheck).
+    integrity check found changed, a write to the gradebook or elsewhere in the course directory, a tests
+    cell edited or deleted (TestsCellsCheck). "exercise" is the exercise's label (``ex-one-hot``) for its answer
+    cell and tests cell; the added cell's position (``added cell 1 before answer cell 1``) for a statement
+    refused in a cell the student added; ``all`` for a write outside the notebook's folder.
     """
 
     def __call__(self, nb, resources):
@@ -354,6 +462,9 @@ class FreshProcessGrades:
 
         if tampered:
             flag("all", "the notebook wrote to the course's gradebook while it ran (undone; every exercise scores 0)")
+        wrote = _restore_tree(resources)
+        for path in wrote:
+            flag("all", f"its kernel wrote {path} outside its folder (undone; every exercise scores 0)")
         cells = nb["cells"]
         for index, cell in enumerate(cells):
             if not _tests_cell(cell):
@@ -376,8 +487,9 @@ class FreshProcessGrades:
             else:
                 program = program_for(cells, index, f"{label}-answer", chapter)
                 for refused in program.refused + [program.own]:
-                    if refused is not None and refused.reason:
-                        flag(label, f"the screen refused {refused.reason}")
+                    if refused is not None and refused.reason:   # an added cell's under its own position
+                        where = refused.where if refused.where.startswith("added cell") else label
+                        flag(where, f"the screen refused {refused.reason}")
                 if program.own:
                     passed, text = False, f"[Not yet] {name}: {program.own}."
                 else:
@@ -387,6 +499,12 @@ class FreshProcessGrades:
                         flag(label, f"the integrity check found {verdict.changed} changed")
                     if program.notes and not passed:
                         text += "\nNot run by the grader: " + "; ".join(program.notes) + "."
+            if wrote and not tampered:
+                passed, text = False, ("" if passed else text + "\n") + (
+                                       f"[Not yet] {name}: this notebook's kernel wrote "
+                                       f"{', '.join(wrote[:3])}{' ...' if len(wrote) > 3 else ''} in the course "
+                                       f"directory, outside its own folder; the change was undone, and no "
+                                       f"exercise of the notebook earns points")
             kernel_failed = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
             if not passed and not kernel_failed:
                 text += ("\n(In your own notebook this check passed. The grader runs your answer cells and the "

@@ -10,11 +10,13 @@ that source, in nbgrader's own process, before any of it runs:
   answers use;
 - which statements: every top-level statement that passes the screen runs, as the kernel ran it: ``def``,
   ``class``, imports, assignments, calls, prints, loops. IPython's magics and shell lines (``%time``,
-  ``!ls``) are left out. A statement that uses what no exercise needs (``getattr``, ``open``, dunder names
-  and attributes, ``sys``/``os``/``gc``/frames, modules other than numpy, math and rnn_course, storing into
-  another module's attributes, ...) is *refused*: it does not run, the feedback names it by its line, and
-  the hand-in is flagged for the teacher (``Refused.reason``). A refusal in the exercise's own answer cell
-  costs that exercise its points; elsewhere only that statement is left out.
+  ``!ls``) are left out, and so is a top-level import of a module that answers do not need and that is no
+  way to the system (``import matplotlib.pyplot as plt``): named in the feedback, not flagged. A statement
+  that uses what no exercise needs (``getattr``, ``open``, dunder names and attributes, ``sys``/``os``/
+  ``gc``/frames, an import of a module of ``_TAMPERING``, or inside a function of any module but those of
+  ``_MODULES``, storing into another module's attributes, ...) is *refused*: it does not run, the feedback
+  names it by its line, and the hand-in is flagged for the teacher (``Refused.reason``). A refusal in the
+  exercise's own answer cell costs that exercise its points; elsewhere only that statement is left out.
 
 Top-level calls are no more dangerous than the function bodies that the checker calls anyway: the same
 screen applies to both. This is a screen, not a proof; see ``_isolated`` and the README's
@@ -26,20 +28,35 @@ from __future__ import annotations
 import ast
 from typing import NamedTuple
 
-#: Top-level modules an answer may import; from rnn_course.exercises only check and hint.
-_MODULES = {"numpy", "math", "rnn_course"}
+#: Top-level modules an answer may import; from rnn_course.exercises only check and hint. Besides numpy and the
+#: library, the standard modules that answers use for annotations and small helpers; the attribute rules still
+#: apply to what is taken from them.
+_MODULES = {"numpy", "math", "rnn_course", "typing", "__future__", "dataclasses", "functools", "itertools",
+            "collections"}
+#: Modules whose import is a way to the interpreter, the files, the processes or the network: refused and
+#: flagged wherever they are imported. Any other module (matplotlib, scipy, json, ...) is left out when a
+#: statement of a cell imports it, named in the feedback and not flagged.
+_TAMPERING = {"os", "sys", "subprocess", "ctypes", "importlib", "builtins", "gc", "inspect", "threading", "signal",
+              "io", "shutil", "pathlib", "socket", "pickle", "marshal", "resource", "sqlite3", "multiprocessing",
+              "runpy", "code", "codeop", "types", "tempfile", "mmap", "pty", "posix", "fcntl", "site",
+              "sysconfig", "concurrent", "asyncio", "urllib", "http", "ftplib", "smtplib", "shelve", "dbm",
+              "glob", "fileinput", "linecache", "traceback", "atexit", "faulthandler", "tracemalloc", "weakref",
+              "copyreg", "zipimport", "pkgutil", "webbrowser", "getpass", "pwd", "platform", "select", "selectors",
+              "ssl", "requests", "IPython", "ipykernel", "nbgrader", "sqlalchemy"}
 _FROM_EXERCISES = {"check", "hint"}
 #: Names no exercise needs, whose use the grader refuses.
 #: Ordinary names that honest answers use as variables (input, dir, type, format, object) are not here.
 _NAMES = {"getattr", "setattr", "delattr", "globals", "locals", "vars", "eval", "exec", "compile", "open",
-          "breakpoint", "memoryview", "help"}
+          "breakpoint", "memoryview", "help",
+          # typing's ways to evaluate a string annotation, i.e. to run a string as code
+          "get_type_hints", "ForwardRef", "evaluate_forward_ref"}
 #: Attributes no exercise needs: the ways from numpy or a function to the interpreter, the files and the checkers.
 _ATTRIBUTES = {"os", "sys", "ctypes", "ctypeslib", "subprocess", "builtins", "gc", "inspect", "importlib",
                "threading", "signal", "exercises", "format_map", "as_strided", "frombuffer",
                "from_dlpack", "load", "save", "savez", "savez_compressed", "fromfile", "tofile", "memmap",
                "loadtxt", "savetxt", "genfromtxt", "DataSource", "open", "system", "popen", "setrlimit",
                "_getframe", "settrace", "setprofile", "exc_info", "modules", "lib", "testing", "f2py",
-               "distutils", "core", "_core", "compat"}
+               "distutils", "core", "_core", "compat", "get_type_hints", "ForwardRef", "evaluate_forward_ref"}
 _FRAME_PREFIXES = ("f_", "gi_", "cr_", "ag_", "tb_", "co_")
 #: What IPython turns a magic or a shell line into: get_ipython().<one of these>(...).
 _MAGIC_CALLS = {"run_line_magic", "run_cell_magic", "system", "getoutput"}
@@ -52,9 +69,10 @@ class Refused(Exception):
     when nothing was refused for tampering's sake (a syntax error: the student's kernel failed there too).
     """
 
-    def __init__(self, message, reason=None):
+    def __init__(self, message, reason=None, where=""):
         super().__init__(message)
         self.reason = reason
+        self.where = where
 
 
 def _is_dunder(name):
@@ -78,6 +96,19 @@ def _module_ok(module, names=()):
     if any(n == "*" or n.startswith("_") or n in _ATTRIBUTES or n in _NAMES for n in names):
         return False
     return not module.startswith("rnn_course.exercises")
+
+
+def _other_module(stmt):
+    """True for a top-level import of modules that answers may not import and that are not a way to tamper
+    (``import matplotlib.pyplot as plt``, ``from scipy import special``): the grader leaves it out, unflagged."""
+    if isinstance(stmt, ast.Import):
+        tops = [a.name.split(".")[0] for a in stmt.names]
+    elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+        tops = [stmt.module.split(".")[0]]
+    else:
+        return False
+    return (any(t not in _MODULES for t in tops)
+            and not any(t in _TAMPERING or t in _ATTRIBUTES or t.startswith("_") for t in tops))
 
 
 def _super_call(node):
@@ -113,7 +144,7 @@ def _refuse_uses(node, where):
             line = getattr(sub, "lineno", "?")
             raise Refused(f"your answer uses {bad} at line {line} of {where}, which the grader does not run (no "
                           f"exercise needs it): write the answer with numpy and plain Python",
-                          reason=f"{bad} at line {line} of {where}")
+                          reason=f"{bad} at line {line} of {where}", where=where)
 
 
 _INERT = (ast.Expression, ast.Constant, ast.Name, ast.Load, ast.Attribute, ast.Tuple, ast.List, ast.Dict, ast.Set,
@@ -155,6 +186,11 @@ def screen_cell(source, where):
     for stmt in tree.body:
         if _magic(stmt):
             left_out.append(f"line {stmt.lineno} of {where} (an IPython magic or shell line)")
+            continue
+        if _other_module(stmt):
+            left_out.append(f"line {stmt.lineno} of {where} (`{ast.unparse(stmt)}`: the grader imports numpy, "
+                            f"math, the library and a few standard modules, not this one; it does not count "
+                            f"against you, but a name it defines is not defined in the grader)")
             continue
         try:
             _refuse_uses(stmt, where)
@@ -321,3 +357,46 @@ def grade_call(source):
             return (node.args[0].value, ast.unparse(node.args[1]),
                     {k.arg: ast.unparse(k.value) for k in node.keywords})
     return None
+
+
+def _bound(source):
+    """The names a cell's source binds (assignments, defs, classes, imports, loop targets), anywhere in it."""
+    names = set()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return names
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def _loaded(source):
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def relevant_cells(program, expressions):
+    """The ``where`` of the cells of ``program`` (a list of (where, source)) that the grade of ``expressions``
+    (the answer and its context, as source) can depend on: those that bind a name the expressions use, then
+    those that bind a name one of those uses, and so on. A cell that stopped early is named in an exercise's
+    feedback only when it is one of these: a failing cell of the student's that defines nothing the answer uses
+    cannot change its grade."""
+    used = set().union(*(_loaded(e) for e in expressions)) if expressions else set()
+    relevant, grown = set(), True
+    while grown:
+        grown = False
+        for where, source in program:
+            if where not in relevant and _bound(source) & used:
+                relevant.add(where)
+                used |= _loaded(source)
+                grown = True
+    return relevant

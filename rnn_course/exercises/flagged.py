@@ -1,9 +1,12 @@
 """The class's flagged hand-ins, for the teacher to read: ``flagged.csv`` in the nbgrader course directory.
 
-    python -m rnn_course.exercises.flagged [--course DIR]
+    python -P -m rnn_course.exercises.flagged [--course DIR]
 
 Run it in the course directory (or pass it with --course) after ``nbgrader autograde``, beside ``nbgrader
-export``. It reads every autograded notebook, ``autograded/<student>/<assignment>/<notebook>.ipynb`` for the
+export``. ``-P`` keeps the current directory off sys.path: a student's kernel runs as the grading user and
+could have left a package ``rnn_course/`` there (the grading undoes such writes; this is the second lock).
+The module itself refuses to run when it was imported from inside the course directory (``--course``, or the
+current directory when it holds an ``nbgrader_config.py``). It reads every autograded notebook, ``autograded/<student>/<assignment>/<notebook>.ipynb`` for the
 notebooks of ``source/<assignment>/``, and writes one row per flag, with the columns ``student``,
 ``assignment``, ``exercise`` (an exercise's label, e.g. ``ex-one-hot``, or ``all``) and ``reason``. The flags
 are those that the grading step ``_isolated.FreshProcessGrades`` recorded in each notebook's metadata: a
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 from pathlib import Path
 
 COLUMNS = ("student", "assignment", "exercise", "reason")
@@ -61,12 +65,27 @@ def write_flagged(course, out=None):
     return path, rows, unknown
 
 
+def _inside(path, folder):
+    """True if ``path`` is in ``folder``, as written (a link into the folder counts) or with links resolved."""
+    for p, f in ((Path(os.path.abspath(path)), Path(os.path.abspath(folder))), (Path(path).resolve(),
+                                                                                 Path(folder).resolve())):
+        if p == f or f in p.parents:
+            return True
+    return False
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", type=Path, default=Path("."),
                         help="the nbgrader course directory (default: the current directory)")
     parser.add_argument("--out", type=Path, help="where to write the list (default: <course>/flagged.csv)")
     args = parser.parse_args(argv)
+    # the course directory, and the current one when it is a course directory too (as the README runs it)
+    for folder in [args.course] + ([Path.cwd()] if (Path.cwd() / "nbgrader_config.py").is_file() else []):
+        if _inside(__file__, folder):
+            parser.error(f"this copy of rnn_course ({os.path.abspath(__file__)}) is inside {folder.resolve()}, where "
+                         f"a student's notebook could have written it: run `python -P -m "
+                         f"rnn_course.exercises.flagged` from the course library's environment, and remove it")
     if not (args.course / "autograded").is_dir():
         parser.error(f"{args.course} has no autograded/ folder: run it in the course directory after "
                      f"`nbgrader autograde`, or pass --course")
