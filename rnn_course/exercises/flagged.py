@@ -5,15 +5,18 @@
 Run it in the course directory (or pass it with --course) after ``nbgrader autograde``, beside ``nbgrader
 export``. ``-P`` keeps the current directory off sys.path: a student's kernel runs as the grading user and
 could have left a package ``rnn_course/`` there (the grading undoes such writes; this is the second lock).
-The module itself refuses to run when it was imported from inside the course directory (``--course``, or the
-current directory when it holds an ``nbgrader_config.py``). It reads every autograded notebook, ``autograded/<student>/<assignment>/<notebook>.ipynb`` for the
-notebooks of ``source/<assignment>/``, and writes one row per flag, with the columns ``student``,
-``assignment``, ``exercise`` (an exercise's label, e.g. ``ex-one-hot``, or ``all``) and ``reason``. The flags
-are those that the grading step ``_isolated.FreshProcessGrades`` recorded in each notebook's metadata: a
-statement the grader's screen refused (named with its line and cell), a change the integrity check found in
-numpy, the library or the builtins, a write to the gradebook, a tests cell the hand-in edited or deleted.
-A flag is a reason to read the hand-in, not proof of cheating: an honest student who imports matplotlib in
-a cell of their own is flagged too, and the reason says so.
+The module itself refuses to run when it was imported from inside the course directory (``--course``, or
+the current directory when it holds an ``nbgrader_config.py``). It reads every autograded notebook,
+``autograded/<student>/<assignment>/<notebook>.ipynb`` for the notebooks of ``source/<assignment>/``, and
+writes one row per flag, with the columns ``student``, ``assignment``, ``exercise`` (an exercise's label,
+e.g. ``ex-one-hot``, a cell the student added, e.g. ``added cell 1 before answer cell 1``, or ``all``) and
+``reason``. The flags are those that the grading step ``_isolated.FreshProcessGrades`` recorded in each
+notebook's metadata: a statement the grader's screen refused (named with its line and cell), a change the
+integrity check found in numpy, the library or the builtins, a write to the gradebook or to the course
+directory outside the hand-in's own folders, a tests cell the hand-in edited or deleted. A flag is a reason
+to read the hand-in, not proof of cheating. An import of a module that no exercise needs (matplotlib, json)
+is left out of grading without a flag; one of the modules that can reach the machine (os, sys, subprocess
+and their kin) is flagged.
 """
 
 from __future__ import annotations
