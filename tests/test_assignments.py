@@ -128,6 +128,11 @@ def pad_sequences(sequences, pad_value=0):
         ids[n, :len(s)] = s
     return ids, lengths
 '''
+# Wrappers of the library's own functions, which the kernel's check calls Correct.
+ALIASES_ONE_HOT = "from rnn_course import layers as L\nencode = L.one_hot\n"
+WRAPS_ONE_HOT = "def one_hot(ids, V):\n    return encode(ids, V)\n"
+WRAPS_PAD = ("import rnn_course\n\ndef pad_sequences(sequences, pad_value=0):\n"
+             "    return rnn_course.pad_sequences(sequences, pad_value=pad_value)\n")
 # The kernel's own memory limit, printed from a cell the student added (the grader refuses `__import__`).
 PRINTS_THE_LIMIT = "print('RLIMIT_AS', __import__('resource').getrlimit(__import__('resource').RLIMIT_AS))\n"
 # Sets every grade in the gradebook to full marks, from the kernel.
@@ -270,6 +275,9 @@ def graded(tmp_path_factory):
         # also deletes ex-mutable's tests cell, which nbgrader puts back and grades
         "reads_outside": dict(right, **{"ex-one-hot": READS_THE_SOLUTION, "ex-pad": OPENS_A_FILE}),
         "zz_writes_gradebook": dict(right, **{"ex-one-hot": right["ex-one-hot"] + WRITES_THE_GRADEBOOK}),
+        # Hands in the library's own functions inside wrappers: one_hot through an alias made in a cell the
+        # student added, pad_sequences by its name (issue 18, item 2: no solution reachable).
+        "wraps_the_library": dict(right, **{"ex-one-hot": WRAPS_ONE_HOT, "ex-pad": WRAPS_PAD}),
     }
     for student, answers in students.items():
         target = course / "submitted" / student / CHAPTER / f"{CHAPTER}.ipynb"
@@ -277,7 +285,8 @@ def graded(tmp_path_factory):
         deleted = ("ex-mutable",) if student == "reads_outside" else ()
         edited = {"ex-one-hot": 'print("all tests passed")\n'} if student == "tampers_with_check" else None
         added = {"all_right": {"ex-pad": HONEST_HELPER_CELL},
-                 "tampers_with_check": {"ex-pad": PRINTS_THE_LIMIT}}.get(student)
+                 "tampers_with_check": {"ex-pad": PRINTS_THE_LIMIT},
+                 "wraps_the_library": {"ex-one-hot": ALIASES_ONE_HOT}}.get(student)
         target.write_text(json.dumps(_hand_in(release, answers, deleted, edited, added), indent=1),
                           encoding="utf-8")
     _run(course, "autograde", CHAPTER, env=env)
@@ -317,6 +326,7 @@ def test_release_holds_no_solution(graded):
     # ex-mutable's deleted tests cell is put back (c.OverwriteCells.add_missing_cells), run, and earns its point
     ("reads_outside", ("ex-one-hot", "ex-pad")),
     ("zz_writes_gradebook", ("ex-mutable", "ex-one-hot", "ex-pad")),  # graded last: the others keep their scores
+    ("wraps_the_library", ("ex-one-hot", "ex-pad")),
 ])
 def test_autograde_and_export_give_each_hand_in_its_score(graded, student, lost):
     _, _, rows, scores, *_ = graded
@@ -377,6 +387,15 @@ def test_a_tampering_hand_in_fooled_its_own_kernel_and_not_the_grade(graded, stu
     assert words in verdict and "In your own notebook this check passed" in verdict, verdict
 
 
+@pytest.mark.parametrize("label", ["ex-one-hot", "ex-pad"])
+def test_a_wrapper_of_the_librarys_function_passed_its_kernel_and_earns_nothing(graded, label):
+    verdict = _verdict(_autograded(graded[0], "wraps_the_library"), label)
+    assert "called the library's own rnn_course.layers." in verdict, verdict
+    # the student's own kernel said Correct; the note on the chapter's cells, which do not matter here, is not given
+    assert "In your own notebook this check passed: it compares your answer's results" in verdict, verdict
+    assert "without the chapter's cells" not in verdict, verdict
+
+
 def test_an_honest_helper_in_an_added_cell_is_graded(graded):
     # The answer uses a helper defined in a cell the student added and a constant built by a call: full
     # marks (test_autograde_and_export_give_each_hand_in_its_score), and the kernel agreed: its display is kept.
@@ -398,6 +417,8 @@ FLAGS = {
     "reads_outside": [("ex-mutable", "tests cell was deleted"), ("ex-one-hot", "the screen refused the attribute `.load`"),
                       ("ex-pad", "the screen refused `open`")],
     "zz_writes_gradebook": [("all", "wrote to the course's gradebook")],
+    "wraps_the_library": [("ex-one-hot", "called the library's own rnn_course.layers.one_hot"),
+                          ("ex-pad", "called the library's own rnn_course.layers.pad_sequences")],
 }
 
 
@@ -584,12 +605,7 @@ def test_the_books_solutions_pass_the_screen_whole(path):
     # (That they then pass is tests/test_solutions.py's; measured once for all 51 in the grading process.)
     from rnn_course.exercises._screen import chapter_cells, grade_call, program_for
 
-    source, rows = make_assignments.instructor_notebook(read_notebook(path))
-    solutions = {f"{r['label']}-answer": r["solution_code"] for r in rows}
-    for cell in source["cells"]:
-        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
-        if grade_id in solutions:
-            cell["source"] = solutions[grade_id]
+    source, rows = solved_source(path)
     tests = [i for i, c in enumerate(source["cells"]) if c["metadata"].get("nbgrader", {}).get("grade")]
     assert len(tests) == len(rows)
     for index in tests:
@@ -611,10 +627,65 @@ def test_an_answer_that_changes_numpy_while_it_runs_earns_nothing():
     program = ("import numpy as np\ndef one_hot(ids, V):\n    np.allclose = lambda *a, **k: True\n"
                "    return np.eye(V)[ids]\n")
     try:
-        passed, text, changed = grade_program("one_hot", program, "one_hot", {})
+        passed, text, changed, _ = grade_program("one_hot", program, "one_hot", {})
     finally:
         np.allclose = allclose
     assert not passed and "changed the grader's own code" in text and changed == "numpy.allclose"
+
+
+@pytest.mark.parametrize("name, program", [
+    # a wrapper of the reference, by the library's top-level name
+    ("rnn_forward", "import rnn_course\ndef rnn_forward(x, h0, Wx, Wh, b, nonlinearity='tanh'):\n"
+                    "    return rnn_course.rnn_forward(x, h0, Wx, Wh, b, nonlinearity)\n"),
+    # the reference reached through an alias made at the top of a cell
+    ("rnn_step_forward", "from rnn_course import rnn as R\nf = R.rnn_step_forward\n"
+                         "def rnn_step_forward(*args, **kwargs):\n    return f(*args, **kwargs)\n"),
+    # the sequence-level function run for one step
+    ("rnn_step_forward", "import rnn_course\ndef rnn_step_forward(x_t, h_prev, Wx, Wh, b, nonlinearity='tanh'):\n"
+                         "    h, _ = rnn_course.rnn_forward(x_t[:, None], h_prev, Wx, Wh, b, nonlinearity)\n"
+                         "    return h[:, 0], None\n"),
+    # a layer module whose forward calls the reference
+    ("embedding_forward", "import rnn_course\ndef embedding_forward(ids, W):\n"
+                          "    layer = rnn_course.Embedding(*W.shape)\n    layer.params['weight'][...] = W\n"
+                          "    return layer.forward(ids), (ids, W.shape)\n"),
+])
+def test_an_answer_that_calls_the_librarys_own_work_earns_nothing(name, program):
+    from rnn_course.exercises._isolated import grade_program
+
+    verdict = grade_program(name, program, name, {})
+    assert not verdict.passed and "called the library's own" in verdict.text, verdict
+    assert verdict.library.startswith("rnn_course."), verdict
+
+
+def test_calling_the_library_to_compare_at_the_top_of_a_cell_is_no_hand_in():
+    # Only calls made while the checker runs the answer count: a cell that compares with the library is fine,
+    # and so is an answer that calls the library's other functions (here rnn_forward calls its step).
+    from rnn_course.exercises._isolated import grade_program
+
+    program = ("import numpy as np\nimport rnn_course\n"
+               "def rnn_forward(x, h0, Wx, Wh, b, nonlinearity='tanh'):\n"
+               "    h = np.zeros((x.shape[0], Wh.shape[0]), dtype=x.dtype) if h0 is None else h0\n"
+               "    states, caches = [], []\n"
+               "    for t in range(x.shape[1]):\n"
+               "        h, cache = rnn_course.rnn_step_forward(x[:, t], h, Wx, Wh, b, nonlinearity)\n"
+               "        states.append(h)\n        caches.append(cache)\n"
+               "    return np.stack(states, axis=1), caches\n"
+               "x, W, U, b = np.ones((2, 3, 4)), np.ones((5, 4)), np.eye(5), np.zeros(5)\n"
+               "print(np.allclose(rnn_forward(x, None, W, U, b)[0], rnn_course.rnn_forward(x, None, W, U, b)[0]))\n")
+    verdict = grade_program("rnn_forward", program, "rnn_forward", {})
+    assert verdict.passed and verdict.library == "", verdict
+
+
+def solved_source(path):
+    """The instructor's source version of a chapter with each answer cell holding the book's solution, and its
+    rows (make_assignments.instructor_notebook): a hand-in with every answer right."""
+    source, rows = make_assignments.instructor_notebook(read_notebook(path))
+    solutions = {f"{r['label']}-answer": r["solution_code"] for r in rows}
+    for cell in source["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in solutions:
+            cell["source"] = solutions[grade_id]
+    return source, rows
 
 
 def _cell(source, id, **nbgrader):
@@ -654,7 +725,7 @@ def test_the_grader_runs_the_answer_and_added_cells_in_order_and_not_the_chapter
     assert "added cell 1 after answer cell 1" in [where for where, _ in program.cells]
     assert [r.reason for r in program.refused] == ["`import os` at line 5 of added cell 1 before answer cell 1"]
     assert program.own is None   # `from typing import Tuple` runs
-    passed, text, _ = grade_program("pad_sequences", program.cells, "pad_sequences", {})
+    passed, text, *_ = grade_program("pad_sequences", program.cells, "pad_sequences", {})
     assert not passed and "ran past" in text and "added cell 1 after answer cell 1" in text, text
     assert "`slow`" in text or "'slow'" in text, text
     # the failing plot cell defines nothing the answer uses: its NameError is not in this feedback; its import

@@ -24,6 +24,9 @@ cell it grades the exercise again, in a process that
 - runs under an address-space limit (RLIMIT_AS) and a CPU-time limit, and the
   learner's function under the checker's own guards (TIME_LIMIT per call,
   captured prints);
+- watches, while the checker runs the answer, for calls of the library's own
+  work for that exercise (its reference function and the other routes to it in
+  ``_SAME_WORK``) made from the student's code: such an answer scores 0;
 - after grading compares numpy's, the library's and the builtins' names with
   what they were before: an answer that changed them scores 0.
 
@@ -32,7 +35,7 @@ nbgrader's SaveAutoGrades scores (an error output: 0 points): a failed exercise
 shows the verdict and nothing of the grader's own traceback. It also records in
 the autograded notebook's metadata (``rnn_course.flags``) why the hand-in
 deserves a teacher's reading: a statement the screen refused, a change found by
-the integrity check, a write to the gradebook, or a tests cell that the student
+the integrity check, a call of the library's own work, a write to the gradebook, or a tests cell that the student
 edited or deleted (found before nbgrader restores it, by ``TestsCellsCheck`` in
 the sanitizing step). ``python -m rnn_course.exercises.flagged`` lists them for
 the class in ``flagged.csv``.
@@ -92,11 +95,86 @@ def _changed(before, after):
 
 
 class Verdict(NamedTuple):
-    """One exercise's grade: ``passed``, the ``text`` the learner reads, and ``changed``, the names of numpy's,
-    the library's or the builtins' that the answer changed while it ran ("" when none)."""
+    """One exercise's grade: ``passed``, the ``text`` the learner reads, ``changed``, the names of numpy's,
+    the library's or the builtins' that the answer changed while it ran ("" when none), and ``library``, the
+    library function that computes the exercise's answer and that the answer called ("" when none)."""
     passed: bool
     text: str
     changed: str = ""
+    library: str = ""
+
+
+#: Besides an exercise's reference (the library function a correct answer must match), the library code that
+#: computes the same answer by another route: the kernel that the reference and the layer modules share, the
+#: sequence-level function run for one step, a module's method. A learner's code that calls one of these while
+#: it is graded hands in the library's work, however the function was reached (a wrapper, an alias, a layer).
+_SAME_WORK = {
+    "rnn_step_forward": ("rnn_course.rnn.rnn_forward", "rnn_course.rnn._rnn_forward"),
+    "rnn_forward": ("rnn_course.rnn._rnn_forward",),
+    "rnn_step_backward": ("rnn_course.rnn.rnn_backward", "rnn_course.rnn._rnn_backward"),
+    "rnn_backward": ("rnn_course.rnn._rnn_backward",),
+    "gru_step_forward": ("rnn_course.gru._gru_forward",),
+    "gru_step_backward": ("rnn_course.gru._gru_backward",),
+    "lstm_step_forward": ("rnn_course.lstm._lstm_forward",),
+    "lstm_step_backward": ("rnn_course.lstm._lstm_backward",),
+    "stacked_rnn_forward": ("rnn_course._recurrent.RecurrentModule.forward",),
+    "bidirectional_rnn_forward": ("rnn_course._recurrent.RecurrentModule.forward",),
+    "orthogonal_init": ("rnn_course.gradflow.orthogonal",),
+    "greedy_decode": ("rnn_course.models._Decoder.greedy",),
+    "adam_step": ("rnn_course.optim.Adam._update",),
+    "train_model": ("rnn_course.train.fit",),
+}
+
+
+def _resolve(dotted):
+    """The object at a dotted path such as ``rnn_course.models._Decoder.greedy``."""
+    import importlib
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(dotted)
+
+
+def library_work(name):
+    """{id(code): "module.function"} of the library code that computes exercise ``name``'s answer: its
+    reference, when that is a library function, and the routes of ``_SAME_WORK``. Empty for a concept."""
+    from . import EXERCISES
+    ex = EXERCISES[name]
+    functions = [_resolve(path) for path in _SAME_WORK.get(name, ())]
+    if ex.kind == "implementation":
+        functions.append(ex.reference)
+    work = {}
+    for fn in functions:
+        code, module = getattr(fn, "__code__", None), getattr(fn, "__module__", "") or ""
+        if code is not None and module.split(".")[0] == "rnn_course" and not module.startswith("rnn_course.exercises"):
+            work[id(code)] = f"{module}.{fn.__qualname__}"
+    return work
+
+
+class _LibraryWatch:
+    """A profile hook that notes the first call of the library's own work (``library_work``) made from the
+    student's code: from a function whose code came from one of the student's cells (``files``, the
+    filenames the cells were compiled under), at any depth below it on the stack, while ``active`` (while the
+    checker calls the answer: a cell that calls the library's function at its top level, to compare, hands
+    nothing in). The checker's own calls of the reference have no student frame below them."""
+
+    def __init__(self, work, files):
+        self.work, self.files, self.found, self.active = work, files, "", False
+
+    def __call__(self, frame, event, arg):
+        if event == "call" and self.active and id(frame.f_code) in self.work and not self.found:
+            caller = frame.f_back
+            while caller is not None:
+                if caller.f_code.co_filename in self.files:
+                    self.found = self.work[id(frame.f_code)]
+                    return
+                caller = caller.f_back
 
 
 def _discard(*args, **kwargs):
@@ -135,16 +213,23 @@ def grade_program(name, program, answer, context):
 
     ``program``: a list of (where, source) cells, run one by one (see ``_screen.program_for``), or one source.
     Returns a Verdict. Used in the fresh grading process; the tests call it directly to prove that the book's
-    own solutions pass the screen.
+    own solutions pass the screen and earn their points. While ``grade`` runs, a profile hook (``_LibraryWatch``)
+    watches for the library's own work for this exercise called from the student's code; the hook is set
+    before the integrity fingerprint and removed after it, so that the fingerprint sees it unchanged.
     """
     import contextlib
     import io
+    import sys
+    import threading
 
     from . import grade
     from ._run import last_line
 
     if isinstance(program, str):
         program = [("your answer cells", program)]
+    watch = _LibraryWatch(library_work(name), {f"<{where}>" for where, _ in program})
+    sys.setprofile(watch)   # before the fingerprint, which compares the profile hook before and after
+    threading.setprofile(watch)
     before = _fingerprint()
     namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _discard}
     shown = io.StringIO()
@@ -155,7 +240,11 @@ def grade_program(name, program, answer, context):
         value = eval(answer, namespace)
         kwargs = {key: eval(expr, namespace) for key, expr in context.items()}
         with contextlib.redirect_stdout(shown):
-            result = grade(name, value, **kwargs)
+            watch.active = True
+            try:
+                result = grade(name, value, **kwargs)
+            finally:
+                watch.active = False
         passed, text = True, str(result)
     except NameError as exc:
         passed, text = False, (f"[Not yet] {name}: {last_line(exc)}. The grader runs your answer cells and the "
@@ -165,14 +254,20 @@ def grade_program(name, program, answer, context):
         passed, text = False, str(exc)
     except BaseException as exc:  # noqa: BLE001 - the learner's code, e.g. a property that raises
         passed, text = False, f"[Not yet] {name}: your answer could not be graded: {last_line(exc)}"
-    changed = _changed(before, _fingerprint())
+    changed = _changed(before, _fingerprint())   # a hook the answer replaced shows here as a change
+    sys.setprofile(None)
+    threading.setprofile(None)
+    if watch.found:
+        passed, text = False, (f"[Not yet] {name}: your code called the library's own {watch.found}, which "
+                               f"computes what this exercise asks you to write, so it earns no points: write it "
+                               f"with numpy (the library's other functions, and yours, are welcome)")
     if changed:
         passed, text = False, (f"[Not yet] {name}: your answer changed the grader's own code while it ran "
                                f"({changed}), so it earns no points")
     if stopped and not passed:
         text += "\nIn the grader, " + "; ".join(stopped) + "."
     prints = shown.getvalue().strip()
-    return Verdict(passed, text + ("\n" + prints if prints else ""), changed)
+    return Verdict(passed, text + ("\n" + prints if prints else ""), changed, watch.found)
 
 
 def _limit(memory_mb, seconds):
@@ -196,7 +291,8 @@ def _main():
     except BaseException as exc:  # noqa: BLE001 - whatever happened, the verdict is "no points"
         verdict = Verdict(False, f"[Not yet] the grader could not run this exercise: {type(exc).__name__}: {exc}")
     sys.__stdout__.write(job["nonce"] + json.dumps({"passed": bool(verdict.passed), "text": str(verdict.text),
-                                                    "changed": str(verdict.changed)}) + "\n")
+                                                    "changed": str(verdict.changed),
+                                                    "library": str(verdict.library)}) + "\n")
     sys.__stdout__.flush()
     os._exit(0)
 
@@ -244,7 +340,8 @@ def grade_in_fresh_process(name, program, answer, context, cwd):
         for line in reversed(done.stdout.splitlines()):
             if line.startswith(nonce):
                 verdict = json.loads(line[len(nonce):])
-                return Verdict(bool(verdict["passed"]), str(verdict["text"]), str(verdict["changed"]))
+                return Verdict(bool(verdict["passed"]), str(verdict["text"]), str(verdict["changed"]),
+                               str(verdict.get("library", "")))
     except (subprocess.TimeoutExpired, ValueError, KeyError):
         pass
     return Verdict(False, f"[Not yet] {name}: the grading of your answer ended without a verdict (it ran out of "
@@ -481,6 +578,7 @@ class FreshProcessGrades:
             label = grade_id.removesuffix("-check")
             if grade_id in changed_tests:
                 flag(label, f"its tests cell was {changed_tests[grade_id]} in the hand-in (restored before grading)")
+            library = ""
             if tampered:
                 passed, text = False, (f"[Not yet] {name}: this notebook wrote to the course's gradebook while it "
                                        f"ran; the change was undone, and no exercise of the notebook earns points")
@@ -494,9 +592,12 @@ class FreshProcessGrades:
                     passed, text = False, f"[Not yet] {name}: {program.own}."
                 else:
                     verdict = grade_in_fresh_process(name, program.cells, answer, context, cwd)
-                    passed, text = verdict.passed, verdict.text
+                    passed, text, library = verdict.passed, verdict.text, verdict.library
                     if verdict.changed:
                         flag(label, f"the integrity check found {verdict.changed} changed")
+                    if verdict.library:
+                        flag(label, f"the answer called the library's own {verdict.library}, which computes "
+                                    f"what the exercise asks for")
                     if program.notes and not passed:
                         text += "\nNot run by the grader: " + "; ".join(program.notes) + "."
             if wrote and not tampered:
@@ -506,7 +607,10 @@ class FreshProcessGrades:
                                        f"directory, outside its own folder; the change was undone, and no "
                                        f"exercise of the notebook earns points")
             kernel_failed = any(o.get("output_type") == "error" for o in cell.get("outputs", []))
-            if not passed and not kernel_failed:
+            if not passed and not kernel_failed and library:
+                text += ("\n(In your own notebook this check passed: it compares your answer's results with the "
+                         "library's. The grade also asks that the answer be your own code.)")
+            elif not passed and not kernel_failed:
                 text += ("\n(In your own notebook this check passed. The grader runs your answer cells and the "
                          "cells you added on their own, without the chapter's cells: an answer that uses a name "
                          "from one of those, or from a chapter cell you edited, passes there and not here.)")

@@ -12,7 +12,8 @@ writes one row per flag, with the columns ``student``, ``assignment``, ``exercis
 e.g. ``ex-one-hot``, a cell the student added, e.g. ``added cell 1 before answer cell 1``, or ``all``) and
 ``reason``. The flags are those that the grading step ``_isolated.FreshProcessGrades`` recorded in each
 notebook's metadata: a statement the grader's screen refused (named with its line and cell), a change the
-integrity check found in numpy, the library or the builtins, a write to the gradebook or to the course
+integrity check found in numpy, the library or the builtins, an answer that called the library's own
+function for its exercise (``_isolated._SAME_WORK``), a write to the gradebook or to the course
 directory outside the hand-in's own folders, a tests cell the hand-in edited or deleted. A flag is a reason
 to read the hand-in, not proof of cheating. An import of a module that no exercise needs (matplotlib, json)
 is left out of grading without a flag; one of the modules that can reach the machine (os, sys, subprocess

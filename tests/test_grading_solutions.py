@@ -1,0 +1,39 @@
+"""The book's solutions, graded as the instructor edition grades a hand-in (issue 18).
+
+tests/test_solutions.py proves that every solution passes its check in a
+learner's notebook; tests/test_assignments.py that each passes the grader's
+screen. This module runs each through ``_isolated.grade_program``, the grading
+process's own code: the screened cells, then ``grade`` under the watch for the
+library's own work (an answer that calls the library function an exercise asks
+for, or its kernel, earns nothing). A solution that the watch took for the
+library's work would cost an honest student the points. It is a module of its
+own so that pytest-xdist can run it beside test_assignments' grading fixture.
+It takes about 30 s of CPU, 8 s of it chapter 5c's train_model.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from rnn_course.exercises._isolated import grade_program
+from rnn_course.exercises._screen import chapter_cells, grade_call, program_for
+from test_assignments import CHAPTERS, solved_source
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_the_books_solutions_earn_their_points_in_the_grader(path, monkeypatch):
+    source, rows = solved_source(path)
+    monkeypatch.chdir(path.parent)   # as nbgrader runs the grading process: in the notebook's folder
+    graded = 0
+    for index, cell in enumerate(source["cells"]):
+        if not cell["metadata"].get("nbgrader", {}).get("grade"):
+            continue
+        name, answer, context = grade_call(cell["source"])
+        label = cell["metadata"]["nbgrader"]["grade_id"].removesuffix("-check")
+        program = program_for(source["cells"], index, f"{label}-answer", chapter_cells(source["metadata"]))
+        verdict = grade_program(name, program.cells, answer, context)
+        assert verdict.passed and not verdict.library and not verdict.changed, (path.stem, name, verdict.text)
+        graded += 1
+    assert graded == len(rows) > 0, path.stem
