@@ -7,7 +7,7 @@ they fail rather than skip when it is missing):
 - no student copy holds a solution: for every chapter, nbgrader's ClearSolutions
   with the course's config leaves the book's stub, and no line of the book's
   solutions; for chapter 1 the same of the real ``nbgrader generate_assignment``;
-- grading gives the right score: eight synthetic hand-ins of chapter 1 (all
+- grading gives the right score: nine synthetic hand-ins of chapter 1 (all
   right, with a helper function in a cell the student added and a constant
   built by a call; one exercise wrong; untouched stubs; a function that never
   returns; a deleted answer cell; and three that tamper: monkeypatching the
@@ -15,13 +15,17 @@ they fail rather than skip when it is missing):
   planting a package ``rnn_course/`` at the course root from the kernel;
   reading the instructor's solution from outside the folder, opening a file
   and deleting a tests cell (which nbgrader puts back and runs); writing the
-  gradebook) go through ``nbgrader autograde`` and ``nbgrader export``, and each row of the
+  gradebook; and one that wraps the library's own functions) go through ``nbgrader autograde`` and ``nbgrader export``, and each row of the
   grades CSV holds the score those answers earn; the tampering worked in each
   student's own kernel and earned nothing (issue 18, item 6,
   rnn_course/exercises/_isolated.py);
 - the class's list of flagged hand-ins (``python -m rnn_course.exercises.flagged``,
   ``flagged.csv``) names each tampering hand-in with its reason, and none of
   the honest ones;
+- ``scripts/autograde_isolated.sh`` grades an honest hand-in in full while its
+  added cell's probes of the network, of files outside its folders and a
+  process left running all come to nothing (skipped where unprivileged
+  namespaces are not allowed);
 - the files a chapter loads from its own folder (chapters 7 to 9's checkpoints/)
   are in its source folder, which nbgrader copies into the release and the
   autograded folders;
@@ -809,3 +813,107 @@ def test_the_readme_points_table_matches_the_assignments():
     assert table == points, "README's points table differs from make assignments: update the README"
     total = re.search(r"the course (\d+):", readme)
     assert total and int(total.group(1)) == sum(points.values()), "README's course total is out of date"
+
+
+# ---------------------------------------------------------------------------
+# scripts/autograde_isolated.sh: grading in namespaces of its own (the README's set-up without Docker)
+
+# From the kernel (cwd autograded/probe/01_sequences/), tries the host's loopback, writes outside its folders
+# and leaves a process running (which would write to db/ later). {port}, {targets}, {late} and {marker} are
+# filled in by the test.
+PROBES_THE_MACHINE = '''
+import os, socket, subprocess
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=3).close()
+    print("network: reached the host")
+except OSError as exc:
+    print("network: refused", type(exc).__name__)
+for target in {targets!r}:
+    try:
+        with open(target, "a") as f:
+            f.write("probe")
+        print("wrote", target)
+    except OSError as exc:
+        print("refused", target, type(exc).__name__)
+subprocess.Popen(["sh", "-c", "sleep 600; echo late > {late}  # {marker}"], start_new_session=True)
+'''
+
+
+def _namespaces_work() -> bool:
+    try:
+        done = subprocess.run(["unshare", "--user", "--map-root-user", "--net", "--mount", "--pid", "--fork",
+                               "--mount-proc", "--kill-child", "true"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def _running(marker: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker in text:
+            found.append(text)
+    return found
+
+
+def test_the_isolated_autograde_script_keeps_a_hand_in_to_its_own_folders(graded):
+    # One hand-in, all right, whose added cell probes the machine (its imports are refused in grading, not
+    # its answers): it is graded in full, and reaches nothing outside its own folders (the README's list).
+    import socket
+
+    if not _namespaces_work():
+        pytest.skip("unshare with user, network, mount and process namespaces is not allowed on this machine")
+    built = graded[0]
+    # Not under /tmp, which the script hides: a course beside the book's build, as `make assignments` makes it.
+    course = ROOT / "_build" / f"isolation-test-{os.getpid()}"
+    shutil.rmtree(course, ignore_errors=True)
+    outside = [ROOT / f".isolation-probe-{os.getpid()}", Path.home() / f".isolation-probe-{os.getpid()}"]
+    marker = f"isolation-late-{os.getpid()}"
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        shutil.copytree(built / "source", course / "source")
+        shutil.copy(built / "nbgrader_config.py", course)
+        (course / "db").mkdir()
+        shutil.copy(built / "gradebook.db", course / "db" / "gradebook.db")
+        (course / "gradebook.db").symlink_to("db/gradebook.db")
+        own = course / "autograded" / "probe" / CHAPTER
+        targets = [str(p) for p in outside] + [str(course / "nbgrader_config.py"), str(own / "own.txt")]
+        probe = PROBES_THE_MACHINE.format(port=listener.getsockname()[1], targets=targets,
+                                          late=course / "db" / "late.txt", marker=marker)
+        release = json.loads((built / "release" / CHAPTER / f"{CHAPTER}.ipynb").read_text(encoding="utf-8"))
+        rows = make_assignments.instructor_notebook(read_notebook(next(p for p in CHAPTERS if p.stem == CHAPTER)))[1]
+        target = course / "submitted" / "probe" / CHAPTER / f"{CHAPTER}.ipynb"
+        target.parent.mkdir(parents=True)
+        target.write_text(json.dumps(_hand_in(release, {r["label"]: r["solution_code"] for r in rows},
+                                              added={"ex-one-hot": probe})), encoding="utf-8")
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+                   RNN_COURSE_MEMORY_LIMIT=str(MEMORY_MB), NBGRADER=str(Path(sys.executable).parent / "nbgrader"))
+        done = subprocess.run(["sh", str(ROOT / "scripts" / "autograde_isolated.sh"), CHAPTER], cwd=course, env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0 and "exited with" not in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+        assert "stays writable" not in done.stderr, done.stderr[-3000:]
+        assert not _running(marker), "a process the kernel left running outlived its grading"
+        nb = json.loads((own / f"{CHAPTER}.ipynb").read_text(encoding="utf-8"))
+        printed = "".join("".join(o.get("text", "")) for c in nb["cells"] if c.get("id") == "added-ex-one-hot"
+                          for o in c["outputs"])
+        assert "network: refused" in printed, printed
+        for path in outside + [course / "nbgrader_config.py"]:
+            assert f"refused {path} OSError" in printed, printed
+        assert f"wrote {own / 'own.txt'}" in printed, printed
+        assert not any(p.exists() for p in outside) and "probe" not in (course / "nbgrader_config.py").read_text()
+        assert not any(o["output_type"] == "error" for c in nb["cells"] for o in c.get("outputs", [])
+                       if c["metadata"].get("nbgrader", {}).get("grade")), "the hand-in lost points"
+        assert not (course / "db" / "late.txt").exists()
+    finally:
+        listener.close()
+        shutil.rmtree(course, ignore_errors=True)
+        for path in outside:
+            path.unlink(missing_ok=True)
+        for text in _running(marker):   # should the namespaces have failed to end it
+            subprocess.run(["pkill", "-f", marker], check=False)
