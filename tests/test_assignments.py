@@ -637,6 +637,33 @@ def test_an_answer_that_changes_numpy_while_it_runs_earns_nothing():
     assert not passed and "changed the grader's own code" in text and changed == "numpy.allclose"
 
 
+# A stacked_rnn_forward on the library's RNN module: one module of L layers (the answer itself), or one
+# one-layer module per layer (as rnn_forward per layer, which chapter 6 allows).
+STACKED_BY_ONE_MODULE = '''import numpy as np
+import rnn_course
+def stacked_rnn_forward(x, Wxs, Whs, bs):
+    L, D = len(Wxs), np.shape(Wxs[0])[0]
+    rnn = rnn_course.RNN(np.shape(x)[-1], D, num_layers=L, dtype=np.result_type(x, *Wxs))
+    state = {}
+    for k in range(L):
+        state.update({f"weight_ih_l{k}": Wxs[k], f"weight_hh_l{k}": Whs[k], f"bias_ih_l{k}": bs[k],
+                      f"bias_hh_l{k}": np.zeros_like(bs[k])})
+    rnn.load_state_dict(state)
+    return rnn.forward(x)
+'''
+STACKED_BY_LAYER_MODULES = '''import numpy as np
+import rnn_course
+def stacked_rnn_forward(x, Wxs, Whs, bs):
+    h, finals = x, []
+    for Wx, Wh, b in zip(Wxs, Whs, bs):
+        rnn = rnn_course.RNN(np.shape(h)[-1], np.shape(Wh)[0], dtype=np.result_type(x, *Wxs))
+        rnn.load_state_dict({"weight_ih_l0": Wx, "weight_hh_l0": Wh, "bias_ih_l0": b, "bias_hh_l0": np.zeros_like(b)})
+        h, h_n = rnn.forward(h)
+        finals.append(h_n)
+    return h, np.concatenate(finals)
+'''
+
+
 @pytest.mark.parametrize("name, program", [
     # a wrapper of the reference, by the library's top-level name
     ("rnn_forward", "import rnn_course\ndef rnn_forward(x, h0, Wx, Wh, b, nonlinearity='tanh'):\n"
@@ -652,6 +679,14 @@ def test_an_answer_that_changes_numpy_while_it_runs_earns_nothing():
     ("embedding_forward", "import rnn_course\ndef embedding_forward(ids, W):\n"
                           "    layer = rnn_course.Embedding(*W.shape)\n    layer.params['weight'][...] = W\n"
                           "    return layer.forward(ids), (ids, W.shape)\n"),
+    # no Python function of the student's on the stack: the checker calls the library's through a partial
+    ("rnn_step_forward", "import functools\nimport rnn_course\n"
+                         "rnn_step_forward = functools.partial(rnn_course.rnn_step_forward)\n"),
+    # a composition that is the answer: one-hot rows are rows of an identity matrix
+    ("one_hot", "import numpy as np\nfrom rnn_course.layers import embedding_forward\n"
+                "def one_hot(ids, V):\n    return embedding_forward(np.asarray(ids), np.eye(V))[0]\n"),
+    # the library's stacked RNN module, which is the answer (one layer per module is allowed, below)
+    ("stacked_rnn_forward", STACKED_BY_ONE_MODULE),
 ])
 def test_an_answer_that_calls_the_librarys_own_work_earns_nothing(name, program):
     from rnn_course.exercises._isolated import grade_program
@@ -659,6 +694,14 @@ def test_an_answer_that_calls_the_librarys_own_work_earns_nothing(name, program)
     verdict = grade_program(name, program, name, {})
     assert not verdict.passed and "called the library's own" in verdict.text, verdict
     assert verdict.library.startswith("rnn_course."), verdict
+
+
+def test_one_layer_modules_are_no_stacked_rnn():
+    # Chapter 6 lets a stacked forward call rnn_forward per layer; a one-layer RNN module per layer is the same.
+    from rnn_course.exercises._isolated import grade_program
+
+    verdict = grade_program("stacked_rnn_forward", STACKED_BY_LAYER_MODULES, "stacked_rnn_forward", {})
+    assert verdict.passed and verdict.library == "", verdict
 
 
 def test_calling_the_library_to_compare_at_the_top_of_a_cell_is_no_hand_in():

@@ -106,10 +106,13 @@ class Verdict(NamedTuple):
 
 #: Besides an exercise's reference (the library function a correct answer must match), the library code that
 #: computes the same answer by another route: the kernel that the reference and the layer modules share, the
-#: sequence-level function run for one step, a module's method. A learner's code that calls one of these while
-#: it is graded hands in the library's work, however the function was reached (a wrapper, an alias, a layer).
+#: sequence-level function run for one step, a module's method, a composition that is the answer. A learner's
+#: code that calls one of these while it is graded hands in the library's work, however the function was
+#: reached (a wrapper, an alias, functools.partial, a layer). A route may hold only under a condition on the
+#: called method's ``self``: a one-layer, one-direction RNN module is rnn_forward, which chapter 6 lets a
+#: stacked or bidirectional forward call per layer.
 _SAME_WORK = {
-    "rnn_step_forward": ("rnn_course.rnn.rnn_forward", "rnn_course.rnn._rnn_forward"),
+    "rnn_step_forward": ("rnn_course.rnn.rnn_forward", "rnn_course.rnn._rnn_forward", "rnn_course.mlp.mlp_forward"),
     "rnn_forward": ("rnn_course.rnn._rnn_forward",),
     "rnn_step_backward": ("rnn_course.rnn.rnn_backward", "rnn_course.rnn._rnn_backward"),
     "rnn_backward": ("rnn_course.rnn._rnn_backward",),
@@ -117,8 +120,10 @@ _SAME_WORK = {
     "gru_step_backward": ("rnn_course.gru._gru_backward",),
     "lstm_step_forward": ("rnn_course.lstm._lstm_forward",),
     "lstm_step_backward": ("rnn_course.lstm._lstm_backward",),
-    "stacked_rnn_forward": ("rnn_course._recurrent.RecurrentModule.forward",),
-    "bidirectional_rnn_forward": ("rnn_course._recurrent.RecurrentModule.forward",),
+    "stacked_rnn_forward": (("rnn_course._recurrent.RecurrentModule.forward", lambda module: module.num_layers > 1),),
+    "bidirectional_rnn_forward": (("rnn_course._recurrent.RecurrentModule.forward",
+                                   lambda module: module.num_directions > 1),),
+    "one_hot": ("rnn_course.layers.embedding_forward",),
     "orthogonal_init": ("rnn_course.gradflow.orthogonal",),
     "greedy_decode": ("rnn_course.models._Decoder.greedy",),
     "adam_step": ("rnn_course.optim.Adam._update",),
@@ -142,39 +147,60 @@ def _resolve(dotted):
 
 
 def library_work(name):
-    """{id(code): "module.function"} of the library code that computes exercise ``name``'s answer: its
-    reference, when that is a library function, and the routes of ``_SAME_WORK``. Empty for a concept."""
+    """{id(code): ("module.function", condition)} of the library code that computes exercise ``name``'s answer:
+    its reference, when that is a library function, and the routes of ``_SAME_WORK``; condition is None or a
+    test of the called method's ``self``. Empty for a concept."""
     from . import EXERCISES
     ex = EXERCISES[name]
-    functions = [_resolve(path) for path in _SAME_WORK.get(name, ())]
+    routes = [route if isinstance(route, tuple) else (route, None) for route in _SAME_WORK.get(name, ())]
+    functions = [(_resolve(path), condition) for path, condition in routes]
     if ex.kind == "implementation":
-        functions.append(ex.reference)
+        functions.append((ex.reference, None))
     work = {}
-    for fn in functions:
+    for fn, condition in functions:
         code, module = getattr(fn, "__code__", None), getattr(fn, "__module__", "") or ""
         if code is not None and module.split(".")[0] == "rnn_course" and not module.startswith("rnn_course.exercises"):
-            work[id(code)] = f"{module}.{fn.__qualname__}"
+            work[id(code)] = (f"{module}.{fn.__qualname__}", condition)
     return work
 
 
+def _learner_calls():
+    """The code objects of the frames in which the checkers call the learner's function (``_run.guarded``'s
+    ``_with_alarm``, and ``work`` in ``_with_thread``): what runs below one of them is the learner's."""
+    from . import _run
+    inner = [c for c in _run._with_thread.__code__.co_consts if getattr(c, "co_name", "") == "work"]
+    return {id(_run._with_alarm.__code__), *(id(c) for c in inner)}
+
+
 class _LibraryWatch:
-    """A profile hook that notes the first call of the library's own work (``library_work``) made from the
-    student's code: from a function whose code came from one of the student's cells (``files``, the
-    filenames the cells were compiled under), at any depth below it on the stack, while ``active`` (while the
-    checker calls the answer: a cell that calls the library's function at its top level, to compare, hands
-    nothing in). The checker's own calls of the reference have no student frame below them."""
+    """A profile hook that notes the first call of the library's own work (``library_work``) made by the
+    student's code, while ``active`` (while ``grade`` runs: a cell that calls the library at its top level, to
+    compare, hands nothing in). A call is the student's when a frame below it on the stack runs code of the
+    student's cells (``files``, the filenames they were compiled under) or is the checker's call of the
+    learner's function (``_learner_calls``: this also covers an answer that is no Python function, such as
+    ``functools.partial(rnn_course.rnn_forward)``). The checker's own calls of the reference, which it compares
+    the answer with, have neither below them."""
 
     def __init__(self, work, files):
         self.work, self.files, self.found, self.active = work, files, "", False
+        self.calls = _learner_calls()
 
     def __call__(self, frame, event, arg):
-        if event == "call" and self.active and id(frame.f_code) in self.work and not self.found:
-            caller = frame.f_back
-            while caller is not None:
-                if caller.f_code.co_filename in self.files:
-                    self.found = self.work[id(frame.f_code)]
+        if event != "call" or not self.active or self.found or id(frame.f_code) not in self.work:
+            return
+        name, condition = self.work[id(frame.f_code)]
+        if condition is not None:
+            try:
+                if not condition(frame.f_locals.get("self")):
                     return
-                caller = caller.f_back
+            except Exception:  # noqa: BLE001 - an odd self: the route's condition does not hold
+                return
+        caller = frame.f_back
+        while caller is not None:
+            if caller.f_code.co_filename in self.files or id(caller.f_code) in self.calls:
+                self.found = name
+                return
+            caller = caller.f_back
 
 
 def _discard(*args, **kwargs):
