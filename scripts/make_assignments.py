@@ -54,7 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from exercise_cells import find_exercises, read_notebook  # noqa: E402
-from rnn_course.exercises._isolated import GRADE_TIMEOUT, MEMORY_LIMIT_MB  # noqa: E402
+from rnn_course.exercises._isolated import CHAPTER_CELL, GRADE_TIMEOUT, MEMORY_LIMIT_MB  # noqa: E402
 
 #: Points per exercise, by the registry's kind: writing a function is worth more than a concept question.
 POINTS = {"implementation": 2, "concept": 1}
@@ -111,6 +111,9 @@ c.CourseDirectory.course_id = {course_id!r}
 # The gradebook is nbgrader's default, gradebook.db in this directory (run nbgrader from here).
 # The student copy keeps the book's stub verbatim: nothing replaces a solution region.
 c.ClearSolutions.code_stub = {{"python": ""}}
+# The chapter's own code cells are read-only cells that autograde restores before the notebook runs; in the
+# student's copy they stay editable, so that a student can try things in them (the grade never depends on it).
+c.LockCells.lock_readonly_cells = False
 # A cell may run {timeout} s before nbgrader interrupts it and the cell scores 0; a learner's function
 # is stopped sooner by the checker's own time limit (RNN_COURSE_TIME_LIMIT, default 10 s per call).
 c.Execute.timeout = {timeout}
@@ -230,9 +233,15 @@ def instructor_notebook(nb: dict) -> tuple[dict, list[dict]]:
                      "solution_code": ex.solution_code})
     nb["cells"] = [c for i, c in enumerate(nb["cells"]) if i not in drop]
     # The chapter's own code cells, by id: the grader runs the answer cells and the cells a student adds, not
-    # these (rnn_course/exercises/_screen.py), which can train models for seconds.
-    nb["metadata"]["rnn_course"] = {"chapter_cells": [c["id"] for c in nb["cells"] if c["cell_type"] == "code"
-                                                      and "nbgrader" not in c["metadata"] and c.get("id")]}
+    # these (rnn_course/exercises/_screen.py), which can train models for seconds. Each is an nbgrader read-only
+    # cell (locked, grade_id "chapter-<id>"), which autograde restores from the source version before the
+    # notebook runs: a hand-in cannot make the kernel run an edited chapter cell (say one that prints the
+    # gradebook into the feedback). The course's config keeps them editable in the student's copy, to try things.
+    chapter = [c for c in nb["cells"] if c["cell_type"] == "code" and "nbgrader" not in c["metadata"] and c.get("id")]
+    for cell in chapter:
+        cell["metadata"].update(_meta(grade=False, solution=False, locked=True, task=False,
+                                      grade_id=f"{CHAPTER_CELL}{cell['id']}"))
+    nb["metadata"]["rnn_course"] = {"chapter_cells": [c["id"] for c in chapter]}
     for cell in nb["cells"]:
         cell["metadata"].pop("execution", None)
         if cell["cell_type"] == "code":

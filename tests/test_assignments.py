@@ -139,6 +139,9 @@ WRAPS_PAD = ("import rnn_course\n\ndef pad_sequences(sequences, pad_value=0):\n"
              "    return rnn_course.pad_sequences(sequences, pad_value=pad_value)\n")
 # The kernel's own memory limit, printed from a cell the student added (the grader refuses `__import__`).
 PRINTS_THE_LIMIT = "print('RLIMIT_AS', __import__('resource').getrlimit(__import__('resource').RLIMIT_AS))\n"
+# Replaces a chapter cell (which the kernel runs, and the grader does not): it would print the gradebook's
+# e-mail addresses into the feedback (a teacher's try). Autograde restores the chapter's cells first.
+EDITS_A_CHAPTER_CELL = "print('EDITED CHAPTER CELL RAN', open('../../../gradebook.db', 'rb').read()[:64])\n"
 # Sets every grade in the gradebook to full marks, from the kernel.
 WRITES_THE_GRADEBOOK = '''
 import sqlite3
@@ -291,8 +294,14 @@ def graded(tmp_path_factory):
         added = {"all_right": {"ex-pad": HONEST_HELPER_CELL},
                  "tampers_with_check": {"ex-pad": PRINTS_THE_LIMIT},
                  "wraps_the_library": {"ex-one-hot": ALIASES_ONE_HOT}}.get(student)
-        target.write_text(json.dumps(_hand_in(release, answers, deleted, edited, added), indent=1),
-                          encoding="utf-8")
+        nb = _hand_in(release, answers, deleted, edited, added)
+        if student == "reads_outside":   # edits two of the chapter's own cells, one with its metadata removed
+            chapter = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id", "").startswith(
+                make_assignments.CHAPTER_CELL)]
+            for cell in chapter[:2]:
+                cell["source"] = EDITS_A_CHAPTER_CELL
+            chapter[1]["metadata"].pop("nbgrader")
+        target.write_text(json.dumps(nb, indent=1), encoding="utf-8")
     _run(course, "autograde", CHAPTER, env=env)
     # tampers_with_check's kernel planted rnn_course/ at the course root: undone right after its kernel
     planted_after_grading = sorted(str(p.relative_to(course)) for p in course.glob("rnn_course/**/*"))
@@ -419,7 +428,8 @@ FLAGS = {
                            ("all", "its kernel wrote rnn_course/exercises/flagged.py outside its folder"),
                            ("all", "its kernel wrote nbgrader_config.py outside its folder")],
     "reads_outside": [("ex-mutable", "tests cell was deleted"), ("ex-one-hot", "the screen refused the attribute `.load`"),
-                      ("ex-pad", "the screen refused `open`")],
+                      ("ex-pad", "the screen refused `open`"),
+                      ("all", "the nbgrader metadata of the chapter's cell")],
     "zz_writes_gradebook": [("all", "wrote to the course's gradebook")],
     "wraps_the_library": [("ex-one-hot", "called the library's own rnn_course.layers.one_hot"),
                           ("ex-pad", "called the library's own rnn_course.layers.pad_sequences")],
@@ -473,6 +483,25 @@ def test_the_flagged_command_refuses_a_copy_inside_the_course(tmp_path):
     done = subprocess.run([sys.executable, "-m", "rnn_course.exercises.flagged"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, env=dict(os.environ, PYTHONPATH=""))
     assert done.returncode == 2 and "is inside" in done.stderr, (done.stdout, done.stderr)
+
+
+def test_the_chapters_own_cells_are_restored_before_the_notebook_runs(graded):
+    # reads_outside edited two chapter cells (one also without its nbgrader metadata): neither ran as edited.
+    course, release = graded[0], graded[1]
+    nb = _autograded(course, "reads_outside")
+    assert "EDITED CHAPTER CELL RAN" not in json.dumps(nb)
+    originals = {c["id"]: c["source"] for c in release["cells"]}
+    chapter = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id", "").startswith(
+        make_assignments.CHAPTER_CELL)]
+    assert len(chapter) == len([c for c in release["cells"] if c["metadata"].get("nbgrader", {}).get(
+        "grade_id", "").startswith(make_assignments.CHAPTER_CELL)]) > 2
+    for cell in chapter:
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        original = originals[cell["id"]]
+        assert source == (original if isinstance(original, str) else "".join(original)), cell["id"]
+    # in the student's copy they stay editable (nbgrader's read-only cells, not locked in Lab)
+    assert all(c["metadata"].get("editable", True) for c in release["cells"]
+               if c["metadata"].get("nbgrader", {}).get("grade_id", "").startswith(make_assignments.CHAPTER_CELL))
 
 
 def test_an_edited_tests_cell_is_restored_before_it_runs(graded):

@@ -66,6 +66,9 @@ MEMORY_LIMIT_MB = 4096
 GRADE_TIMEOUT = 300.0
 #: The key of the notebook metadata where the grading steps leave their findings.
 META = "rnn_course"
+#: The grade_id prefix of the chapter's own code cells, nbgrader read-only cells (make_assignments); the rest of
+#: the grade_id is the cell's id.
+CHAPTER_CELL = "chapter-"
 
 # ---------------------------------------------------------------------------
 # In the grading process
@@ -526,20 +529,37 @@ def _tests_cell(cell):
 
 class TestsCellsCheck:
     """nbgrader preprocessor of autograde's sanitizing step, just before OverwriteCells, which restores the
-    tests cells: records in the notebook's metadata (``rnn_course.tests_cells``, grade_id -> "edited" or
-    "deleted") each tests cell that the hand-in changed or lacks, for FreshProcessGrades to flag. A hand-in's
-    own value of that entry is replaced."""
+    tests cells and the chapter's read-only cells: records in the notebook's metadata (``rnn_course.tests_cells``,
+    grade_id -> "edited" or "deleted") each tests cell that the hand-in changed or lacks, for FreshProcessGrades
+    to flag. A hand-in's own value of that entry is replaced.
+
+    It also gives back their nbgrader metadata to the chapter's cells (found by cell id) whose metadata the
+    hand-in removed or changed, so that OverwriteCells restores them too, and records their ids
+    (``rnn_course.chapter_cells_unmarked``), which are flagged: without it, an edited chapter cell would run in
+    the kernel as the student wrote it, and print what it likes into the feedback."""
 
     def __call__(self, nb, resources):
+        from nbformat import from_dict
         from nbgrader.api import Gradebook
         info = resources["nbgrader"]
         handed_in = {}
         for cell in nb["cells"]:
             if _tests_cell(cell):
                 handed_in[cell["metadata"]["nbgrader"].get("grade_id")] = cell["source"]
-        changes = {}
+        changes, unmarked = {}, []
         with Gradebook(info["db_url"]) as gradebook:
             notebook = gradebook.find_notebook(info["notebook"], info["assignment"])
+            chapter = {c.name[len(CHAPTER_CELL):]: c.name for c in notebook.source_cells
+                       if c.name.startswith(CHAPTER_CELL) and c.locked}
+            for cell in nb["cells"]:
+                name = chapter.get(cell.get("id"))
+                meta = cell.get("metadata", {}).get("nbgrader", {})
+                if name and cell.get("cell_type") == "code" and (meta.get("grade_id") != name
+                                                                  or not meta.get("locked")):
+                    cell.setdefault("metadata", from_dict({}))["nbgrader"] = from_dict({
+                        "schema_version": 3, "grade": False, "solution": False, "locked": True, "task": False,
+                        "grade_id": name})
+                    unmarked.append(cell["id"])
             answers = {c.name for c in notebook.solution_cells}
             for cell in notebook.source_cells:
                 if cell.name in answers or cell.name not in {g.name for g in notebook.grade_cells}:
@@ -549,6 +569,7 @@ class TestsCellsCheck:
                 elif handed_in[cell.name].rstrip() != cell.source.rstrip():
                     changes[cell.name] = "edited"
         _findings(nb)["tests_cells"] = changes
+        _findings(nb)["chapter_cells_unmarked"] = unmarked
         return nb, resources
 
 
@@ -576,6 +597,7 @@ class FreshProcessGrades:
         findings = _findings(nb)
         changed_tests = findings.pop("tests_cells", {})
         changed_tests = changed_tests if isinstance(changed_tests, dict) else {}
+        unmarked = findings.pop("chapter_cells_unmarked", [])
         chapter = chapter_cells(nb.get("metadata"))
         flags = []
 
@@ -585,6 +607,9 @@ class FreshProcessGrades:
 
         if tampered:
             flag("all", "the notebook wrote to the course's gradebook while it ran (undone; every exercise scores 0)")
+        for cell_id in unmarked if isinstance(unmarked, list) else []:
+            flag("all", f"the nbgrader metadata of the chapter's cell {cell_id} was removed or changed in the "
+                        f"hand-in (put back, and the cell restored, before the notebook ran)")
         wrote = _restore_tree(resources)
         for path in wrote:
             flag("all", f"its kernel wrote {path} outside its folder (undone; every exercise scores 0)")
