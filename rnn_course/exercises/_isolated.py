@@ -661,10 +661,13 @@ class FreshProcessGrades:
             if not passed and not kernel_failed and library:
                 text += ("\n(In your own notebook this check passed: it compares your answer's results with the "
                          "library's. The grade also asks that the answer be your own code.)")
-            elif not passed and not kernel_failed:
+            elif not passed and not kernel_failed and "is not defined" in text:
                 text += ("\n(In your own notebook this check passed. The grader runs your answer cells and the "
                          "cells you added on their own, without the chapter's cells: an answer that uses a name "
                          "from one of those, or from a chapter cell you edited, passes there and not here.)")
+            elif not passed and not kernel_failed:   # a refused statement, a write outside the folder, a change
+                text += ("\n(In your own notebook this check passed. The grade comes from the grader, which runs "
+                         "your cells apart from your notebook by the rules named above.)")
             cell["outputs"] = _outputs(cell.get("outputs", []), passed, text)
         findings["flags"] = flags
         return nb, resources
