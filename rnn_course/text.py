@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import repeat
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -105,8 +106,8 @@ class Vocab:
         if isinstance(tokens, str) and level == "word":
             raise TypeError(f"{fn}: tokens is a str; for level='word' pass a list of tokens, "
                             "e.g. word_tokenize(text)")
-        counts: Counter = Counter()
-        for item in tokens:
+        counts: Counter = Counter(tokens) if isinstance(tokens, str) else Counter()  # a str: its characters
+        for item in () if isinstance(tokens, str) else tokens:
             if isinstance(item, str):
                 counts[item] += 1
             elif isinstance(item, (list, tuple)) and all(isinstance(t, str) for t in item):
@@ -156,12 +157,11 @@ class Vocab:
                 raise ValueError(f"{fn}: {flag}=True but this vocabulary has no {tok!r} "
                                  f"(its specials are {self.specials!r})")
         ids = [self.bos_id] if add_bos else []
-        for t in tokens:
-            i = self.stoi.get(t, self.unk_id)
-            if i is None:
-                raise ValueError(f"{fn}: token {t!r} is not in the vocabulary and there is no "
-                                 "'<unk>' to map it to; build the Vocab with specials including '<unk>'")
-            ids.append(i)
+        ids += map(self.stoi.get, tokens, repeat(self.unk_id, len(tokens)))  # None: unknown and no <unk>
+        if self.unk_id is None and None in ids:
+            t = tokens[ids.index(None) - add_bos]
+            raise ValueError(f"{fn}: token {t!r} is not in the vocabulary and there is no "
+                             "'<unk>' to map it to; build the Vocab with specials including '<unk>'")
         if add_eos:
             ids.append(self.eos_id)
         return ids

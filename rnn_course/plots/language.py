@@ -112,10 +112,12 @@ def unit_heatmap(text, activations, width=64, title=None, label="activation", vm
     fig = plt.figure(figsize=(cols * cw + 1.1, len(rows) * rh + 0.6 + (0.3 if title else 0)))
     ax = fig.add_axes([0.01, 0.02, cols * cw / (cols * cw + 1.1), 0.96 - (0.3 if title else 0) / fig.get_figheight()])
     cmap, norm = plt.get_cmap("RdBu_r"), Normalize(-vmax, vmax)
+    colors = cmap(norm(acts))  # (L, 4) RGBA, one colour map call for all cells
     for r, row in enumerate(rows):
         for c, (i, ch) in enumerate(row):
-            rgba = cmap(norm(acts[i]))
-            ax.add_patch(Rectangle((c, r), 1, 1, facecolor=rgba, edgecolor="none"))
+            rgba = tuple(colors[i])
+            # add_artist, not add_patch: the limits are set once below, so no cell needs to update them
+            ax.add_artist(Rectangle((c, r), 1, 1, facecolor=rgba, edgecolor="none"))
             light = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2] > 0.55
             ax.text(c + 0.5, r + 0.55, ch, ha="center", va="center", family="monospace", fontsize=9,
                     color=COLORS["text"] if light else "white")
