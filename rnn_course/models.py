@@ -20,7 +20,7 @@ import numpy as np
 
 from .gru import GRU
 from .layers import Embedding, Linear, length_mask
-from ._checks import as_float_array, check_bool, check_float_dtype, check_int_seed, is_number
+from ._checks import as_float_array, check_bool, check_float_dtype, check_int_seed, check_lengths, is_number
 from .losses import log_softmax, mse_loss, softmax_cross_entropy
 from .lstm import LSTM
 from .module import Module
@@ -464,7 +464,16 @@ class Seq2Seq(Module):
         - tgt_mask: (N, T') True at real tokens (the <eos> included)
 
         Returns the mean cross-entropy over the real target tokens, a float.
+
+        The encoder runs only as far as the batch's longest source: src is cut
+        to (N, max(src_lengths)) first. The padded steps after that change
+        neither the final states nor any gradient (their gradients are exact
+        zeros), so this only saves their work.
         """
+        src = np.asarray(src)
+        if src.ndim == 2:
+            src_lengths = check_lengths("Seq2Seq.loss", src_lengths, *src.shape, source="src")
+            src = src[:, :src_lengths.max()]  # (N, S) -> (N, max(src_lengths))
         state = self._encode(src, src_lengths)
         context = _h(state)[0]  # (N, D)
         logits, _ = self.decoder.forward(_teacher_forcing(tgt, self.bos), state, context)

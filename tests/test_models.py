@@ -56,6 +56,34 @@ def test_seq2seq_gradients(cell, feed_context):
 
 
 @pytest.mark.parametrize("cell", CELLS)
+def test_seq2seq_loss_ignores_padding_after_the_longest_source(cell):
+    # Seq2Seq.loss runs the encoder only to the batch's longest source: extra
+    # padded columns change neither the loss nor any gradient.
+    rng = np.random.default_rng(7)
+    src, src_lengths = _ragged(rng, 4, 5, 6)
+    src_lengths = np.minimum(src_lengths, 3)
+    src[np.arange(5)[None, :] >= src_lengths[:, None]] = 0  # the longest source has 3 steps, then 2 columns of padding
+    tgt = rng.integers(2, 5, (4, 3))
+    mask = np.ones((4, 3), dtype=bool)
+    runs = []
+    for s in (src[:, :3], src):
+        m = Seq2Seq(6, 5, 3, 4, bos=0, eos=1, cell=cell, seed=3)
+        loss = m.loss(s, src_lengths, tgt, mask)
+        assert m.encoder._input_shape[1] == 3
+        runs.append((loss, {name: g.copy() for name, _, g in m.parameters()}))
+    (loss_a, grads_a), (loss_b, grads_b) = runs
+    assert loss_a == pytest.approx(loss_b, rel=1e-12)
+    for name in grads_a:
+        np.testing.assert_allclose(grads_a[name], grads_b[name], rtol=1e-10, atol=1e-13, err_msg=name)
+
+
+def test_seq2seq_loss_names_bad_source_lengths():
+    m = Seq2Seq(6, 5, 3, 4, bos=0, eos=1, seed=3)
+    with pytest.raises(ValueError, match=r"Seq2Seq.loss: lengths contains 6, but src has only T = 5 steps"):
+        m.loss(np.ones((2, 5), dtype=int), np.array([5, 6]), np.ones((2, 3), dtype=int), np.ones((2, 3), bool))
+
+
+@pytest.mark.parametrize("cell", CELLS)
 def test_captioner_and_charlm_gradients(cell):
     rng = np.random.default_rng(3)
     cap = Captioner(5, 6, 3, 4, bos=0, eos=1, cell=cell, seed=4)
