@@ -109,6 +109,9 @@ def test_unknown_token_without_unk_is_a_clear_error():
     v = Vocab(["a"], specials=("<pad>",))
     with pytest.raises(ValueError, match=r"token 'q' is not in the vocabulary and there is no '<unk>'"):
         v.encode(["a", "q"])
+    v = Vocab(["a"], specials=("<pad>", "<bos>"))      # with add_bos the ids are one ahead of the tokens
+    with pytest.raises(ValueError, match=r"token 'q' is not in the vocabulary"):
+        v.encode(["a", "q", "r"], add_bos=True)
 
 
 @pytest.mark.parametrize("call, exc, message", [
