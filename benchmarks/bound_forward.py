@@ -25,8 +25,10 @@ times, interleaved round by round (medians over the rounds):
   (N, D), which is mostly the per-call cost of numpy and of PyTorch.
 
 It then prints each per-step cost as a fraction of torch's whole step (its
-forward divided by T): if numpy's product and tanh alone cost more than torch's
-whole step times the target, no rearrangement of the numpy calls can reach it.
+forward divided by T), and a floor: T times numpy's product and tanh calls of
+one step (for the LSTM, plus our backward), which no rearrangement of the other
+numpy calls can go below. The bare loop is usually a little above that floor
+and near our forward, within the noise of a shared machine.
 """
 
 from __future__ import annotations
@@ -230,6 +232,14 @@ def main(argv=None):
         for name in ops:
             a, b = ms["numpy " + name] * 1e3, ms["torch " + name] * 1e3
             print(f"  {name:<34} {a:8.1f} {b:8.1f} {a / b:8.2f} {100 * a / (step * 1e3):21.0f}%")
+        floor = T * sum(ms["numpy " + name] for name in ops if not name.startswith("multiply"))
+        print(f"  numpy's product and tanh calls alone, T = {T} steps: {floor:.2f} ms = "
+              f"{floor / ms['torch']:.2f} x torch's forward", end="")
+        if "ours backward" in ms:
+            both = floor + ms["ours backward"]
+            print(f"; plus our backward: {both:.2f} ms = {both / ms['torch forward+backward']:.2f} x torch's f+b",
+                  end="")
+        print()
         print(f"  torch's whole forward step: {step * 1e3:.1f} us; load average now "
               f"{os.getloadavg()[0]:.2f}\n", flush=True)
 
