@@ -50,6 +50,9 @@ for S in "$@"; do
         mount --bind /tmp/stage/sub "$C/submitted/$S" && mount -o remount,bind,ro "$C/submitted/$S"
         mount --bind /tmp/stage/out "$C/autograded/$S" && mount -o remount,bind,rw "$C/autograded/$S"
         cd "$C"
-        HOME=/tmp/home exec "$NBGRADER" autograde "$A" --student "$S"
+        # nbgrader, and the kernel it starts, in a user namespace of their own: root there, but with no power
+        # over these mounts (they belong to the namespace above), which are locked: they can be neither
+        # remounted writable nor unmounted to show what they cover, not even from a new namespace.
+        HOME=/tmp/home exec unshare --user --map-current-user "$NBGRADER" autograde "$A" --student "$S"
     ' sh "$C" "$S" "$A" "$REPO" "$ENV_PREFIX" "$NBGRADER" || echo "$S: autograde exited with $?"
 done

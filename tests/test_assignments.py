@@ -895,6 +895,11 @@ def test_the_readme_points_table_matches_the_assignments():
 # filled in by the test.
 PROBES_THE_MACHINE = '''
 import os, socket, subprocess
+# root in its user namespace: tries to make the mounts writable again, and to uncover the other submissions
+for command in ("mount -o remount,bind,rw {course}", "mount -o remount,bind,rw /", "umount -l {course}/submitted",
+                "unshare --user --map-root-user --mount sh -c 'umount -l {course}/submitted; ls {course}/submitted'"):
+    subprocess.run(["sh", "-c", command], capture_output=True)
+print("submissions seen:", sorted(os.listdir("{course}/submitted")))
 try:
     socket.create_connection(("127.0.0.1", {port}), timeout=3).close()
     print("network: reached the host")
@@ -957,24 +962,28 @@ def test_the_isolated_autograde_script_keeps_a_hand_in_to_its_own_folders(graded
         own = course / "autograded" / "probe" / CHAPTER
         targets = [str(p) for p in outside] + [str(course / "nbgrader_config.py"), str(own / "own.txt")]
         probe = PROBES_THE_MACHINE.format(port=listener.getsockname()[1], targets=targets,
-                                          late=course / "db" / "late.txt", marker=marker)
+                                          late=course / "db" / "late.txt", marker=marker, course=course)
         release = json.loads((built / "release" / CHAPTER / f"{CHAPTER}.ipynb").read_text(encoding="utf-8"))
         rows = make_assignments.instructor_notebook(read_notebook(next(p for p in CHAPTERS if p.stem == CHAPTER)))[1]
+        other = course / "submitted" / "other" / CHAPTER / f"{CHAPTER}.ipynb"   # another student's, not graded here
+        other.parent.mkdir(parents=True)
+        other.write_text(json.dumps(release), encoding="utf-8")
         target = course / "submitted" / "probe" / CHAPTER / f"{CHAPTER}.ipynb"
         target.parent.mkdir(parents=True)
         target.write_text(json.dumps(_hand_in(release, {r["label"]: r["solution_code"] for r in rows},
                                               added={"ex-one-hot": probe})), encoding="utf-8")
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
                    RNN_COURSE_MEMORY_LIMIT=str(MEMORY_MB), NBGRADER=str(Path(sys.executable).parent / "nbgrader"))
-        done = subprocess.run(["sh", str(ROOT / "scripts" / "autograde_isolated.sh"), CHAPTER], cwd=course, env=env,
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(["sh", str(ROOT / "scripts" / "autograde_isolated.sh"), CHAPTER, "probe"], cwd=course,
+                              env=env, capture_output=True, text=True, timeout=600)
         assert done.returncode == 0 and "exited with" not in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
         assert "stays writable" not in done.stderr, done.stderr[-3000:]
         assert not _running(marker), "a process the kernel left running outlived its grading"
         nb = json.loads((own / f"{CHAPTER}.ipynb").read_text(encoding="utf-8"))
         printed = "".join("".join(o.get("text", "")) for c in nb["cells"] if c.get("id") == "added-ex-one-hot"
                           for o in c["outputs"])
-        assert "network: refused" in printed, printed
+        assert "network: refused" in printed and "submissions seen: ['probe']" in printed, printed
+        assert other.is_file()
         for path in outside + [course / "nbgrader_config.py"]:
             assert f"refused {path} OSError" in printed, printed
         assert f"wrote {own / 'own.txt'}" in printed, printed
