@@ -475,7 +475,7 @@ class Seq2Seq(Module):
         RNN encoder's final states) may differ in the last bit.
         """
         src = np.asarray(src)
-        if src.ndim == 2:
+        if src.ndim == 2 and src_lengths is not None:  # None: every source fills all S steps, as in translate
             src_lengths = check_lengths("Seq2Seq.loss", src_lengths, *src.shape, source="src")
             src = src[:, :src_lengths.max()]  # (N, S) -> (N, max(src_lengths))
         state = self._encode(src, src_lengths)
