@@ -466,12 +466,16 @@ class Seq2Seq(Module):
         Returns the mean cross-entropy over the real target tokens, a float.
 
         The encoder runs only as far as the batch's longest source: src is cut
-        to (N, max(src_lengths)) first. The padded steps after that change
-        neither the final states nor any gradient (their gradients are exact
-        zeros), so this only saves their work.
+        to (N, max(src_lengths)) first. The padding columns beyond it cannot
+        reach the final states (each row's state is read at its own last real
+        step) and send back exact-zero gradients, so in exact arithmetic the
+        cut changes neither the loss nor any gradient and only saves their
+        work. In floating point, the encoder's matrix products over fewer rows
+        can round differently: its weight gradients (and, in float32, a plain
+        RNN encoder's final states) may differ in the last bit.
         """
         src = np.asarray(src)
-        if src.ndim == 2:
+        if src.ndim == 2 and src_lengths is not None:  # None: every source fills all S steps, as in translate
             src_lengths = check_lengths("Seq2Seq.loss", src_lengths, *src.shape, source="src")
             src = src[:, :src_lengths.max()]  # (N, S) -> (N, max(src_lengths))
         state = self._encode(src, src_lengths)
