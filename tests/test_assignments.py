@@ -388,7 +388,7 @@ def _verdict(nb: dict, label: str) -> str:
 
 
 @pytest.mark.parametrize("student, label, words", [
-    ("tampers_with_check", "ex-mutable", "setting the attribute `rnn_course.exercises.grade`"),
+    ("tampers_with_check", "ex-mutable", "`import rnn_course.exercises`"),   # then it sets .grade
     ("tampers_with_check", "ex-one-hot", "wrong places"),   # the wrong one_hot, graded as written
     ("tampers_with_check", "ex-pad", "MemoryError"),
     ("reads_outside", "ex-one-hot", "the attribute `.load`"),   # `import json` is left out, not refused
@@ -431,8 +431,9 @@ FLAGS = {
                       ("ex-pad", "the screen refused `open`"),
                       ("all", "the nbgrader metadata of the chapter's cell")],
     "zz_writes_gradebook": [("all", "wrote to the course's gradebook")],
-    "wraps_the_library": [("ex-one-hot", "called the library's own rnn_course.layers.one_hot"),
-                          ("ex-pad", "called the library's own rnn_course.layers.pad_sequences")],
+    "wraps_the_library": [("ex-one-hot", "the answer to one_hot called the library's own rnn_course.layers.one_hot"),
+                          ("ex-pad", "the answer to pad_sequences called the library's own "
+                                     "rnn_course.layers.pad_sequences")],
 }
 
 
@@ -565,7 +566,8 @@ def test_the_screen_runs_every_statement_and_refuses_what_no_exercise_needs():
     assert "ZERO = np.zeros(1)" in kept and "print(n)" in kept and "def f(x=np.ones(2))" in kept
     assert "grade = None" not in kept and "time" not in kept
     assert kept.splitlines()[6] == "def f(x=np.ones(2)):"     # the student's own line numbers
-    assert left_out == ["line 4 of cell (an IPython magic or shell line)"]
+    assert left_out == ["line 2 of cell (a use of check or hint: the grader runs its own check)",
+                        "line 4 of cell (an IPython magic or shell line)"]
     assert [r.reason for r in refused] == ["setting the attribute `rnn_course.exercises.grade` (only `self.` "
                                            "attributes may be set) at line 6 of cell"]
     # A cell headed by %%time runs its own code, on its own lines; another cell magic's cell is left out whole.
@@ -723,6 +725,37 @@ def test_an_answer_that_calls_the_librarys_own_work_earns_nothing(name, program)
     verdict = grade_program(name, program, name, {})
     assert not verdict.passed and "called the library's own" in verdict.text, verdict
     assert verdict.library.startswith("rnn_course."), verdict
+
+
+def test_a_check_run_in_the_students_cells_cannot_record_answers_to_replay():
+    # A third teacher's try: a top-level check() with a spy recorded the library's outputs for the checker's
+    # seeded inputs, and the answer replayed them while graded. The grader runs no check of the student's.
+    from rnn_course.exercises._isolated import grade_program
+    from rnn_course.exercises._screen import Refused, screen
+
+    program = ("import rnn_course\nfrom rnn_course.exercises import check\ntable = {}\n"
+               "def spy(x_t, *args, **kwargs):\n    out = rnn_course.rnn_step_forward(x_t, *args, **kwargs)\n"
+               "    table[x_t.tobytes()] = out\n    return out\n"
+               "check('rnn_step_forward', spy)\n"
+               "def rnn_step_forward(x_t, *args, **kwargs):\n    return table[x_t.tobytes()]\n")
+    kept, left_out = screen(program, "added cell 1")
+    assert "check" not in kept and len(left_out) == 2 and all("check or hint" in n for n in left_out), left_out
+    verdict = grade_program("rnn_step_forward", kept, "rnn_step_forward", {})
+    assert not verdict.passed and "KeyError" in verdict.text, verdict   # nothing was recorded
+    with pytest.raises(Refused, match="import rnn_course.exercises"):   # the registry, with its references
+        screen("import rnn_course.exercises as ex\n", "answer cell 1")
+
+
+def test_a_subclass_of_a_library_module_counts_as_the_library_module():
+    # A subclass could report one layer to the watch and run two: any module class of the student's counts.
+    from rnn_course.exercises._isolated import grade_program
+
+    program = STACKED_BY_LAYER_MODULES.replace("import rnn_course\n", "import rnn_course\n\n"
+                                               "class Mine(rnn_course.RNN):\n    pass\n").replace(
+        "rnn_course.RNN(np.shape(h)", "Mine(np.shape(h)")
+    assert "Mine(np.shape(h)" in program
+    verdict = grade_program("stacked_rnn_forward", program, "stacked_rnn_forward", {})
+    assert not verdict.passed and "RecurrentModule.forward" in verdict.library, verdict
 
 
 def test_one_layer_modules_are_no_stacked_rnn():

@@ -28,7 +28,8 @@ from __future__ import annotations
 import ast
 from typing import NamedTuple
 
-#: Top-level modules an answer may import; from rnn_course.exercises only check and hint. Besides numpy and the
+#: Top-level modules an answer may import; from rnn_course.exercises nothing (check and hint are left out, see
+#: _checker_use). Besides numpy and the
 #: library, the standard modules that answers use for annotations and small helpers; the attribute rules still
 #: apply to what is taken from them.
 _MODULES = {"numpy", "math", "rnn_course", "typing", "__future__", "dataclasses", "functools", "itertools",
@@ -89,8 +90,8 @@ def _module_ok(module, names=()):
     parts = module.split(".")
     if parts[0] not in _MODULES:
         return False
-    if module == "rnn_course.exercises":
-        return set(names) <= _FROM_EXERCISES
+    if module == "rnn_course.exercises":  # `import rnn_course.exercises` reaches the registry and its references
+        return bool(names) and set(names) <= _FROM_EXERCISES
     if any(p.startswith("_") or p in _ATTRIBUTES for p in parts[1:]):
         return False
     if any(n == "*" or n.startswith("_") or n in _ATTRIBUTES or n in _NAMES for n in names):
@@ -109,6 +110,18 @@ def _other_module(stmt):
         return False
     return (any(t not in _MODULES for t in tops)
             and not any(t in _TAMPERING or t in _ATTRIBUTES or t.startswith("_") for t in tops))
+
+
+def _checker_use(stmt):
+    """True for a top-level ``from rnn_course.exercises import check, hint`` and for a top-level statement that
+    calls ``check`` or ``hint``: the grader leaves them out, unflagged. Its own check grades the answer; a
+    student's check run inside the grader would let the answer watch the checker's inputs and the library's
+    outputs for them (a table to replay while graded)."""
+    if isinstance(stmt, ast.ImportFrom):
+        return (stmt.module == "rnn_course.exercises" and not stmt.level
+                and {a.name for a in stmt.names} <= _FROM_EXERCISES)
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in _FROM_EXERCISES
+               for n in ast.walk(stmt))
 
 
 def _super_call(node):
@@ -187,6 +200,9 @@ def screen_cell(source, where):
         if _magic(stmt):
             left_out.append(f"line {stmt.lineno} of {where} (an IPython magic or shell line)")
             continue
+        if _checker_use(stmt):
+            left_out.append(f"line {stmt.lineno} of {where} (a use of check or hint: the grader runs its own check)")
+            continue
         if _other_module(stmt):
             left_out.append(f"line {stmt.lineno} of {where} (`{ast.unparse(stmt)}`: the grader imports numpy, "
                             f"math, the library and a few standard modules, not this one; it does not count "
@@ -233,7 +249,7 @@ def screen(source, where, imports_only=False):
             return "", []
         kept = []
         for stmt in tree.body:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)) and not _checker_use(stmt):
                 try:
                     _refuse_uses(stmt, where)
                 except Refused:
