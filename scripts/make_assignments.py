@@ -106,6 +106,8 @@ if _planted:
 import rnn_course.exercises._isolated as _isolated  # noqa: E402
 
 _isolated.COURSE_ROOT = _course  # the tree that GradebookSnapshot records around each kernel
+if "autograde" in _sys.argv[1:2]:  # `nbgrader autograde`: inherit what a kernel leaves running, to end it
+    _isolated.become_subreaper()
 
 c.CourseDirectory.course_id = {course_id!r}
 # The gradebook is nbgrader's default, gradebook.db in this directory (run nbgrader from here).

@@ -143,6 +143,24 @@ PRINTS_THE_LIMIT = "print('RLIMIT_AS', __import__('resource').getrlimit(__import
 # e-mail addresses into the feedback (a teacher's try). Autograde restores the chapter's cells first.
 EDITS_A_CHAPTER_CELL = "print('EDITED CHAPTER CELL RAN', open('../../../gradebook.db', 'rb').read()[:64])\n"
 # Sets every grade in the gradebook to full marks, from the kernel.
+# From the kernel, leaves a detached process (double fork, new session) that keeps zeroing every score in the
+# gradebook and then writes a file at the course root, for a minute: long after its own kernel (a teacher's
+# try). Autograde ends it as soon as the kernel is gone, before the checks.
+LEAVES_A_PROCESS = '''
+import os, sqlite3, time
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        for _ in range(300):
+            try:
+                with sqlite3.connect("../../../gradebook.db", timeout=1) as db:
+                    db.execute("UPDATE grade SET auto_score = 0")
+                open("../../../LEFT_PROCESS_RAN", "w").close()
+            except Exception:
+                pass
+            time.sleep(0.2)
+    os._exit(0)
+'''
 WRITES_THE_GRADEBOOK = '''
 import sqlite3
 with sqlite3.connect("../../../gradebook.db") as db:
@@ -281,7 +299,8 @@ def graded(tmp_path_factory):
                                              "ex-one-hot": WRONG_ONE_HOT + REDEFINES_CHECK, "ex-pad": hog}),
         # also deletes ex-mutable's tests cell, which nbgrader puts back and grades
         "reads_outside": dict(right, **{"ex-one-hot": READS_THE_SOLUTION, "ex-pad": OPENS_A_FILE}),
-        "zz_writes_gradebook": dict(right, **{"ex-one-hot": right["ex-one-hot"] + WRITES_THE_GRADEBOOK}),
+        "zz_writes_gradebook": dict(right, **{"ex-one-hot": right["ex-one-hot"] + WRITES_THE_GRADEBOOK,
+                                              "ex-pad": right["ex-pad"] + LEAVES_A_PROCESS}),
         # Hands in the library's own functions inside wrappers: one_hot through an alias made in a cell the
         # student added, pad_sequences by its name (issue 18, item 2: no solution reachable).
         "wraps_the_library": dict(right, **{"ex-one-hot": WRAPS_ONE_HOT, "ex-pad": WRAPS_PAD}),
@@ -319,6 +338,7 @@ def graded(tmp_path_factory):
     with open(course / "flagged.csv", newline="") as f:
         flagged = list(csv.DictReader(f))
     ran = sorted(str(p.relative_to(course)) for p in course.rglob("PLANTED_CODE_RAN"))
+    ran += sorted(str(p.relative_to(course)) for p in course.rglob("LEFT_PROCESS_RAN"))   # ended, or removed
     shutil.rmtree(course / "rnn_course")
     return course, release, rows, scores, flagged, planted_after_grading, ran
 
@@ -430,7 +450,7 @@ FLAGS = {
     "reads_outside": [("ex-mutable", "tests cell was deleted"), ("ex-one-hot", "the screen refused the attribute `.load`"),
                       ("ex-pad", "the screen refused `open`"),
                       ("all", "the nbgrader metadata of the chapter's cell")],
-    "zz_writes_gradebook": [("all", "wrote to the course's gradebook")],
+    "zz_writes_gradebook": [("all", "wrote to the course's gradebook"), ("all", "its kernel left")],
     "wraps_the_library": [("ex-one-hot", "the answer to one_hot called the library's own rnn_course.layers.one_hot"),
                           ("ex-pad", "the answer to pad_sequences called the library's own "
                                      "rnn_course.layers.pad_sequences")],

@@ -441,6 +441,68 @@ def _course_files(root, skip):
     return files
 
 
+def become_subreaper():
+    """Make this process (nbgrader autograde) the one that inherits every process its kernels leave behind,
+    however they detach (a double fork, setsid), instead of the system's init: FreshProcessGrades can then end
+    them before it checks the gradebook and the course tree, so that nothing of a hand-in's still runs while
+    another is graded or after. Linux only (prctl PR_SET_CHILD_SUBREAPER); returns whether it took effect.
+    The course's nbgrader_config.py calls it for ``nbgrader autograde`` only, not in a Jupyter server."""
+    import ctypes
+    import sys
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0   # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _descendants():
+    """The process ids of this process's descendants, from /proc (Linux); empty where /proc is missing."""
+    parents = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return set()
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    stat = f.read()
+                parents[int(entry)] = int(stat[stat.rindex(b")") + 2:].split()[1])   # the field after state
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _end_left_processes(before):
+    """Kill the descendants that were not there before the kernel started (``before``): what the kernel left
+    running (with become_subreaper, even a detached one is a descendant), then reap them. Returns how many."""
+    import signal
+    killed = set()
+    for _ in range(20):   # a process may fork while the others are being killed
+        left = _descendants() - before - killed
+        if not left:
+            break
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        killed |= left
+    for _ in range(len(killed) + 1):
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                break
+        except ChildProcessError:
+            break
+    return len(killed)
+
+
 class GradebookSnapshot:
     """nbgrader preprocessor (just before Execute): keeps the gradebook's bytes, so that FreshProcessGrades can
     tell whether the student's kernel wrote to it (a kernel runs as the grader's user and could set its own
@@ -459,6 +521,7 @@ class GradebookSnapshot:
             gradebook = os.path.realpath(path)
             skip |= {gradebook, gradebook + "-journal", gradebook + "-wal", gradebook + "-shm"}
         resources["rnn_course_tree"] = (root, skip, _course_files(root, skip))
+        resources["rnn_course_processes"] = _descendants()
         return nb, resources
 
 
@@ -600,6 +663,10 @@ class FreshProcessGrades:
 
     def __call__(self, nb, resources):
         cwd = resources.get("metadata", {}).get("path") or "."
+        # The kernel has been shut down: end what it left running before anything is checked (a process that
+        # waits for the kernel to go and then edits the gradebook, a teacher's try), so that the checks below
+        # see all it did, and it can do nothing after them.
+        left = _end_left_processes(resources.pop("rnn_course_processes", _descendants()))
         tampered = _restore_gradebook(resources)
         findings = _findings(nb)
         changed_tests = findings.pop("tests_cells", {})
@@ -614,6 +681,8 @@ class FreshProcessGrades:
 
         if tampered:
             flag("all", "the notebook wrote to the course's gradebook while it ran (undone; every exercise scores 0)")
+        if left:
+            flag("all", f"its kernel left {left} process{'es' if left > 1 else ''} running, ended before grading")
         for cell_id in unmarked if isinstance(unmarked, list) else []:
             flag("all", f"the nbgrader metadata of the chapter's cell {cell_id} was removed or changed in the "
                         f"hand-in (put back, and the cell restored, before the notebook ran)")
