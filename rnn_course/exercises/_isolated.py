@@ -174,26 +174,19 @@ def library_work(name):
     return work
 
 
-def _learner_calls():
-    """The code objects of the frames in which the checkers call the learner's function (``_run.guarded``'s
-    ``_with_alarm``, and ``work`` in ``_with_thread``): what runs below one of them is the learner's."""
-    from . import _run
-    inner = [c for c in _run._with_thread.__code__.co_consts if getattr(c, "co_name", "") == "work"]
-    return {id(_run._with_alarm.__code__), *(id(c) for c in inner)}
-
-
 class _LibraryWatch:
     """A profile hook that notes the first call of the library's own work (``library_work``) made by the
     student's code, while ``active`` (while ``grade`` runs: a cell that calls the library at its top level, to
     compare, hands nothing in). A call is the student's when a frame below it on the stack runs code of the
     student's cells (``files``, the filenames they were compiled under) or is the checker's call of the
-    learner's function (``_learner_calls``: this also covers an answer that is no Python function, such as
+    learner's function (``_run.call_learner``: this also covers an answer that is no Python function, such as
     ``functools.partial(rnn_course.rnn_forward)``). The checker's own calls of the reference, which it compares
     the answer with, have neither below them."""
 
     def __init__(self, work, files):
+        from ._run import call_learner
         self.work, self.files, self.found, self.active = work, files, "", False
-        self.calls = _learner_calls()
+        self.calls = {id(call_learner.__code__)}
 
     def __call__(self, frame, event, arg):
         if event != "call" or not self.active or self.found or id(frame.f_code) not in self.work:
@@ -266,33 +259,35 @@ def grade_program(name, program, answer, context):
     watch = _LibraryWatch(library_work(name), {f"<{where}>" for where, _ in program})
     sys.setprofile(watch)   # before the fingerprint, which compares the profile hook before and after
     threading.setprofile(watch)
-    before = _fingerprint()
-    namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _discard}
-    shown = io.StringIO()
-    relevant = relevant_cells(program, [answer, *context.values()])
-    stopped = [note for where, source in program if (note := _run_cell(where, source, namespace))
-               and where in relevant]
     try:
-        value = eval(answer, namespace)
-        kwargs = {key: eval(expr, namespace) for key, expr in context.items()}
-        with contextlib.redirect_stdout(shown):
-            watch.active = True
-            try:
-                result = grade(name, value, **kwargs)
-            finally:
-                watch.active = False
-        passed, text = True, str(result)
-    except NameError as exc:
-        passed, text = False, (f"[Not yet] {name}: {last_line(exc)}. The grader runs your answer cells and the "
-                               f"cells you added, not the chapter's own cells: define every name your answer "
-                               f"uses in one of yours")
-    except AssertionError as exc:
-        passed, text = False, str(exc)
-    except BaseException as exc:  # noqa: BLE001 - the learner's code, e.g. a property that raises
-        passed, text = False, f"[Not yet] {name}: your answer could not be graded: {last_line(exc)}"
-    changed = _changed(before, _fingerprint())   # a hook the answer replaced shows here as a change
-    sys.setprofile(None)
-    threading.setprofile(None)
+        before = _fingerprint()
+        namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _discard}
+        shown = io.StringIO()
+        relevant = relevant_cells(program, [answer, *context.values()])
+        stopped = [note for where, source in program if (note := _run_cell(where, source, namespace))
+                   and where in relevant]
+        try:
+            value = eval(answer, namespace)
+            kwargs = {key: eval(expr, namespace) for key, expr in context.items()}
+            with contextlib.redirect_stdout(shown):
+                watch.active = True
+                try:
+                    result = grade(name, value, **kwargs)
+                finally:
+                    watch.active = False
+            passed, text = True, str(result)
+        except NameError as exc:
+            passed, text = False, (f"[Not yet] {name}: {last_line(exc)}. The grader runs your answer cells and "
+                                   f"the cells you added, not the chapter's own cells: define every name your "
+                                   f"answer uses in one of yours")
+        except AssertionError as exc:
+            passed, text = False, str(exc)
+        except BaseException as exc:  # noqa: BLE001 - the learner's code, e.g. a property that raises
+            passed, text = False, f"[Not yet] {name}: your answer could not be graded: {last_line(exc)}"
+        changed = _changed(before, _fingerprint())   # a hook the answer replaced shows here as a change
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)
     if watch.found:
         passed, text = False, (f"[Not yet] {name}: your code called the library's own {watch.found}, which "
                                f"computes what this exercise asks you to write, so it earns no points: write it "
