@@ -807,6 +807,33 @@ def test_calling_the_library_to_compare_at_the_top_of_a_cell_is_no_hand_in():
     assert verdict.passed and verdict.library == "", verdict
 
 
+def test_an_answer_may_use_the_chapters_data_and_cannot_change_what_the_check_reads():
+    # A 4th teacher's try: chapter 4's own cell imports the worked example as `ex`; an answer that computed
+    # h_t from it got a NameError in the grader (0 points). The grader now keeps that import of the chapter's
+    # cell; the check reads its own copy, so an answer that rewrites `ex` in place gains nothing.
+    from rnn_course.exercises._isolated import grade_program
+    from rnn_course.exercises._screen import Refused, program_for, screen
+
+    chapter = _cell("import numpy as np\nfrom rnn_course.exercises.concepts import WORKED_EXAMPLE as ex\n", "ch1")
+    honest = _cell("h_t_by_hand = np.tanh(ex['Wx'] @ ex['x_t'][0] + ex['Wh'] @ ex['h_prev'][0] + ex['bh'])\n",
+                   "a1", solution=True, grade_id="ex-worked-answer")
+    tests = _cell("grade('worked_example', h_t_by_hand)", "t1", grade=True, grade_id="ex-worked-check")
+    program = program_for([chapter, honest, tests], 2, "ex-worked-answer", {"ch1"})
+    imports = dict(program.cells)["the chapter's imports"]
+    assert "from rnn_course.exercises.concepts import WORKED_EXAMPLE as ex" in imports.splitlines(), program
+    assert program.own is None and not program.refused, program
+    assert grade_program("worked_example", program.cells, "h_t_by_hand", {}).passed
+    # zero every array in place, then hand in tanh(0) = 0: right for the changed arrays, wrong for the example
+    cheat = _cell("for key in ex:\n    ex[key][...] = 0\nh_t_by_hand = np.zeros(4)\n", "a1", solution=True,
+                  grade_id="ex-worked-answer")
+    program = program_for([chapter, cheat, tests], 2, "ex-worked-answer", {"ch1"})
+    verdict = grade_program("worked_example", program.cells, "h_t_by_hand", {})
+    assert not verdict.passed and "is off" in verdict.text, verdict
+    # the student's own cells may not import the checkers' module
+    with pytest.raises(Refused):
+        screen("from rnn_course.exercises.concepts import WORKED_EXAMPLE\n", "answer cell 1")
+
+
 def solved_source(path):
     """The instructor's source version of a chapter with each answer cell holding the book's solution, and its
     rows (make_assignments.instructor_notebook): a hand-in with every answer right."""

@@ -45,6 +45,11 @@ _TAMPERING = {"os", "sys", "subprocess", "ctypes", "importlib", "builtins", "gc"
               "copyreg", "zipimport", "pkgutil", "webbrowser", "getpass", "pwd", "platform", "select", "selectors",
               "ssl", "requests", "IPython", "ipykernel", "nbgrader", "sqlalchemy"}
 _FROM_EXERCISES = {"check", "hint"}
+#: The data that a chapter's own cell imports from the exercises' modules, (module, name): the grader keeps
+#: those imports of the chapter's cells (restored by nbgrader, not the student's), so that an answer may use the
+#: data as in the kernel. No checker reads these objects (each has its own copy, such as concepts._WORKED), so
+#: an answer that changes them in place changes nothing graded. The student's own cells still may not import them.
+_CHAPTER_DATA = {("rnn_course.exercises.concepts", "WORKED_EXAMPLE")}
 #: Names no exercise needs, whose use the grader refuses.
 #: Ordinary names that honest answers use as variables (input, dir, type, format, object) are not here.
 _NAMES = {"getattr", "setattr", "delattr", "globals", "locals", "vars", "eval", "exec", "compile", "open",
@@ -249,7 +254,10 @@ def screen(source, where, imports_only=False):
             return "", []
         kept = []
         for stmt in tree.body:
-            if isinstance(stmt, (ast.Import, ast.ImportFrom)) and not _checker_use(stmt):
+            if (isinstance(stmt, ast.ImportFrom) and not stmt.level
+                    and all((stmt.module, a.name) in _CHAPTER_DATA for a in stmt.names)):
+                kept.append(stmt)
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)) and not _checker_use(stmt):
                 try:
                     _refuse_uses(stmt, where)
                 except Refused:

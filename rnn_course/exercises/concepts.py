@@ -218,6 +218,10 @@ def check_spectral_radius(answer):
 # with C = 3 classes. Small round numbers, so every product can be done by
 # hand; the chapter prints these arrays. W_x is not symmetric, so using its
 # columns instead of its rows (a transposed W_x) gives a different answer.
+# The chapter hands WORKED_EXAMPLE to the learner; the check reads its own
+# copy, _WORKED, so an answer that changes the learner's arrays in place
+# changes nothing the check compares with (the grader gives the chapter's
+# import of it to the answer, see _screen._CHAPTER_DATA).
 WORKED_EXAMPLE = dict(
     x_t=np.array([[1.0, 0.0, -1.0, 2.0]]),
     h_prev=np.array([[0.5, -0.5, 1.0, 0.0]]),
@@ -235,11 +239,12 @@ WORKED_EXAMPLE = dict(
                  [-1.0, 0.0, 0.0, 0.0]]),
     by=np.array([0.0, 0.0, 0.5]),
 )
+_WORKED = {key: value.copy() for key, value in WORKED_EXAMPLE.items()}
 
 
 def check_worked_example(answer):
     """answer: h_t for WORKED_EXAMPLE, shape (1, 4) or (4,), to 3 decimals."""
-    ex = WORKED_EXAMPLE
+    ex = _WORKED
     try:
         got = np.asarray(answer, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
