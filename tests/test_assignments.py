@@ -66,6 +66,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import make_assignments  # noqa: E402
 from exercise_cells import find_exercises, read_notebook  # noqa: E402
 from rnn_course.exercises import EXERCISES, check, grade, hint  # noqa: E402
+from rnn_course.exercises.data_exercises import _one_hot_cases  # noqa: E402
 
 CHAPTER = "01_sequences"  # three exercises (a concept question, two functions), and it runs in ~5 s
 CHAPTERS = make_assignments.chapters()
@@ -139,6 +140,14 @@ ALIASES_ONE_HOT = "from rnn_course import layers as L\nencode = L.one_hot\n"
 WRAPS_ONE_HOT = "def one_hot(ids, V):\n    return encode(ids, V)\n"
 WRAPS_PAD = ("import rnn_course\n\ndef pad_sequences(sequences, pad_value=0):\n"
              "    return rnn_course.pad_sequences(sequences, pad_value=pad_value)\n")
+# Replays the check's public cases (a 4th teacher's try): the cases copied from the checker's source, the
+# library's answers tabulated at the top of the cell (a comparison, which the grader allows), and a lookup
+# handed in. It passes the book's cases, in the kernel and in the grader, and fails the cases the grader draws
+# afresh for each hand-in.
+REPLAYS_ONE_HOT = ("import rnn_course\nCASES = [" + ", ".join(
+    f"(np.array({ids.tolist()!r}), {V})" for ids, V in _one_hot_cases(0)) + "]\n"
+    "TABLE = {(ids.tobytes(), ids.shape, V): rnn_course.one_hot(ids, V) for ids, V in CASES}\n\n"
+    "def one_hot(ids, V):\n    return TABLE[(np.asarray(ids).tobytes(), np.shape(ids), V)]\n")
 # The kernel's own memory limit, printed from a cell the student added (the grader refuses `__import__`).
 PRINTS_THE_LIMIT = "print('RLIMIT_AS', __import__('resource').getrlimit(__import__('resource').RLIMIT_AS))\n"
 # Replaces a chapter cell (which the kernel runs, and the grader does not): it would print the gradebook's
@@ -306,6 +315,7 @@ def graded(tmp_path_factory):
         # Hands in the library's own functions inside wrappers: one_hot through an alias made in a cell the
         # student added, pad_sequences by its name (issue 18, item 2: no solution reachable).
         "wraps_the_library": dict(right, **{"ex-one-hot": WRAPS_ONE_HOT, "ex-pad": WRAPS_PAD}),
+        "replays_the_cases": dict(right, **{"ex-one-hot": REPLAYS_ONE_HOT}),
     }
     for student, answers in students.items():
         target = course / "submitted" / student / CHAPTER / f"{CHAPTER}.ipynb"
@@ -362,6 +372,7 @@ def test_release_holds_no_solution(graded):
     ("reads_outside", ("ex-one-hot", "ex-pad")),
     ("zz_writes_gradebook", ("ex-mutable", "ex-one-hot", "ex-pad")),  # graded last: the others keep their scores
     ("wraps_the_library", ("ex-one-hot", "ex-pad")),
+    ("replays_the_cases", ("ex-one-hot",)),
 ])
 def test_autograde_and_export_give_each_hand_in_its_score(graded, student, lost):
     _, _, rows, scores, *_ = graded
@@ -431,6 +442,31 @@ def test_a_wrapper_of_the_librarys_function_passed_its_kernel_and_earns_nothing(
     assert "without the chapter's cells" not in verdict, verdict
 
 
+def test_a_table_of_the_public_cases_passed_its_kernel_and_fails_the_cases_drawn_afresh(graded):
+    nb = _autograded(graded[0], "replays_the_cases")
+    seed = nb["metadata"]["rnn_course"]["grading_seed"]
+    assert isinstance(seed, int) and seed > 0, seed
+    verdict = _verdict(nb, "ex-one-hot")
+    assert f"The failing case was drawn afresh for this grading (seed {seed})" in verdict, verdict
+    assert "In your own notebook this check passed: it uses the book's cases only" in verdict, verdict
+    # each hand-in gets its own seed
+    seeds = {_autograded(graded[0], s)["metadata"]["rnn_course"]["grading_seed"] for s in ("all_right", "one_wrong")}
+    assert len(seeds | {seed}) == 3, seeds
+
+
+def test_the_grading_seed_comes_from_the_environment_when_set(monkeypatch):
+    from rnn_course.exercises._isolated import grading_seed
+
+    monkeypatch.setenv("RNN_COURSE_GRADE_SEED", "1234")
+    assert grading_seed() == 1234
+    for bad in ("0", "-3", "seven"):
+        monkeypatch.setenv("RNN_COURSE_GRADE_SEED", bad)
+        with pytest.raises(ValueError, match="RNN_COURSE_GRADE_SEED must be a whole number from 1 up"):
+            grading_seed()
+    monkeypatch.delenv("RNN_COURSE_GRADE_SEED")
+    assert len({grading_seed() for _ in range(5)}) == 5 and all(grading_seed() > 0 for _ in range(5))
+
+
 def test_an_honest_helper_in_an_added_cell_is_graded(graded):
     # The answer uses a helper defined in a cell the student added and a constant built by a call: full
     # marks (test_autograde_and_export_give_each_hand_in_its_score), and the kernel agreed: its display is kept.
@@ -456,6 +492,8 @@ FLAGS = {
     "wraps_the_library": [("ex-one-hot", "the answer to one_hot called the library's own rnn_course.layers.one_hot"),
                           ("ex-pad", "the answer to pad_sequences called the library's own "
                                      "rnn_course.layers.pad_sequences")],
+    "replays_the_cases": [("ex-one-hot", "the answer to one_hot passed the check's own cases and failed cases "
+                                         "drawn afresh (seed ")],
 }
 
 
@@ -684,7 +722,7 @@ def test_an_answer_that_changes_numpy_while_it_runs_earns_nothing():
     program = ("import numpy as np\ndef one_hot(ids, V):\n    np.allclose = lambda *a, **k: True\n"
                "    return np.eye(V)[ids]\n")
     try:
-        passed, text, changed, _ = grade_program("one_hot", program, "one_hot", {})
+        passed, text, changed, *_ = grade_program("one_hot", program, "one_hot", {})
     finally:
         np.allclose = allclose
     assert not passed and "changed the grader's own code" in text and changed == "numpy.allclose"
@@ -813,6 +851,7 @@ def test_an_answer_may_use_the_chapters_data_and_cannot_change_what_the_check_re
     # cell; the check reads its own copy, so an answer that rewrites `ex` in place gains nothing.
     from rnn_course.exercises._isolated import grade_program
     from rnn_course.exercises._screen import Refused, program_for, screen
+    from rnn_course.exercises.concepts import WORKED_EXAMPLE
 
     chapter = _cell("import numpy as np\nfrom rnn_course.exercises.concepts import WORKED_EXAMPLE as ex\n", "ch1")
     honest = _cell("h_t_by_hand = np.tanh(ex['Wx'] @ ex['x_t'][0] + ex['Wh'] @ ex['h_prev'][0] + ex['bh'])\n",
@@ -827,7 +866,12 @@ def test_an_answer_may_use_the_chapters_data_and_cannot_change_what_the_check_re
     cheat = _cell("for key in ex:\n    ex[key][...] = 0\nh_t_by_hand = np.zeros(4)\n", "a1", solution=True,
                   grade_id="ex-worked-answer")
     program = program_for([chapter, cheat, tests], 2, "ex-worked-answer", {"ch1"})
-    verdict = grade_program("worked_example", program.cells, "h_t_by_hand", {})
+    kept = {key: value.copy() for key, value in WORKED_EXAMPLE.items()}
+    try:   # in this process the cheat zeroes the chapter's own arrays: put them back after
+        verdict = grade_program("worked_example", program.cells, "h_t_by_hand", {})
+    finally:
+        for key, value in kept.items():
+            WORKED_EXAMPLE[key][...] = value
     assert not verdict.passed and "is off" in verdict.text, verdict
     # the student's own cells may not import the checkers' module
     with pytest.raises(Refused):
@@ -994,6 +1038,8 @@ for target in {targets!r}:
         print("wrote", target)
     except OSError as exc:
         print("refused", target, type(exc).__name__)
+with open("{shm}", "w") as f:   # a private /dev/shm: written there, and gone with the grading
+    f.write("probe")
 subprocess.Popen(["sh", "-c", "sleep 600; echo late > {late}  # {marker}"], start_new_session=True)
 '''
 
@@ -1043,8 +1089,9 @@ def test_the_isolated_autograde_script_keeps_a_hand_in_to_its_own_folders(graded
         (course / "gradebook.db").symlink_to("db/gradebook.db")
         own = course / "autograded" / "probe" / CHAPTER
         targets = [str(p) for p in outside] + [str(course / "nbgrader_config.py"), str(own / "own.txt")]
+        shm = Path("/dev/shm") / f"isolation-probe-{os.getpid()}"
         probe = PROBES_THE_MACHINE.format(port=listener.getsockname()[1], targets=targets,
-                                          late=course / "db" / "late.txt", marker=marker, course=course)
+                                          late=course / "db" / "late.txt", marker=marker, course=course, shm=shm)
         release = json.loads((built / "release" / CHAPTER / f"{CHAPTER}.ipynb").read_text(encoding="utf-8"))
         rows = make_assignments.instructor_notebook(read_notebook(next(p for p in CHAPTERS if p.stem == CHAPTER)))[1]
         other = course / "submitted" / "other" / CHAPTER / f"{CHAPTER}.ipynb"   # another student's, not graded here
@@ -1073,6 +1120,7 @@ def test_the_isolated_autograde_script_keeps_a_hand_in_to_its_own_folders(graded
         assert not any(o["output_type"] == "error" for c in nb["cells"] for o in c.get("outputs", [])
                        if c["metadata"].get("nbgrader", {}).get("grade")), "the hand-in lost points"
         assert not (course / "db" / "late.txt").exists()
+        assert not shm.exists(), "the kernel's file in /dev/shm is on the machine's /dev/shm"
     finally:
         listener.close()
         shutil.rmtree(course, ignore_errors=True)

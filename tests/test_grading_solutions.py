@@ -8,7 +8,8 @@ library's own work (an answer that calls the library function an exercise asks
 for, or its kernel, earns nothing). A solution that the watch took for the
 library's work would cost an honest student the points. It is a module of its
 own so that pytest-xdist can run it beside test_assignments' grading fixture.
-It takes about 30 s of CPU, 8 s of it chapter 5c's train_model.
+Each solution is graded on the check's own cases and then on cases drawn afresh,
+as a hand-in is.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from rnn_course.exercises._screen import chapter_cells, grade_call, program_for
 from test_assignments import CHAPTERS, solved_source
 
 
+#: The seed of the cases drawn afresh (a hand-in's is random; see _isolated.grading_seed).
+FRESH_SEED = 20261201
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_the_books_solutions_earn_their_points_in_the_grader(path, monkeypatch):
     source, rows = solved_source(path)
@@ -33,7 +38,9 @@ def test_the_books_solutions_earn_their_points_in_the_grader(path, monkeypatch):
         name, answer, context = grade_call(cell["source"])
         label = cell["metadata"]["nbgrader"]["grade_id"].removesuffix("-check")
         program = program_for(source["cells"], index, f"{label}-answer", chapter_cells(source["metadata"]))
-        verdict = grade_program(name, program.cells, answer, context)
-        assert verdict.passed and not verdict.library and not verdict.changed, (path.stem, name, verdict.text)
+        # graded as a hand-in is: the book's cases, then cases drawn afresh (here from a fixed seed)
+        verdict = grade_program(name, program.cells, answer, context, fresh_seed=FRESH_SEED)
+        assert verdict.passed and not (verdict.library or verdict.changed or verdict.fresh), (path.stem, name,
+                                                                                             verdict.text)
         graded += 1
     assert graded == len(rows) > 0, path.stem

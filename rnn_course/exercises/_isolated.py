@@ -24,6 +24,10 @@ cell it grades the exercise again, in a process that
 - runs under an address-space limit (RLIMIT_AS) and a CPU-time limit, and the
   learner's function under the checker's own guards (TIME_LIMIT per call,
   captured prints);
+- grades an answer that passes the check's own cases (seed 0, public in the
+  checkers' source) again on cases drawn from a seed of the hand-in's own
+  (``grading_seed``, recorded in the notebook's metadata), which the student's
+  code cannot know when it runs: a table of the public cases' answers fails;
 - watches, while the checker runs the answer, for calls of the library's own
   work for that exercise (its reference function and the other routes to it in
   ``_SAME_WORK``) made from the student's code: such an answer scores 0;
@@ -99,12 +103,38 @@ def _changed(before, after):
 
 class Verdict(NamedTuple):
     """One exercise's grade: ``passed``, the ``text`` the learner reads, ``changed``, the names of numpy's,
-    the library's or the builtins' that the answer changed while it ran ("" when none), and ``library``, the
-    library function that computes the exercise's answer and that the answer called ("" when none)."""
+    the library's or the builtins' that the answer changed while it ran ("" when none), ``library``, the
+    library function that computes the exercise's answer and that the answer called ("" when none), and
+    ``fresh``, the seed of the cases drawn afresh that the answer failed after it passed the check's own
+    cases ("" when it did not)."""
     passed: bool
     text: str
     changed: str = ""
     library: str = ""
+    fresh: str = ""
+
+
+def draws_cases(name):
+    """True when exercise ``name``'s checker draws its cases from a ``seed`` (every implementation exercise's
+    does; a concept question has one right answer and no cases)."""
+    import inspect
+
+    from . import EXERCISES
+    ex = EXERCISES[name]
+    return ex.kind == "implementation" and "seed" in inspect.signature(ex.checker).parameters
+
+
+def grading_seed():
+    """The seed of the cases drawn afresh for one hand-in: RNN_COURSE_GRADE_SEED when set (to grade again with
+    the cases of an earlier grading, whose seed the autograded notebook records), else a new random one. Never
+    0, the seed of the book's own cases."""
+    import secrets
+    text = os.environ.get("RNN_COURSE_GRADE_SEED", "").strip()
+    if text:
+        if not text.isdigit() or int(text) == 0:
+            raise ValueError(f"RNN_COURSE_GRADE_SEED must be a whole number from 1 up, got {text!r}")
+        return int(text)
+    return 1 + secrets.randbelow(2**31 - 1)
 
 
 #: Besides an exercise's reference (the library function a correct answer must match), the library code that
@@ -237,11 +267,13 @@ def _run_cell(where, source, namespace):
     return None
 
 
-def grade_program(name, program, answer, context):
+def grade_program(name, program, answer, context, fresh_seed=None):
     """Run the screened program in this process and grade ``answer`` (an expression in it) with ``grade``.
 
     ``program``: a list of (where, source) cells, run one by one (see ``_screen.program_for``), or one source.
-    Returns a Verdict. Used in the fresh grading process; the tests call it directly to prove that the book's
+    ``fresh_seed``: when given, an answer that passes the check's own cases (seed 0, the book's, public in
+    the checkers' source) is graded again on cases drawn from this seed, which the student's code cannot know
+    when it runs; a table of the public cases' answers passes only the first. Returns a Verdict. Used in the fresh grading process; the tests call it directly to prove that the book's
     own solutions pass the screen and earn their points. While ``grade`` runs, a profile hook (``_LibraryWatch``)
     watches for the library's own work for this exercise called from the student's code; the hook is set
     before the integrity fingerprint and removed after it, so that the fingerprint sees it unchanged.
@@ -257,6 +289,7 @@ def grade_program(name, program, answer, context):
     if isinstance(program, str):
         program = [("your answer cells", program)]
     watch = _LibraryWatch(library_work(name), {f"<{where}>" for where, _ in program})
+    fresh = ""
     sys.setprofile(watch)   # before the fingerprint, which compares the profile hook before and after
     threading.setprofile(watch)
     try:
@@ -273,6 +306,16 @@ def grade_program(name, program, answer, context):
                 watch.active = True
                 try:
                     result = grade(name, value, **kwargs)
+                    if fresh_seed is not None and draws_cases(name) and "seed" not in kwargs:
+                        try:
+                            grade(name, value, seed=fresh_seed, **kwargs)
+                        except AssertionError as exc:
+                            fresh = str(fresh_seed)
+                            raise AssertionError(
+                                f"{exc}\nThe failing case was drawn afresh for this grading (seed {fresh_seed}); the "
+                                f"book's own cases passed. The grader also checks every answer on new inputs, "
+                                f"because an answer must be right for any input, not only for the check's "
+                                f"cases.") from None
                 finally:
                     watch.active = False
             passed, text = True, str(result)
@@ -298,7 +341,8 @@ def grade_program(name, program, answer, context):
     if stopped and not passed:
         text += "\nIn the grader, " + "; ".join(stopped) + "."
     prints = shown.getvalue().strip()
-    return Verdict(passed, text + ("\n" + prints if prints else ""), changed, watch.found)
+    return Verdict(passed, text + ("\n" + prints if prints else ""), changed, watch.found,
+                   fresh if not (changed or watch.found) else "")
 
 
 def _limit(memory_mb, seconds):
@@ -318,12 +362,13 @@ def _main():
     sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]  # nothing from the student's folder
     try:
         _limit(job["memory_mb"], job["timeout"])
-        verdict = grade_program(job["name"], job["program"], job["answer"], job["context"])
+        verdict = grade_program(job["name"], job["program"], job["answer"], job["context"], job.get("fresh_seed"))
     except BaseException as exc:  # noqa: BLE001 - whatever happened, the verdict is "no points"
         verdict = Verdict(False, f"[Not yet] the grader could not run this exercise: {type(exc).__name__}: {exc}")
     sys.__stdout__.write(job["nonce"] + json.dumps({"passed": bool(verdict.passed), "text": str(verdict.text),
                                                     "changed": str(verdict.changed),
-                                                    "library": str(verdict.library)}) + "\n")
+                                                    "library": str(verdict.library),
+                                                    "fresh": str(verdict.fresh)}) + "\n")
     sys.__stdout__.flush()
     os._exit(0)
 
@@ -349,8 +394,9 @@ def kernel_arguments(memory_mb=None):
     return [f"--IPKernelApp.exec_lines=import resource as _r; _r.setrlimit(_r.RLIMIT_AS, ({size}, {size})); del _r"]
 
 
-def grade_in_fresh_process(name, program, answer, context, cwd):
-    """The Verdict for one exercise, graded in a new Python process started in the student's folder.
+def grade_in_fresh_process(name, program, answer, context, cwd, fresh_seed=None):
+    """The Verdict for one exercise, graded in a new Python process started in the student's folder
+    (``fresh_seed``: see ``grade_program``).
 
     The process runs with ``-P`` (PYTHONSAFEPATH): a module the student handed in beside the notebook, which
     nbgrader copies into that folder, is never imported in place of numpy or the checkers.
@@ -361,6 +407,7 @@ def grade_in_fresh_process(name, program, answer, context, cwd):
     timeout = grade_timeout()
     nonce = secrets.token_hex(16)
     job = json.dumps({"name": name, "program": program, "answer": answer, "context": context, "nonce": nonce,
+                      "fresh_seed": fresh_seed,
                       "memory_mb": memory_limit_mb(), "timeout": timeout})
     code = None
     try:
@@ -372,7 +419,7 @@ def grade_in_fresh_process(name, program, answer, context, cwd):
             if line.startswith(nonce):
                 verdict = json.loads(line[len(nonce):])
                 return Verdict(bool(verdict["passed"]), str(verdict["text"]), str(verdict["changed"]),
-                               str(verdict.get("library", "")))
+                               str(verdict.get("library", "")), str(verdict.get("fresh", "")))
     except (subprocess.TimeoutExpired, ValueError, KeyError):
         pass
     return Verdict(False, f"[Not yet] {name}: the grading of your answer ended without a verdict (it ran out of "
@@ -668,6 +715,7 @@ class FreshProcessGrades:
         changed_tests = changed_tests if isinstance(changed_tests, dict) else {}
         unmarked = findings.pop("chapter_cells_unmarked", [])
         chapter = chapter_cells(nb.get("metadata"))
+        seed = findings["grading_seed"] = grading_seed()   # one per hand-in, recorded to grade again alike
         flags = []
 
         def flag(exercise, reason):  # once per reason: a statement refused in one cell is in every later program
@@ -700,7 +748,7 @@ class FreshProcessGrades:
             label = grade_id.removesuffix("-check")
             if grade_id in changed_tests:
                 flag(label, f"its tests cell was {changed_tests[grade_id]} in the hand-in (restored before grading)")
-            library = ""
+            library = verdict_fresh = ""
             if tampered:
                 passed, text = False, (f"[Not yet] {name}: this notebook wrote to the course's gradebook while it "
                                        f"ran; the change was undone, and no exercise of the notebook earns points")
@@ -713,13 +761,18 @@ class FreshProcessGrades:
                 if program.own:
                     passed, text = False, f"[Not yet] {name}: {program.own}."
                 else:
-                    verdict = grade_in_fresh_process(name, program.cells, answer, context, cwd)
-                    passed, text, library = verdict.passed, verdict.text, verdict.library
+                    verdict = grade_in_fresh_process(name, program.cells, answer, context, cwd, seed)
+                    passed, text, library, verdict_fresh = (verdict.passed, verdict.text, verdict.library,
+                                                            verdict.fresh)
                     if verdict.changed:
                         flag(label, f"the integrity check found {verdict.changed} changed")
                     if verdict.library:
                         flag(label, f"the answer to {name} called the library's own {verdict.library}, which "
                                     f"computes what the exercise asks for")
+                    if verdict.fresh:
+                        flag(label, f"the answer to {name} passed the check's own cases and failed cases drawn "
+                                    f"afresh (seed {verdict.fresh}): an answer right only for the public cases, "
+                                    f"such as a table of their answers, or a mistake those cases miss")
                     if program.notes and not passed:
                         text += "\nNot run by the grader: " + "; ".join(program.notes) + "."
             if wrote and not tampered:
@@ -736,6 +789,8 @@ class FreshProcessGrades:
                 text += ("\n(In your own notebook this check passed. The grader runs your answer cells and the "
                          "cells you added on their own, without the chapter's cells: an answer that uses a name "
                          "from one of those, or from a chapter cell you edited, passes there and not here.)")
+            elif not passed and not kernel_failed and verdict_fresh:
+                text += "\n(In your own notebook this check passed: it uses the book's cases only.)"
             elif not passed and not kernel_failed:   # a refused statement, a write outside the folder, a change
                 text += ("\n(In your own notebook this check passed. The grade comes from the grader, which runs "
                          "your cells apart from your notebook by the rules named above.)")

@@ -18,8 +18,18 @@ ONE_HOT_CASES = [  # (ids, V): 1-D, 2-D (N, T), 3-D, a single id, repeated ids, 
 _AXES = {1: ("N",), 2: ("N", "T"), 3: ("A", "B", "C")}
 
 
-def check_one_hot(fn):
-    for ids, V in ONE_HOT_CASES:
+def _one_hot_cases(seed):
+    """ONE_HOT_CASES, then three cases drawn from ``seed``: ids of 1 to 3 axes of 1 to 4 entries, V from 2 to 9."""
+    rng = np.random.default_rng([seed, 31])
+    drawn = []
+    for ndim in (1, 2, 3):
+        V = int(rng.integers(2, 10))
+        drawn.append((rng.integers(0, V, size=tuple(int(n) for n in rng.integers(1, 5, size=ndim))), V))
+    return ONE_HOT_CASES + drawn
+
+
+def check_one_hot(fn, seed=0):
+    for ids, V in _one_hot_cases(seed):
         case = f"case: ids of shape {fmt_shape(ids.shape)}, V = {V}"
         try:
             result, mutated = call(fn, ids, V)
@@ -67,8 +77,20 @@ PAD_CASES = [
 ]
 
 
-def check_pad_sequences(fn):
-    for seqs, pad in PAD_CASES:
+def _pad_cases(seed):
+    """PAD_CASES, then two cases drawn from ``seed``: 2 to 5 sequences of 1 to 6 ids from 0 to 9, padded with 0
+    and with a drawn pad value."""
+    rng = np.random.default_rng([seed, 32])
+    drawn = []
+    for pad in (0, int(rng.integers(1, 10))):
+        seqs = [[int(v) for v in rng.integers(0, 10, size=int(rng.integers(1, 7)))]
+                for _ in range(int(rng.integers(2, 6)))]
+        drawn.append((seqs, pad))
+    return PAD_CASES + drawn
+
+
+def check_pad_sequences(fn, seed=0):
+    for seqs, pad in _pad_cases(seed):
         kwargs = {} if pad == 0 else {"pad_value": pad}
         result, mutated = call(fn, [list(s) for s in seqs], **kwargs)
         case = f"case: sequences = {seqs}" + (f", pad_value = {pad}" if pad else "")

@@ -76,10 +76,16 @@ def orthogonal_init(D, rng):
     return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
 
 
-def check_orthogonal_init(fn):
+def _generator(seed, key):
+    """The generator the check hands the learner for ``key``: seeded by key alone for seed 0 (the book's
+    cases), by (seed, key) for any other seed."""
+    return np.random.default_rng(key if seed == 0 else [seed, key])
+
+
+def check_orthogonal_init(fn, seed=0):
     """fn(D, rng) -> (D, D) orthogonal matrix drawn with the np.random.Generator rng."""
     for D in (3, 16, 1):
-        Q, _ = call(fn, D, np.random.default_rng(D))
+        Q, _ = call(fn, D, _generator(seed, D))
         Q = as_array(Q, f"orthogonal_init({D}, rng)")
         if Q.shape != (D, D):
             raise Fail(describe_shape_mismatch(Q.shape, (D, D), ("D", "D")), f"case: D = {D}")
@@ -95,7 +101,7 @@ def check_orthogonal_init(fn):
             if D > 1 and np.allclose(np.triu(Q), Q):
                 raise Fail("the matrix is upper triangular: that is R of the QR decomposition; return Q",
                            f"case: D = {D}")
-            G = np.random.default_rng(D).standard_normal((D, D))
+            G = _generator(seed, D).standard_normal((D, D))
             scale = float(np.sum(Q * G) / np.sum(G * G))
             if scale != 0 and np.allclose(Q, scale * G):
                 raise Fail(f"the matrix is the Gaussian draw itself{'' if np.isclose(scale, 1) else ' (scaled)'}: "
@@ -104,9 +110,9 @@ def check_orthogonal_init(fn):
             raise Fail(f"Q^T Q is not the identity (largest difference {err:.3g}): a Gaussian matrix is not "
                        f"orthogonal by itself; orthogonalise it with `np.linalg.qr`", f"case: D = {D}")
     # reproducible with the generator it was given, and random across generators
-    a, _ = call(fn, 8, np.random.default_rng(5))
-    b, _ = call(fn, 8, np.random.default_rng(5))
-    c, _ = call(fn, 8, np.random.default_rng(6))
+    a, _ = call(fn, 8, _generator(seed, 5))
+    b, _ = call(fn, 8, _generator(seed, 5))
+    c, _ = call(fn, 8, _generator(seed, 6))
     if not np.allclose(as_array(a, "Q"), as_array(b, "Q")):
         raise Fail("two calls with generators of the same seed gave different matrices: draw with the `rng` "
                    "you are given (`rng.standard_normal((D, D))`), not with np.random or a new generator")
@@ -118,7 +124,7 @@ def check_orthogonal_init(fn):
         raise Fail("generators with different seeds gave the same matrix: draw with the `rng` you are given, not "
                    "with a fixed seed")
     # uniform over orthogonal matrices: no direction is preferred, so the diagonal averages to 0
-    draws = np.array([as_array(call(fn, 4, np.random.default_rng(1000 + i))[0], "Q") for i in range(200)])
+    draws = np.array([as_array(call(fn, 4, _generator(seed, 1000 + i))[0], "Q") for i in range(200)])
     if np.allclose(draws, np.swapaxes(draws, 1, 2), atol=1e-8):
         raise Fail("every draw is symmetric (Q = Q^T): that is one reflection, such as a Householder matrix "
                    "I - 2 v v^T / (v^T v) — orthogonal, but it only flips one direction and leaves the others; "
