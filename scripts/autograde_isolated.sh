@@ -1,7 +1,7 @@
 #!/bin/sh
 # Autograde each student's submission of one assignment in namespaces of its own (issue 18, item 6):
 # no network, the course directory read-only but for the gradebook's folder and the student's own
-# autograded folder, the other students' submissions and results hidden, a private /tmp and $HOME, and the
+# autograded folder, the other students' submissions and results hidden, a private /tmp, /dev/shm and $HOME, and the
 # course library's repository and Python environment read-only. Linux only, with unprivileged user
 # namespaces (util-linux's unshare; no Docker, no root). Run it in the course directory, as the user who
 # owns it, after the one-time layout of the README ("gradebook.db" moved into db/):
@@ -31,7 +31,8 @@ for S in "$@"; do
     unshare --user --map-root-user --net --mount --pid --fork --mount-proc --kill-child sh -eu -c '
         C=$1; S=$2; A=$3; REPO=$4; ENV_PREFIX=$5; NBGRADER=$6
         ip link set lo up                              # the kernel and nbgrader talk over the loopback only
-        mount -t tmpfs tmpfs /tmp                      # a private /tmp, which holds $HOME too
+        mount -t tmpfs -o size=1g tmpfs /tmp           # a private /tmp, which holds $HOME too
+        mount -t tmpfs -o size=256m tmpfs /dev/shm     # and a private /dev/shm (POSIX shared memory)
         mkdir -p /tmp/home /tmp/stage/sub /tmp/stage/out
         mount --bind "$C/submitted/$S" /tmp/stage/sub  # kept aside before submitted/ and autograded/ are hidden
         mount --bind "$C/autograded/$S" /tmp/stage/out
