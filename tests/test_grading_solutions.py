@@ -44,3 +44,13 @@ def test_the_books_solutions_earn_their_points_in_the_grader(path, monkeypatch):
                                                                                              verdict.text)
         graded += 1
     assert graded == len(rows) > 0, path.stem
+
+
+def test_a_right_model_loss_passes_the_seeds_where_rounding_once_failed_it():
+    # A 5th teacher's try: the library's own model_loss failed the gradient check on 2 of 900 fresh seeds (a
+    # relative error of 1.2e-6 on gradients of about 3e-6, central differences' rounding noise). A scalar loss's
+    # gradient is now measured against the noise floor, as check_model_gradients measures it.
+    from rnn_course.exercises import EXERCISES, check
+
+    for seed in (1798915515, 1833118095):
+        assert check("model_loss", EXERCISES["model_loss"].reference, seed=seed).passed, seed
