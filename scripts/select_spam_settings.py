@@ -17,6 +17,12 @@ vocabulary (min_freq 1), at 4 epochs: validation 0.904 against the default's
 0.891. Its test accuracy at seeds 0-2 is 0.814, 0.834, 0.806; the default's is
 0.832, 0.816, 0.832. The validation gain does not carry over to the test split,
 so the task keeps its default.
+
+benchmarks/spam_torch_reference.py is the PyTorch reference for the same
+architecture: from the same weights and batches it trains to the same losses
+(1e-15, float64), and on 2026-12-01 its test accuracy over seeds 0-9 with the
+choice above (4 epochs) ran from 0.783 to 0.898, mean 0.843: the seed alone
+moves one run's test accuracy by more than the gap to the 0.85 target.
 """
 
 from __future__ import annotations
