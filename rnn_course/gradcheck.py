@@ -171,7 +171,7 @@ def check_gradients(f, inputs, analytic, df=None, eps=1e-5):
 
     Returns a GradCheckReport; ``report.ok(tol)`` tells whether every relative
     error is at most tol, and ``print(report)`` names the worst entry. For a
-    scalar f, entries are measured against at least 1e-10 max(1, |f|) / eps,
+    scalar f, entries are measured against at least ``1e-10 max(1, abs(f)) / eps``,
     the scale below which central differences cannot resolve them (as in
     ``check_model_gradients``).
 
