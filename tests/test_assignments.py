@@ -148,6 +148,10 @@ REPLAYS_ONE_HOT = ("import rnn_course\nCASES = [" + ", ".join(
     f"(np.array({ids.tolist()!r}), {V})" for ids, V in _one_hot_cases(0)) + "]\n"
     "TABLE = {(ids.tobytes(), ids.shape, V): rnn_course.one_hot(ids, V) for ids, V in CASES}\n\n"
     "def one_hot(ids, V):\n    return TABLE[(np.asarray(ids).tobytes(), np.shape(ids), V)]\n")
+# Writes into the course directory from the grading process only (the kernel has get_ipython): a 5th teacher's
+# try overwrote another student's submission this way, after the checks that follow the kernel.
+WRITES_WHEN_GRADED = ("\nfrom rnn_course.datasets import Path\ntry:\n    get_ipython()\nexcept NameError:\n"
+                      "    Path('../../../source/WRITTEN_BY_THE_GRADING').write_text('x')\n")
 # The kernel's own memory limit, printed from a cell the student added (the grader refuses `__import__`).
 PRINTS_THE_LIMIT = "print('RLIMIT_AS', __import__('resource').getrlimit(__import__('resource').RLIMIT_AS))\n"
 # Replaces a chapter cell (which the kernel runs, and the grader does not): it would print the gradebook's
@@ -315,7 +319,9 @@ def graded(tmp_path_factory):
         # Hands in the library's own functions inside wrappers: one_hot through an alias made in a cell the
         # student added, pad_sequences by its name (issue 18, item 2: no solution reachable).
         "wraps_the_library": dict(right, **{"ex-one-hot": WRAPS_ONE_HOT, "ex-pad": WRAPS_PAD}),
-        "replays_the_cases": dict(right, **{"ex-one-hot": REPLAYS_ONE_HOT}),
+        # also writes into source/ while graded (not from its kernel)
+        "replays_the_cases": dict(right, **{"ex-one-hot": REPLAYS_ONE_HOT,
+                                            "ex-pad": right["ex-pad"] + WRITES_WHEN_GRADED}),
     }
     for student, answers in students.items():
         target = course / "submitted" / student / CHAPTER / f"{CHAPTER}.ipynb"
@@ -372,7 +378,7 @@ def test_release_holds_no_solution(graded):
     ("reads_outside", ("ex-one-hot", "ex-pad")),
     ("zz_writes_gradebook", ("ex-mutable", "ex-one-hot", "ex-pad")),  # graded last: the others keep their scores
     ("wraps_the_library", ("ex-one-hot", "ex-pad")),
-    ("replays_the_cases", ("ex-one-hot",)),
+    ("replays_the_cases", ("ex-mutable", "ex-one-hot", "ex-pad")),   # its grading wrote into source/
 ])
 def test_autograde_and_export_give_each_hand_in_its_score(graded, student, lost):
     _, _, rows, scores, *_ = graded
@@ -449,6 +455,9 @@ def test_a_table_of_the_public_cases_passed_its_kernel_and_fails_the_cases_drawn
     verdict = _verdict(nb, "ex-one-hot")
     assert f"The failing case was drawn afresh for this grading (seed {seed})" in verdict, verdict
     assert "In your own notebook this check passed: it uses the book's cases only" in verdict, verdict
+    # its grading process (not its kernel) wrote into source/: undone, and no exercise earns points
+    assert not list(graded[0].rglob("WRITTEN_BY_THE_GRADING"))
+    assert "while this notebook was graded, its code wrote outside its own folder" in _verdict(nb, "ex-pad")
     # each hand-in gets its own seed
     seeds = {_autograded(graded[0], s)["metadata"]["rnn_course"]["grading_seed"] for s in ("all_right", "one_wrong")}
     assert len(seeds | {seed}) == 3, seeds
@@ -493,7 +502,8 @@ FLAGS = {
                           ("ex-pad", "the answer to pad_sequences called the library's own "
                                      "rnn_course.layers.pad_sequences")],
     "replays_the_cases": [("ex-one-hot", "the answer to one_hot passed the check's own cases and failed cases "
-                                         "drawn afresh (seed ")],
+                                         "drawn afresh (seed "),
+                          ("all", "its grading wrote source/WRITTEN_BY_THE_GRADING outside its folder")],
 }
 
 

@@ -709,6 +709,8 @@ class FreshProcessGrades:
         # waits for the kernel to go and then edits the gradebook, a teacher's try), so that the checks below
         # see all it did, and it can do nothing after them.
         left = _end_left_processes(resources.pop("rnn_course_processes", _descendants()))
+        # the records taken before the kernel ran, kept to check again after the grading processes
+        records = {key: resources.get(key) for key in ("rnn_course_tree", "rnn_course_gradebook")}
         tampered = _restore_gradebook(resources)
         findings = _findings(nb)
         changed_tests = findings.pop("tests_cells", {})
@@ -795,6 +797,22 @@ class FreshProcessGrades:
                 text += ("\n(In your own notebook this check passed. The grade comes from the grader, which runs "
                          "your cells apart from your notebook by the rules named above.)")
             cell["outputs"] = _outputs(cell.get("outputs", []), passed, text)
+        # The grading processes run the student's cells too: what they wrote outside the student's own folders
+        # (the course directory, another student's files, the gradebook) is undone where it can be, flagged,
+        # and costs every exercise of the notebook (a 5th teacher's try wrote through pathlib.Path).
+        resources.update({key: value for key, value in records.items() if value is not None})
+        graded_wrote = [("the gradebook",) if _restore_gradebook(resources) else ()][0] + tuple(
+            path for path in _restore_tree(resources) if path not in wrote)
+        if graded_wrote:
+            flag("all", f"its grading wrote {', '.join(graded_wrote[:3])}{' ...' if len(graded_wrote) > 3 else ''} "
+                        f"outside its folder (undone where it could be; every exercise scores 0)")
+            for cell in cells:
+                if _tests_cell(cell):
+                    outputs = cell.get("outputs", [])
+                    text = "".join(o.get("evalue", "") for o in outputs if o.get("output_type") == "error")
+                    cell["outputs"] = _outputs(outputs, False, (text + "\n" if text else "") + (
+                        "[Not yet] while this notebook was graded, its code wrote outside its own folder; the "
+                        "change was undone where it could be, and no exercise of the notebook earns points"))
         findings["flags"] = flags
         return nb, resources
 
