@@ -84,6 +84,21 @@ def accuracy(model, ids, lengths, labels):
     return float((pred == labels).double().mean())
 
 
+def train_epoch(model, opt, train, args, rng):
+    """One epoch of Adam steps on ``train`` = (ids, lengths, labels) tensors, in the batches (and order) that
+    rnn_course's ``fit`` draws from ``rng``, each clipped to norm ``args.clip``; returns the batch losses."""
+    losses = []
+    for idx in batches(len(train[2]), args.batch_size, rng):
+        idx = torch.as_tensor(idx)
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(train[0][idx], train[1][idx]), train[2][idx])
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), args.clip)
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
 def parity(args, data, train, val):
     """Train this model and the course's from the same weights on the same batches, in float64."""
     from rnn_course.models import ManyToOneClassifier
@@ -100,14 +115,7 @@ def parity(args, data, train, val):
     rng = np.random.default_rng(seed)
     losses, theirs = [], []
     for _ in range(args.epochs):
-        for idx in batches(len(train[2]), args.batch_size, rng):
-            idx = torch.as_tensor(idx)
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(model(train[0][idx], train[1][idx]), train[2][idx])
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-            opt.step()
-            losses.append(loss.item())
+        losses += train_epoch(model, opt, train, args, rng)
         theirs.append(accuracy(model, *val))
     arrays = [t.numpy() for t in train]
     history = fit(ours, arrays, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, clip=args.clip,
@@ -161,13 +169,7 @@ def main():
         start = time.perf_counter()
         rows = []
         for epoch in range(1, args.epochs + 1):
-            for idx in batches(len(train[2]), args.batch_size, rng):
-                idx = torch.as_tensor(idx)
-                opt.zero_grad()
-                loss = nn.functional.cross_entropy(model(train[0][idx], train[1][idx]), train[2][idx])
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), args.clip)
-                opt.step()
+            train_epoch(model, opt, train, args, rng)
             v = accuracy(model, *val)
             t = float("nan") if args.no_test else accuracy(model, *test)
             rows.append((v, t))

@@ -801,7 +801,7 @@ class FreshProcessGrades:
         # (the course directory, another student's files, the gradebook) is undone where it can be, flagged,
         # and costs every exercise of the notebook (a 5th teacher's try wrote through pathlib.Path).
         resources.update({key: value for key, value in records.items() if value is not None})
-        graded_wrote = [("the gradebook",) if _restore_gradebook(resources) else ()][0] + tuple(
+        graded_wrote = (("the gradebook",) if _restore_gradebook(resources) else ()) + tuple(
             path for path in _restore_tree(resources) if path not in wrote)
         if graded_wrote:
             flag("all", f"its grading wrote {', '.join(graded_wrote[:3])}{' ...' if len(graded_wrote) > 3 else ''} "
