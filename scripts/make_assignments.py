@@ -106,8 +106,13 @@ if _planted:
 import rnn_course.exercises._isolated as _isolated  # noqa: E402
 
 _isolated.COURSE_ROOT = _course  # the tree that GradebookSnapshot records around each kernel
-if "autograde" in _sys.argv[1:2]:  # `nbgrader autograde`: inherit what a kernel leaves running, to end it
-    _isolated.become_subreaper()
+if "autograde" in _sys.argv[1:2]:  # `nbgrader autograde`: inherit what a kernel leaves running, to end it,
+    _isolated.become_subreaper()   # and keep the processes of this user (a student's) out of this one's memory
+    _isolated.undumpable()
+    # The kernels start in the student's folder: with safe paths, neither Python nor IPython puts that folder
+    # on sys.path, so a module handed in beside the notebook (json.py, resource.py) is never imported.
+    import os as _os
+    _os.environ["PYTHONSAFEPATH"] = "1"
 
 c.CourseDirectory.course_id = {course_id!r}
 # The gradebook is nbgrader's default, gradebook.db in this directory (run nbgrader from here).
@@ -126,7 +131,8 @@ c.OverwriteCells.add_missing_cells = True
 
 # The grade comes from a process that the student's notebook cannot reach (rnn_course/exercises/_isolated.py):
 # right after nbgrader runs the notebook, each tests cell's exercise is graded again in a fresh process, from
-# the screened answer cells, and that verdict is what SaveAutoGrades scores; a notebook whose kernel wrote to
+# the screened answer cells, which run in a process of their own that the grading process calls across a pipe
+# (rnn_course/exercises/_remote.py), and that verdict is what SaveAutoGrades scores; a notebook whose kernel wrote to
 # the gradebook has it restored and scores 0. Each of those processes, and each
 # student's kernel, may use RNN_COURSE_MEMORY_LIMIT MB of address space (default {memory}); an exercise's
 # grading stops after RNN_COURSE_GRADE_TIMEOUT s (default {grade_timeout:g}). Set them in the environment

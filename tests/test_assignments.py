@@ -153,7 +153,16 @@ REPLAYS_ONE_HOT = ("import rnn_course\nCASES = [" + ", ".join(
 WRITES_WHEN_GRADED = ("\nfrom rnn_course.datasets import Path\ntry:\n    get_ipython()\nexcept NameError:\n"
                       "    Path('../../../source/WRITTEN_BY_THE_GRADING').write_text('x')\n")
 # The kernel's own memory limit, printed from a cell the student added (the grader refuses `__import__`).
-PRINTS_THE_LIMIT = "print('RLIMIT_AS', __import__('resource').getrlimit(__import__('resource').RLIMIT_AS))\n"
+PRINTS_THE_LIMIT = "print('RLIMIT_AS', __import__('resource').getrlimit(__import__('resource').RLIMIT_AS))\n" + """
+# and what it may do to nbgrader's process: no capability, and nbgrader's memory closed to it (non-dumpable)
+print('CapEff', [line.split()[1] for line in open('/proc/self/status') if line.startswith('CapEff')][0])
+try:
+    open(f"/proc/{__import__('os').getppid()}/mem", "rb").read(1)
+    print("nbgrader's memory: read")
+except OSError as exc:
+    print("nbgrader's memory:", type(exc).__name__)
+print('safe path', __import__('sys').flags.safe_path)
+"""
 # Replaces a chapter cell (which the kernel runs, and the grader does not): it would print the gradebook's
 # e-mail addresses into the feedback (a teacher's try). Autograde restores the chapter's cells first.
 EDITS_A_CHAPTER_CELL = "print('EDITED CHAPTER CELL RAN', open('../../../gradebook.db', 'rb').read()[:64])\n"
@@ -586,6 +595,9 @@ def test_the_memory_limit_stops_a_hog_and_grading_goes_on(graded):
     printed = "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
     limit = MEMORY_MB << 20
     assert f"RLIMIT_AS ({limit}, {limit})" in printed    # the kernel's own cap, set before any cell ran
+    # and the kernel holds no capability, cannot read nbgrader's memory, and imports nothing from its folder
+    assert "CapEff 0000000000000000" in printed and "nbgrader's memory: PermissionError" in printed, printed
+    assert "safe path True" in printed, printed
     assert "MemoryError" in _verdict(nb, "ex-pad")
 
 
@@ -731,11 +743,9 @@ def test_an_answer_that_changes_numpy_while_it_runs_earns_nothing():
     allclose = np.allclose
     program = ("import numpy as np\ndef one_hot(ids, V):\n    np.allclose = lambda *a, **k: True\n"
                "    return np.eye(V)[ids]\n")
-    try:
-        passed, text, changed, *_ = grade_program("one_hot", program, "one_hot", {})
-    finally:
-        np.allclose = allclose
-    assert not passed and "changed the grader's own code" in text and changed == "numpy.allclose"
+    passed, text, changed, *_ = grade_program("one_hot", program, "one_hot", {})
+    assert not passed and "changed the library's or numpy's code" in text and changed == "numpy.allclose"
+    assert np.allclose is allclose   # the student's code ran in a process of its own, not in the grader's
 
 
 # A stacked_rnn_forward on the library's RNN module: one module of L layers (the answer itself), or one

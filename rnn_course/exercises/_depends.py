@@ -24,6 +24,25 @@ def _global_names(code: types.CodeType) -> set[str]:
     return names
 
 
+def loaded_globals(fn):
+    """(names, lookup) for a function: the global names its code loads, and ``lookup(name)``, the value a name
+    has in its module; None for what is no Python function. A function of the student's process in the grader
+    (``_remote.RemoteFunction``) answers both from there."""
+    names = getattr(fn, "rnn_course_global_names", None)
+    if isinstance(names, set) and callable(getattr(fn, "rnn_course_global", None)):
+        return names, fn.rnn_course_global
+    code = getattr(fn, "__code__", None)
+    if not isinstance(code, types.CodeType):
+        return None
+    namespace = getattr(fn, "__globals__", None)
+    return _global_names(code), (namespace.get if isinstance(namespace, dict) else lambda name: None)
+
+
+def is_function(obj) -> bool:
+    """inspect.isfunction, also for a function of the student's process in the grader."""
+    return inspect.isfunction(obj) or getattr(obj, "rnn_course_is_function", False) is True
+
+
 def _whose(obj, name: str) -> str:
     module = getattr(obj, "__module__", "") or ""
     if module.startswith("rnn_course"):
@@ -40,13 +59,14 @@ def earlier_functions(fn, exercise_names, is_stub) -> list[tuple[str, str]]:
     - exercise_names: the names of the implementation exercises (other than fn's own)
     - is_stub: is_stub(f) -> True when f is still the untouched stub
     """
-    code = getattr(fn, "__code__", None)
-    if code is None:
+    loaded = loaded_globals(fn)
+    if loaded is None:
         return []
+    names, lookup = loaded
     found = []
-    for name in sorted(_global_names(code) & set(exercise_names)):
-        obj = fn.__globals__.get(name)
-        if obj is None or not inspect.isfunction(obj):
+    for name in sorted(names & set(exercise_names)):
+        obj = lookup(name)
+        if obj is None or not is_function(obj):
             continue
         description = _whose(obj, name)
         if description.startswith("your own") and is_stub(obj):

@@ -7,32 +7,37 @@ rewrite every later cell before it runs (IPython's input transformers). So the
 kernel's verdicts are only the student's feedback. The recorded verdict comes
 from ``FreshProcessGrades``, an nbgrader preprocessor that the course's
 ``nbgrader_config.py`` puts right after nbgrader's Execute. For every tests
-cell it grades the exercise again, in a process that
+cell it grades the exercise again, with two new Python processes (started with
+``-P``: nothing is imported from the student's folder):
 
-- is a new Python process per exercise, which imports the checkers and numpy
-  before it reads any student code, so neither the kernel's state nor another
-  exercise's code is in it (started with ``-P``: nothing is imported from the
-  student's folder);
-- receives the student's *source*, not objects: up to that tests cell, the
-  answer cells and the cells the student added, screened by ``_screen`` (every
-  top-level statement runs as in the kernel, but what no exercise needs, such as
-  ``getattr``, ``open``, dunder attributes, ``sys``/``os``/``gc``/frames or
-  storing into another module's attributes, is refused with a sentence), and the
-  imports of the chapter's own cells that those use; it runs them cell by cell,
-  and a cell that raises or runs past TIME_LIMIT stops there, as in the kernel,
-  while grading goes on;
-- runs under an address-space limit (RLIMIT_AS) and a CPU-time limit, and the
-  learner's function under the checker's own guards (TIME_LIMIT per call,
-  captured prints);
-- grades an answer that passes the check's own cases (seed 0, public in the
-  checkers' source) again on cases drawn from a seed of the hand-in's own
-  (``grading_seed``, recorded in the notebook's metadata), which the student's
-  code cannot know when it runs: a table of the public cases' answers fails;
-- watches, while the checker runs the answer, for calls of the library's own
-  work for that exercise (its reference function and the other routes to it in
-  ``_SAME_WORK``) made from the student's code: such an answer scores 0;
-- after grading compares numpy's, the library's and the builtins' names with
-  what they were before: an answer that changed them scores 0.
+- the grading process (``_main``), which imports the checkers, makes itself
+  non-dumpable and runs ``grade``, and never runs a line of the student's: the
+  answer it grades is a stand-in whose calls go to
+- the student's process (``_remote``), which receives the student's *source*,
+  not objects: up to that tests cell, the answer cells and the cells the
+  student added, screened by ``_screen`` (every top-level statement runs as in
+  the kernel, but what no exercise needs, such as ``getattr``, ``open``, dunder
+  attributes, ``sys``/``os``/``gc``/frames or storing into another module's
+  attributes, is refused with a sentence), and the imports of the chapter's own
+  cells that those use. It drops its capabilities, runs them cell by cell (a
+  cell that raises or runs past TIME_LIMIT stops there, as in the kernel, while
+  grading goes on), then calls the student's functions on the arguments the
+  checker chose and sends back, as data the grading process reads without
+  unpickling or running anything, what they returned and changed;
+- both run under an address-space limit (RLIMIT_AS) and a CPU-time limit, and
+  each call of the learner's function under the checker's own guards
+  (TIME_LIMIT per call, captured prints);
+- an answer that passes the check's own cases (seed 0, public in the
+  checkers' source) is graded again on cases drawn from a seed of the hand-in's
+  own (``grading_seed``, recorded in the notebook's metadata), which the
+  student's code never sees: a table of the public cases' answers fails;
+- the student's process watches, while the checker calls the answer, for
+  calls of the library's own work for that exercise (its reference function and
+  the other routes to it in ``_SAME_WORK``) made from the student's code: such
+  an answer scores 0; and after the last call it compares numpy's, the
+  library's and the builtins' names with what they were before: an answer that
+  changed them scores 0. (Code that gets past the screen could silence both
+  there; it cannot reach the verdict.)
 
 The preprocessor then writes that verdict into the tests cell's outputs, which
 nbgrader's SaveAutoGrades scores (an error output: 0 points): a failed exercise
@@ -50,9 +55,9 @@ space per grading process and per kernel, default 4096), RNN_COURSE_GRADE_TIMEOU
 and RNN_COURSE_TIME_LIMIT (per call of the learner's function, see ``_run``, and per
 cell of the student's that the grader runs).
 
-This is a screen, not a proof: a process that runs the learner's code cannot be
-made safe from it in general, and the README's "Instructor edition" says what
-the documented container adds.
+The screen is a filter, not a proof; what decides the grade is the split: the
+student's code runs in a process that can only hand values to the checker. The
+README's "Instructor edition" says what the documented container adds.
 """
 
 from __future__ import annotations
@@ -62,7 +67,7 @@ import os
 from typing import NamedTuple
 
 from ._run import env_number
-from ._screen import chapter_cells, grade_call, program_for, relevant_cells
+from ._screen import chapter_cells, grade_call, program_for
 
 #: Default MB of address space for each grading process and each student's kernel.
 MEMORY_LIMIT_MB = 4096
@@ -268,43 +273,51 @@ def _run_cell(where, source, namespace):
 
 
 def grade_program(name, program, answer, context, fresh_seed=None):
-    """Run the screened program in this process and grade ``answer`` (an expression in it) with ``grade``.
+    """Grade ``answer`` (an expression of the student's program) with ``grade``, the student's code running in a
+    process of its own (``_remote.Learner``), which this process never runs a line of.
 
-    ``program``: a list of (where, source) cells, run one by one (see ``_screen.program_for``), or one source.
+    ``program``: a list of (where, source) cells, run one by one in the learner's process (see
+    ``_screen.program_for``), or one source. ``context``: {argument: expression} for ``grade``.
     ``fresh_seed``: when given, an answer that passes the check's own cases (seed 0, the book's, public in
-    the checkers' source) is graded again on cases drawn from this seed, which the student's code cannot know
-    when it runs; a table of the public cases' answers passes only the first. Returns a Verdict. Used in the fresh grading process; the tests call it directly to prove that the book's
-    own solutions pass the screen and earn their points. While ``grade`` runs, a profile hook (``_LibraryWatch``)
-    watches for the library's own work for this exercise called from the student's code; the hook is set
-    before the integrity fingerprint and removed after it, so that the fingerprint sees it unchanged.
+    the checkers' source) is graded again on cases drawn from this seed, which the student's code never sees: a
+    table of the public cases' answers passes only the first. Returns a Verdict. Used in the grading process;
+    the tests call it directly to prove that the book's own solutions pass the screen and earn their points.
+
+    The learner's process watches, while the checker calls the student's functions, for the library's own work
+    for this exercise called from the student's code (``_LibraryWatch``), and compares numpy's, the library's and
+    the builtins' names before the program and after the last call (``_fingerprint``); it reports both at the
+    end. It could lie about them only to lose points: the verdict itself is decided here, from what the
+    student's functions returned.
     """
     import contextlib
     import io
-    import sys
-    import threading
 
     from . import grade
+    from ._remote import Decoder, Learner, LearnerGone
     from ._run import last_line
 
     if isinstance(program, str):
         program = [("your answer cells", program)]
-    watch = _LibraryWatch(library_work(name), {f"<{where}>" for where, _ in program})
-    fresh = ""
-    sys.setprofile(watch)   # before the fingerprint, which compares the profile hook before and after
-    threading.setprofile(watch)
-    try:
-        before = _fingerprint()
-        namespace = {"__name__": "__main__", "__builtins__": __builtins__, "display": _discard}
-        shown = io.StringIO()
-        relevant = relevant_cells(program, [answer, *context.values()])
-        stopped = [note for where, source in program if (note := _run_cell(where, source, namespace))
-                   and where in relevant]
+    fresh, changed, library, stopped = "", "", "", []
+    shown = io.StringIO()
+    with Learner(memory_limit_mb(), grade_timeout()) as learner:
         try:
-            value = eval(answer, namespace)
-            kwargs = {key: eval(expr, namespace) for key, expr in context.items()}
-            with contextlib.redirect_stdout(shown):
-                watch.active = True
-                try:
+            started = learner.start(name, program, answer, context)
+            stopped = [str(note) for note in started.get("stopped", [])][:20]
+            raised = started.get("raised")
+            if raised:
+                text = str(raised.get("line", "an exception")) if isinstance(raised, dict) else "an exception"
+                if isinstance(raised, dict) and raised.get("base") == "NameError":
+                    passed, text = False, (f"[Not yet] {name}: {text}. The grader runs your answer cells and the "
+                                           f"cells you added, not the chapter's own cells: define every name your "
+                                           f"answer uses in one of yours")
+                else:
+                    passed, text = False, f"[Not yet] {name}: your answer could not be graded: {text}"
+            else:
+                decoder = Decoder(learner)
+                value = decoder.value(started.get("answer"))
+                kwargs = {str(key): decoder.value(v) for key, v in dict(started.get("context", {})).items()}
+                with contextlib.redirect_stdout(shown):
                     result = grade(name, value, **kwargs)
                     if fresh_seed is not None and draws_cases(name) and "seed" not in kwargs:
                         try:
@@ -312,37 +325,34 @@ def grade_program(name, program, answer, context, fresh_seed=None):
                         except AssertionError as exc:
                             fresh = str(fresh_seed)
                             raise AssertionError(
-                                f"{exc}\nThe failing case was drawn afresh for this grading (seed {fresh_seed}); the "
-                                f"book's own cases passed. The grader also checks every answer on new inputs, "
+                                f"{exc}\nThe failing case was drawn afresh for this grading (seed {fresh_seed}); "
+                                f"the book's own cases passed. The grader also checks every answer on new inputs, "
                                 f"because an answer must be right for any input, not only for the check's "
                                 f"cases.") from None
-                finally:
-                    watch.active = False
-            passed, text = True, str(result)
-        except NameError as exc:
-            passed, text = False, (f"[Not yet] {name}: {last_line(exc)}. The grader runs your answer cells and "
-                                   f"the cells you added, not the chapter's own cells: define every name your "
-                                   f"answer uses in one of yours")
+                passed, text = True, str(result)
         except AssertionError as exc:
             passed, text = False, str(exc)
-        except BaseException as exc:  # noqa: BLE001 - the learner's code, e.g. a property that raises
+        except LearnerGone as exc:
+            passed, text = False, f"[Not yet] {name}: {exc.message}, so the answer could not be graded"
+        except Exception as exc:  # noqa: BLE001 - e.g. an answer of a form the grader does not read
             passed, text = False, f"[Not yet] {name}: your answer could not be graded: {last_line(exc)}"
-        changed = _changed(before, _fingerprint())   # a hook the answer replaced shows here as a change
-    finally:
-        sys.setprofile(None)
-        threading.setprofile(None)
-    if watch.found:
-        passed, text = False, (f"[Not yet] {name}: your code called the library's own {watch.found}, which "
+        try:
+            report = learner.report()
+            changed, library = str(report.get("changed", ""))[:300], str(report.get("library", ""))[:300]
+        except LearnerGone:
+            pass
+    if library:
+        passed, text = False, (f"[Not yet] {name}: your code called the library's own {library}, which "
                                f"computes what this exercise asks you to write, so it earns no points: write it "
                                f"with numpy (the library's other functions, and yours, are welcome)")
     if changed:
-        passed, text = False, (f"[Not yet] {name}: your answer changed the grader's own code while it ran "
-                               f"({changed}), so it earns no points")
+        passed, text = False, (f"[Not yet] {name}: your answer changed the library's or numpy's code while it "
+                               f"ran ({changed}), so it earns no points")
     if stopped and not passed:
         text += "\nIn the grader, " + "; ".join(stopped) + "."
     prints = shown.getvalue().strip()
-    return Verdict(passed, text + ("\n" + prints if prints else ""), changed, watch.found,
-                   fresh if not (changed or watch.found) else "")
+    return Verdict(passed, text + ("\n" + prints if prints else ""), changed, library,
+                   fresh if not (changed or library) else "")
 
 
 def _limit(memory_mb, seconds):
@@ -353,11 +363,63 @@ def _limit(memory_mb, seconds):
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
 
 
+def undumpable():
+    """Make this process non-dumpable (Linux, prctl PR_SET_DUMPABLE 0): another process of the same user can then
+    neither read nor write its memory (``/proc/<pid>/mem``, ptrace) nor open its pipes through
+    ``/proc/<pid>/fd``. The grading process calls it first thing; the course's nbgrader_config.py calls it for
+    ``nbgrader autograde``, whose memory holds every exercise's nonce. Returns whether it took effect."""
+    return prctl(4, 0)   # PR_SET_DUMPABLE
+
+
+def prctl(option, value):
+    """Linux's prctl(option, value) for this process; returns whether it succeeded (False elsewhere)."""
+    import ctypes
+    import sys
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def drop_privileges():
+    """For a process about to run a student's code: no new privileges through execve (PR_SET_NO_NEW_PRIVS), and
+    when it runs as root (a container, a CI machine), no capability, for good (the bounding set emptied first).
+    It keeps its user: a process of the same user without CAP_SYS_PTRACE can neither read nor write the memory of
+    a non-dumpable one (``undumpable``), the grading process's and nbgrader's. Linux only; returns whether the
+    process holds no capability now."""
+    import ctypes
+    import sys
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(38, 1, 0, 0, 0)                       # PR_SET_NO_NEW_PRIVS
+        for cap in range(64):
+            libc.prctl(24, cap, 0, 0, 0)                 # PR_CAPBSET_DROP (EINVAL past the last capability)
+
+        class Header(ctypes.Structure):
+            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+        class Data(ctypes.Structure):
+            _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                        ("inheritable", ctypes.c_uint32)]
+
+        libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)())   # _LINUX_CAPABILITY_VERSION_3
+        with open("/proc/self/status") as f:
+            return all(int(line.split()[1], 16) == 0 for line in f
+                       if line.startswith(("CapEff:", "CapPrm:", "CapBnd:")))
+    except (OSError, AttributeError, ValueError):
+        return False
+
+
 def _main():
     """The grading process's whole life (``python -P -m rnn_course.exercises._isolated``, the job as JSON on
-    stdin): drop relative sys.path entries, set the limits, grade, and write the verdict as one JSON line
-    after the job's nonce, which the student's code cannot know."""
+    stdin): become non-dumpable, drop relative sys.path entries, set the limits, grade (the student's code in a
+    process of its own, ``grade_program``), and write the verdict as one JSON line after the job's nonce."""
     import sys
+    undumpable()
     job = json.loads(sys.stdin.read())
     sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]  # nothing from the student's folder
     try:
@@ -387,11 +449,17 @@ def grade_timeout():
 
 
 def kernel_arguments(memory_mb=None):
-    """The kernel command-line arguments that cap a student's kernel at memory_mb MB of address space
-    (nbgrader's ``c.Execute.extra_arguments``). The kernel sets its own hard limit before any cell runs, so
-    the student's code cannot raise it again."""
+    """The kernel command-line arguments that cap a student's kernel at memory_mb MB of address space and take
+    its privileges (``drop_privileges``; nbgrader's ``c.Execute.extra_arguments``). The kernel sets its own hard
+    limit and drops its capabilities before any cell runs, so the student's code cannot undo either."""
     size = int(memory_mb or memory_limit_mb()) << 20
-    return [f"--IPKernelApp.exec_lines=import resource as _r; _r.setrlimit(_r.RLIMIT_AS, ({size}, {size})); del _r"]
+    # sys.path without its relative entries while the two modules are imported: a module handed in beside the
+    # notebook (a resource.py) is not imported in their place
+    return [f"--IPKernelApp.exec_lines=import sys as _s, os as _o; _p = list(_s.path); "
+            f"_s.path[:] = [p for p in _p if p.startswith('/') and p != _o.getcwd()]; "
+            f"import resource as _r; _r.setrlimit(_r.RLIMIT_AS, ({size}, {size})); "
+            f"import rnn_course.exercises._isolated as _i; _i.drop_privileges(); _s.path[:] = _p; "
+            f"del _s, _o, _p, _r, _i"]
 
 
 def grade_in_fresh_process(name, program, answer, context, cwd, fresh_seed=None):
@@ -410,6 +478,7 @@ def grade_in_fresh_process(name, program, answer, context, cwd, fresh_seed=None)
                       "fresh_seed": fresh_seed,
                       "memory_mb": memory_limit_mb(), "timeout": timeout})
     code = None
+    before = _descendants()
     try:
         done = subprocess.run([sys.executable, "-P", "-m", "rnn_course.exercises._isolated"], input=job,
                               capture_output=True, text=True, cwd=str(cwd), timeout=timeout + 5,
@@ -422,6 +491,8 @@ def grade_in_fresh_process(name, program, answer, context, cwd, fresh_seed=None)
                                str(verdict.get("library", "")), str(verdict.get("fresh", "")))
     except (subprocess.TimeoutExpired, ValueError, KeyError):
         pass
+    finally:   # the student's process, should it outlive the grading process (it is made to die with it)
+        _end_left_processes(before)
     return Verdict(False, f"[Not yet] {name}: the grading of your answer ended without a verdict (it ran out of "
                           f"its {timeout:g} s or {memory_limit_mb()} MB, or the process was killed: exit code "
                           f"{code}), so it earns no points")
@@ -489,14 +560,7 @@ def become_subreaper():
     them before it checks the gradebook and the course tree, so that nothing of a hand-in's still runs while
     another is graded or after. Linux only (prctl PR_SET_CHILD_SUBREAPER); returns whether it took effect.
     The course's nbgrader_config.py calls it for ``nbgrader autograde`` only, not in a Jupyter server."""
-    import ctypes
-    import sys
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0   # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        return False
+    return prctl(36, 1)   # PR_SET_CHILD_SUBREAPER
 
 
 def _descendants():

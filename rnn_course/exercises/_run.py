@@ -70,6 +70,9 @@ class NotAttempted(Exception):
 
 def is_stub(fn) -> bool:
     """True if fn's body is only a docstring, ``...``, ``pass`` or ``raise NotImplementedError``."""
+    from ._remote import RemoteFunction
+    if isinstance(fn, RemoteFunction):   # a function of the student's process, which read its source there
+        return fn.rnn_course_is_stub
     try:
         source = textwrap.dedent(inspect.getsource(fn))
         tree = ast.parse(source)
@@ -131,6 +134,12 @@ class Printed:
             if len(self.lines) < PRINT_LINES:
                 self.lines.append(_cut(self._partial))
             self._partial = ""
+
+    def add(self, lines, total):
+        """Take the lines and the count of another Printed's report (the student's process's, _remote)."""
+        self.finish()
+        self.lines += [_cut(line) for line in lines[:max(0, PRINT_LINES - len(self.lines))]]
+        self.total += total
 
     def report(self):
         """The lines to show, with a last line saying how many were cut; [] if nothing was printed."""
@@ -347,6 +356,8 @@ def last_line(exc) -> str:
 
 def where_in_learner_code(exc):
     """The learner's own line that raised, e.g. 'at line 4 of step(): h = x_t @ Wx + b'."""
+    if hasattr(exc, "rnn_course_where"):   # raised in the student's process, and told from there (_remote)
+        return exc.rnn_course_where
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not _is_library_frame(f.filename)]
     if frames and frames[-1].line:
         f = frames[-1]

@@ -31,7 +31,7 @@ from ..layers import EmbeddingCache, LastStepCache, LinearCache
 from ..layers import embedding_backward, embedding_forward, last_step_backward, last_step_forward
 from ..layers import linear_backward, linear_forward
 from . import _run
-from ._depends import _global_names
+from ._depends import loaded_globals
 from ._run import Fail, as_array, call, check_dtype, close, describe_shape_mismatch, guarded, is_stub, worst_mismatch
 
 #: The test accuracy of the learner's trained model may differ from the reference's by at most this much.
@@ -436,16 +436,16 @@ def check_adam_step(fn, seed=0):
 def _calls(fn, names, seen=None):
     """The names in ``names`` that fn calls by global name, following model_loss into its own calls."""
     seen = set() if seen is None else seen
-    code = getattr(fn, "__code__", None)
-    if code is None:
+    loaded = loaded_globals(fn)
+    if loaded is None:
         return []
     found = []
-    for name in sorted(_global_names(code) & set(names)):
+    for name in sorted(loaded[0] & set(names)):
         if name in seen:
             continue
         seen.add(name)
         found.append(name)
-        obj = getattr(fn, "__globals__", {}).get(name)
+        obj = loaded[1](name)
         if name == "model_loss" and callable(obj):
             found += _calls(obj, names, seen)
     return found
@@ -457,8 +457,9 @@ def unready_pieces(fn, run_checks=True):
 
     names = [*ref.PIECES, "model_loss"]  # the page's order: the first problem named is the exercise to do first
     problems = []
+    loaded = loaded_globals(fn)
     for name in sorted(_calls(fn, names), key=names.index):
-        obj = fn.__globals__.get(name)
+        obj = loaded[1](name)
         ex = EXERCISES[name]
         where = (f"“{ex.title}” (chapter “{ex.chapter}”; paste your answer from there into its cell on this page, "
                  f"or write it there)" if ex.chapter != CHAPTER else f"“{ex.title}” on this page")

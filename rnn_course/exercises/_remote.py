@@ -1,0 +1,864 @@
+"""The student's code in a process of its own, which the grader calls across a pipe (issue 18, item 6).
+
+A 5th teacher's try forged a verdict: the student's code ran in the process that wrote the verdict, reached
+its frames through an attribute chain that the screen let through, and wrote "passed" itself. So the grading
+now takes two processes:
+
+- the **grader** (``_isolated._main``) imports the checkers and runs ``grade``. It never runs a line of the
+  student's: the answer it grades is a ``RemoteFunction``, a stand-in whose calls go to
+- the **learner** (``python -P -m rnn_course.exercises._remote``, started by the grader with ``Learner``),
+  which runs the student's screened cells and then, on request, calls the student's functions on the
+  arguments the checker chose, and sends back what they returned and what they changed in place.
+
+What crosses the pipe:
+
+- grader to learner: pickles (the learner trusts the grader);
+- learner to grader: JSON, read by ``Decoder``, which builds only plain values (None, numbers, strings,
+  bytes, tuples, lists, dicts, sets, ranges), numpy arrays and scalars of numeric or string dtypes, numpy
+  Generators of numpy's own bit generators, the library's classes and objects (an object of a class of the
+  library's rebuilt from its attributes, which must be plain values or other such objects: a student's subclass
+  comes back as the library class it extends), and stand-ins: ``RemoteFunction`` for something callable,
+  ``RemoteRef`` for any other object, ``RemoteTuple`` for a tuple subclass (a named tuple), which the grader
+  can only hand back to the learner. Nothing that the learner sends is unpickled or run by the grader.
+
+So whatever the student's code does in its process, even with the screen escaped, it can only return values
+for the checker to judge; it cannot reach the grader's memory, its checkers or its verdict. The grader makes
+itself non-dumpable (``prctl``), so that a process of the same user cannot read or write its memory or open
+its pipes through ``/proc``.
+
+The learner runs under the grader's limits (address space and CPU time) and dies with the grader
+(``PR_SET_PDEATHSIG``); nbgrader's process ends whatever is left after each exercise. The learner has no
+time limit of its own per call: the checker's ``_run.guarded`` times the stand-in's call in the grader, and a
+call past the limit ends the learner (``LearnerGone`` then fails every later call).
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import copy
+import inspect
+import json
+import math
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from ._run import Fail
+
+#: Bytes of one message from the learner that the grader reads at most.
+MAX_MESSAGE = 512 << 20
+#: Values in one message from the learner that the grader builds at most, and how deep they nest.
+MAX_VALUES, MAX_DEPTH = 5_000_000, 100
+#: Seconds the learner may take to start and run the student's cells, beyond the cells' own time limits.
+START_SECONDS = 60.0
+#: Characters of an exception's text that the learner sends (a KeyError of a long key fills no page).
+EXCEPTION_CHARS = 300
+#: numpy dtype kinds that cross the pipe as bytes: booleans, integers, floats, complex numbers, strings.
+_KINDS = "biufcUS"
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
+
+
+class LearnerGone(Fail):
+    """The learner's process ended, or sent what the grader cannot read; no call can be answered. A ``Fail``:
+    the checker's verdict names it as a fault of the answer, which it is (the process runs only the answer)."""
+
+
+# ---------------------------------------------------------------------------
+# Framing: an 8-byte length, then the bytes
+
+def _write(fd, data):
+    data = struct.pack(">Q", len(data)) + data
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def _read_exactly(fd, n, deadline):
+    chunks, left = [], n
+    while left:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                raise TimeoutError
+            if not select.select([fd], [], [], min(wait, 0.25))[0]:
+                continue
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read(fd, deadline=None, limit=MAX_MESSAGE):
+    (size,) = struct.unpack(">Q", _read_exactly(fd, 8, deadline))
+    if size > limit:
+        raise ValueError(f"a message of {size:,} bytes")
+    return _read_exactly(fd, size, deadline)
+
+
+# ---------------------------------------------------------------------------
+# In the learner's process: values to JSON
+
+def _library_class(cls):
+    """The first class of cls's method resolution order that the library defines (not the checkers), or None."""
+    for klass in getattr(cls, "__mro__", ()):
+        module = getattr(klass, "__module__", "") or ""
+        if (module == "rnn_course" or module.startswith("rnn_course.")) and not module.startswith(
+                "rnn_course.exercises") and klass is not object:
+            return klass
+    return None
+
+
+def _type_name(cls):
+    """'builtins:list', 'numpy:float32' or 'rnn_course.lstm:LSTM' for a type the grader may rebuild, else None."""
+    name = getattr(cls, "__qualname__", "")
+    if getattr(builtins, name, None) is cls:
+        return f"builtins:{name}"
+    if getattr(np, getattr(cls, "__name__", ""), None) is cls:
+        return f"numpy:{cls.__name__}"
+    if _library_class(cls) is cls:
+        return f"{cls.__module__}:{name}"
+    return None
+
+
+def _dtype_ok(dtype):
+    return dtype.kind in _KINDS and dtype.fields is None and dtype.subdtype is None
+
+
+class _NotPlain(Exception):
+    pass
+
+
+class Encoder:
+    """Encodes the learner's values for the grader (see the module's docstring); keeps the stand-ins' objects
+    in ``table`` (handle -> object). ``old``: {id: (path, object)} of the call's arguments and what they held,
+    which are encoded by their path, so that the grader writes their new contents into its own objects."""
+
+    def __init__(self, table, old=None):
+        self.table, self.old, self.memo, self.keep = table, old or {}, {}, []
+
+    def handle(self, obj):
+        key = len(self.table) + 1
+        self.table[key] = obj
+        return key
+
+    def encode(self, obj, depth=0, strict=False):
+        if depth > MAX_DEPTH // 2:
+            if strict:
+                raise _NotPlain
+            return {"t": "ref", "h": self.handle(obj), "c": type(obj).__name__}
+        kind = type(obj)
+        if obj is None or kind in (bool, int, float, str):
+            return obj
+        if obj is Ellipsis:
+            return {"t": "ellipsis"}
+        if kind is complex:
+            return {"t": "complex", "v": [obj.real, obj.imag]}
+        if kind is bytes:
+            return {"t": "bytes", "v": base64.b64encode(obj).decode()}
+        if kind is range:
+            return {"t": "range", "v": [obj.start, obj.stop, obj.step]}
+        if kind is np.dtype or isinstance(obj, np.dtype):
+            if _dtype_ok(obj):
+                return {"t": "dtype", "v": obj.str}
+        if isinstance(obj, type):
+            name = _type_name(obj)
+            if name:
+                return {"t": "type", "v": name}
+        if isinstance(obj, np.generic) and _dtype_ok(obj.dtype):
+            return {"t": "scalar", "d": obj.dtype.str, "v": base64.b64encode(obj.tobytes()).decode()}
+        key = id(obj)
+        if key in self.memo:
+            return {"t": "same", "i": self.memo[key]}
+        index = self.memo[key] = len(self.memo)
+        self.keep.append(obj)
+        encoded = self._contents(obj, depth, strict)
+        if encoded is not None and key in self.old and self.old[key][1] is obj:
+            return {"t": "old", "i": index, "p": self.old[key][0], "v": encoded}
+        if encoded is None:   # no plain form: a stand-in
+            if strict:
+                raise _NotPlain
+            if callable(obj):
+                return {"t": "fn", "i": index, "h": self.handle(obj), "m": describe(obj)}
+            if isinstance(obj, tuple):
+                return {"t": "ntuple", "i": index, "h": self.handle(obj), "c": type(obj).__name__,
+                        "v": [self.encode(v, depth + 1) for v in obj]}
+            return {"t": "ref", "i": index, "h": self.handle(obj), "c": type(obj).__name__}
+        encoded["i"] = index
+        return encoded
+
+    def _contents(self, obj, depth, strict):
+        """The plain form of obj (a dict without "i"), or None when it has none."""
+        kind = type(obj)
+        if kind is np.ndarray:
+            if _dtype_ok(obj.dtype):
+                return {"t": "nd", "d": obj.dtype.str, "s": list(obj.shape),
+                        "v": base64.b64encode(np.ascontiguousarray(obj).tobytes()).decode()}
+            if obj.dtype.kind == "O" and obj.size <= 100_000:
+                return {"t": "ndo", "s": list(obj.shape), "v": [self.encode(v, depth + 1, strict)
+                                                               for v in obj.reshape(-1)]}
+            return None
+        if kind in (list, tuple, set, frozenset):
+            return {"t": kind.__name__, "v": [self.encode(v, depth + 1, strict) for v in obj]}
+        if kind is dict:
+            return {"t": "dict", "k": [self.encode(k, depth + 1, strict) for k in obj],
+                    "v": [self.encode(v, depth + 1, strict) for v in obj.values()]}
+        if isinstance(obj, np.random.Generator) and type(obj.bit_generator).__name__ in _BIT_GENERATORS:
+            return {"t": "rng", "b": type(obj.bit_generator).__name__,
+                    "v": self.encode(obj.bit_generator.state, depth + 1, True)}
+        library = _library_class(kind)
+        if library is not None and not isinstance(obj, type) and isinstance(getattr(obj, "__dict__", None), dict):
+            memo, keep, table = dict(self.memo), len(self.keep), len(self.table)
+            try:
+                return {"t": "obj", "c": _type_name(library),
+                        "v": self.encode(dict(vars(obj)), depth + 1, True)}
+            except _NotPlain:   # an attribute with no plain form: the whole object is a stand-in
+                self.memo = {**memo, id(obj): self.memo[id(obj)]}
+                del self.keep[keep + 1:]
+                for extra in range(table + 1, len(self.table) + 1):
+                    self.table.pop(extra, None)
+                if strict:
+                    raise
+        return None
+
+
+def describe(fn):
+    """What the grader's checkers read of a function without calling it: its names, module, parameters,
+    whether it is still the stub, whether it is a Python function, and the global names its code loads."""
+    from ._depends import _global_names
+    from ._run import is_stub
+    try:
+        params = [[p.name, int(p.kind), p.default is not inspect.Parameter.empty]
+                  for p in inspect.signature(fn).parameters.values()]
+    except (TypeError, ValueError):
+        params = None
+    code = getattr(fn, "__code__", None)
+    try:
+        stub = bool(is_stub(fn))
+    except Exception:  # noqa: BLE001 - the student's object
+        stub = False
+    return {"name": str(getattr(fn, "__name__", type(fn).__name__)),
+            "qualname": str(getattr(fn, "__qualname__", type(fn).__name__)),
+            "module": str(getattr(fn, "__module__", "") or ""), "params": params, "stub": stub,
+            "function": inspect.isfunction(fn),
+            "globals": sorted(_global_names(code)) if isinstance(code, type(describe.__code__)) else None}
+
+
+def _holdings(args, kwargs):
+    """{id: (path, object)} of the call's arguments and of the arrays, lists, dicts and generators they hold
+    (two levels down), by path from the arguments: ["a", 0, "W"] is args[0]["W"]."""
+    found = {}
+
+    def walk(obj, path, depth):
+        if not isinstance(obj, (np.ndarray, list, dict, np.random.Generator)) or id(obj) in found:
+            return
+        found[id(obj)] = (path, obj)
+        if depth < 2 and type(obj) is list:
+            for i, value in enumerate(obj):
+                walk(value, path + [i], depth + 1)
+        elif depth < 2 and type(obj) is dict:
+            for key, value in obj.items():
+                if type(key) in (str, int):
+                    walk(value, path + [key], depth + 1)
+
+    for i, value in enumerate(args):
+        walk(value, ["a", i], 0)
+    for key, value in kwargs.items():
+        walk(value, ["k", key], 0)
+    return found
+
+
+class _Unpickler(pickle.Unpickler):
+    """The grader's pickles, with the stand-ins resolved to the learner's objects (a deep copy when the
+    grader's checker copied the stand-in, as ``_run.call`` copies every argument)."""
+
+    def __init__(self, data, table):
+        import io
+        super().__init__(io.BytesIO(data))
+        self.table = table
+
+    def persistent_load(self, pid):
+        handle, copied = pid
+        obj = self.table[handle]
+        if copied:
+            try:
+                return copy.deepcopy(obj)
+            except Exception:  # noqa: BLE001 - an object of the student's that cannot be copied
+                return obj
+        return obj
+
+
+def _exception(exc):
+    """The learner's exception as the grader rebuilds it (see RemoteFunction.__call__)."""
+    from ._run import last_line, where_in_learner_code
+    base = next((k.__name__ for k in type(exc).__mro__ if k.__module__ == "builtins"), "BaseException")
+    return {"name": type(exc).__name__, "base": base, "text": str(exc)[:EXCEPTION_CHARS],
+            "line": last_line(exc)[:EXCEPTION_CHARS], "where": list(where_in_learner_code(exc)),
+            "code": repr(getattr(exc, "code", None))[:100]}
+
+
+def serve():
+    """The learner's whole life: take requests from the grader on fd 0, answer on fd 1. The student's prints
+    and any other write to fd 1 or 2 go to /dev/null; the student's code never sees the pipe's ends by these
+    numbers (they are moved before it runs)."""
+    import signal
+    import threading
+
+    from . import _isolated
+    _isolated.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG: end with the grading process
+    inbox, outbox = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]
+    table, state = {}, {}
+
+    def answer(message):
+        _write(outbox, json.dumps(message).encode())
+
+    while True:
+        try:
+            request = pickle.loads(_read(inbox))
+        except (EOFError, OSError):
+            os._exit(0)
+        kind = request["kind"]
+        if kind == "run":
+            _isolated._limit(request["memory_mb"], request["seconds"])
+            _isolated.drop_privileges()
+            answer(_run_program(request, table, state))
+        elif kind == "call":
+            answer(_call(request, table, state))
+        elif kind == "global":
+            fn = table[request["h"]]
+            value = getattr(fn, "__globals__", {}).get(request["name"]) if isinstance(
+                getattr(fn, "__globals__", None), dict) else None
+            answer({"value": Encoder(table).encode(value)})
+        elif kind == "report":
+            changed = _isolated._changed(state["before"], _isolated._fingerprint())   # with the hook still set
+            sys.setprofile(None)
+            threading.setprofile(None)
+            answer({"changed": changed, "library": state["watch"].found})
+
+
+def _run_program(request, table, state):
+    import threading
+
+    from . import _isolated
+    from ._screen import relevant_cells
+    program, answer_source, context = request["program"], request["answer"], request["context"]
+    watch = _isolated._LibraryWatch(_isolated.library_work(request["name"]),
+                                    {f"<{where}>" for where, _ in program})
+    state["watch"] = watch
+    sys.setprofile(watch)   # before the fingerprint, which compares the profile hook before and after
+    threading.setprofile(watch)
+    state["before"] = _isolated._fingerprint()
+    namespace = {"__name__": "__main__", "__builtins__": builtins, "display": _isolated._discard}
+    relevant = relevant_cells(program, [answer_source, *context.values()])
+    stopped = [note for where, source in program if (note := _isolated._run_cell(where, source, namespace))
+               and where in relevant]
+    try:
+        value = eval(answer_source, namespace)
+        kwargs = {key: eval(expr, namespace) for key, expr in context.items()}
+    except BaseException as exc:  # noqa: BLE001 - the student's names
+        return {"stopped": stopped, "raised": _exception(exc)}
+    encoder = Encoder(table)
+    return {"stopped": stopped, "answer": encoder.encode(value),
+            "context": {key: encoder.encode(v) for key, v in kwargs.items()}}
+
+
+def _call(request, table, state):
+    from . import _run
+    try:
+        fn = table[request["h"]]
+        args, kwargs = _Unpickler(request["args"], table).load()
+    except Exception as exc:  # noqa: BLE001 - a value the grader sent that this process cannot rebuild
+        return {"broken": f"{type(exc).__name__}: {exc}"[:EXCEPTION_CHARS]}
+    old = _holdings(args, kwargs)
+    printed, raised, result = _run.Printed(), None, None
+    watch = state["watch"]
+    with _run.collect_prints():
+        _run._collector.printed = printed
+        with _run._captured():
+            watch.active = True
+            try:
+                result = _run.call_learner(fn, args, kwargs)
+            except BaseException as exc:  # noqa: BLE001 - the student's code: described for the grader
+                raised = _exception(exc)
+            finally:
+                watch.active = False
+    lines = printed.report()[:_run.PRINT_LINES]
+    encoder = Encoder(table, old)
+    message = {"printed": [lines, printed.total]}
+    try:
+        message["args"] = [encoder.encode(a) for a in args]
+        message["kwargs"] = {k: encoder.encode(v) for k, v in kwargs.items()}
+        if raised is None:
+            message["result"] = encoder.encode(result)
+    except Exception as exc:  # noqa: BLE001 - e.g. a property of the student's that raises while encoded
+        raised = _exception(exc)
+    if raised is not None:
+        message["raised"] = raised
+    return message
+
+
+# ---------------------------------------------------------------------------
+# In the grader's process: the learner, its stand-ins, and JSON to values
+
+class Learner:
+    """The learner's process, seen from the grader: ``start`` runs the student's cells; ``call``, ``lookup``
+    and ``report`` serve the stand-ins; ``close`` ends it. Each request waits at most ``seconds`` (the
+    learner's CPU time is capped at the same), a call at most the checker's per-call time limit plus 5 s."""
+
+    def __init__(self, memory_mb, seconds):
+        self.memory_mb, self.seconds, self.gone = memory_mb, seconds, ""
+        self.proc = subprocess.Popen([sys.executable, "-P", "-m", "rnn_course.exercises._remote"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     env=dict(os.environ, PYTHONSAFEPATH="1"))
+
+    def _ask(self, request, seconds):
+        if self.gone:
+            raise LearnerGone(self.gone)
+        try:
+            _write(self.proc.stdin.fileno(), pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL))
+            data = _read(self.proc.stdout.fileno(), time.monotonic() + seconds)
+        except TimeoutError:
+            self.close(f"your code ran past {seconds:g} s in the grader, which stopped it")
+            raise LearnerGone(self.gone) from None
+        except (EOFError, OSError, ValueError, struct.error):
+            code = self.proc.poll()
+            self.close("your code's process in the grader ended" + (f" with exit code {code}" if code else "") +
+                       ": it ran out of its memory or CPU time, ended itself, or wrote what the grader cannot read")
+            raise LearnerGone(self.gone) from None
+        except BaseException:   # the checker's time limit (_run._TimeUp) fired while the learner worked
+            self.close("an earlier call of your function ran past the time limit, and the grader stopped it")
+            raise
+        try:
+            message = json.loads(data)
+        except (ValueError, RecursionError):
+            message = None
+        if not isinstance(message, dict):
+            self.close("your code's process in the grader wrote what the grader cannot read")
+            raise LearnerGone(self.gone)
+        return message
+
+    def start(self, name, program, answer, context):
+        """Run the student's cells; returns the learner's message: "stopped" (the notes of cells that stopped),
+        and "answer" and "context" (encoded), or "raised"."""
+        request = {"kind": "run", "name": name, "program": program, "answer": answer, "context": context,
+                   "memory_mb": self.memory_mb, "seconds": self.seconds}
+        return self._ask(request, START_SECONDS + self.seconds)
+
+    def call(self, handle, args, kwargs):
+        from . import _run
+        import io
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.persistent_id = _persistent_id
+        pickler.dump((args, kwargs))
+        return self._ask({"kind": "call", "h": handle, "args": buffer.getvalue()}, _run.TIME_LIMIT + 5)
+
+    def lookup(self, handle, name):
+        return self._ask({"kind": "global", "h": handle, "name": name}, 30)
+
+    def report(self):
+        return self._ask({"kind": "report"}, 30)
+
+    def close(self, why="closed"):
+        self.gone = self.gone or why
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _persistent_id(obj):
+    if isinstance(obj, (RemoteFunction, RemoteRef)):
+        return (obj._handle, obj._copied)
+    if isinstance(obj, RemoteTuple):
+        return (obj._handle, obj._copied)
+    return None
+
+
+class RemoteRef:
+    """An object of the learner's that the grader cannot read; it can hand it back to the learner. Its class's
+    name is the object's class's name, for the checkers' messages."""
+
+    def __init__(self, learner, handle, copied=False):
+        self._learner, self._handle, self._copied = learner, handle, copied
+
+    def __deepcopy__(self, memo):
+        return type(self)(self._learner, self._handle, True)
+
+    def __copy__(self):
+        return self
+
+    def __repr__(self):
+        return f"<{type(self).__name__} object of your code>"
+
+
+class RemoteTuple(tuple):
+    """A tuple subclass of the learner's (a named tuple): its items, read by the grader, and handed back to
+    the learner as the learner's own object."""
+
+    def __new__(cls, items, learner, handle, copied=False):
+        self = super().__new__(cls, items)
+        self._learner, self._handle, self._copied = learner, handle, copied
+        return self
+
+    def __deepcopy__(self, memo):
+        return type(self)([copy.deepcopy(v, memo) for v in self], self._learner, self._handle, True)
+
+    def __copy__(self):
+        return self
+
+    def __reduce__(self):
+        raise pickle.PicklingError("a tuple of the learner's is handed back by reference")
+
+
+_CLASSES = {}
+
+
+def _named(base, name):
+    """A subclass of base named ``name`` (an identifier, cut to 60 characters): a stand-in whose class reads
+    as the learner's in the checkers' messages."""
+    name = name if name.isidentifier() else "object"
+    name = name[:60]
+    key = (base, name)
+    if key not in _CLASSES:
+        _CLASSES[key] = type(name, (base,), {"__slots__": ()} if base is not RemoteTuple else {})
+    return _CLASSES[key]
+
+
+class RemoteFunction:
+    """A function of the learner's, as the grader's checkers see it: calling it calls the function in the
+    learner's process on (pickled copies of) the arguments, writes back what the function changed in them, and
+    returns its result or raises its exception as the checkers expect (see ``_run.guarded``). It also answers
+    what the checkers read without calling: ``__name__``, ``__module__``, ``__signature__``, whether it is the
+    stub (``rnn_course_is_stub``), and the globals its code loads (``rnn_course_global_names`` and
+    ``rnn_course_global``, for ``_depends``)."""
+
+    def __init__(self, learner, handle, meta):
+        self._learner, self._handle, self._copied = learner, handle, False
+        meta = meta if isinstance(meta, dict) else {}
+        self.__name__ = str(meta.get("name", "function"))[:100]
+        self.__qualname__ = str(meta.get("qualname", self.__name__))[:200]
+        self.__module__ = str(meta.get("module", ""))[:200]
+        self.rnn_course_is_stub = meta.get("stub") is True
+        self.rnn_course_is_function = meta.get("function") is True
+        names = meta.get("globals")
+        self.rnn_course_global_names = ({n for n in names if isinstance(n, str)} if isinstance(names, list)
+                                        else None)
+        self.__signature__ = _signature(meta.get("params"))
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __copy__(self):
+        return self
+
+    def __repr__(self):
+        return f"<function {self.__qualname__} of your code>"
+
+    def rnn_course_global(self, name):
+        """The value of the global ``name`` in the function's module (a stand-in for a function)."""
+        message = self._learner.lookup(self._handle, name)
+        return Decoder(self._learner).value(message.get("value"))
+
+    def __call__(self, *args, **kwargs):
+        from . import _run
+        message = self._learner.call(self._handle, args, kwargs)
+        if "broken" in message:
+            raise LearnerGone(f"the grader could not hand your function its arguments: {message['broken']}")
+        decoder = Decoder(self._learner, sent=(args, kwargs))
+        try:
+            lines, total = message.get("printed", [[], 0])
+            printed = getattr(_run._collector, "printed", None)
+            if printed is not None and isinstance(lines, list) and isinstance(total, int):
+                printed.add([str(line) for line in lines], total)
+            for value in message.get("args", []):
+                decoder.value(value)
+            for value in message.get("kwargs", {}).values():
+                decoder.value(value)
+            raised = message.get("raised")
+            result = None if raised else decoder.value(message.get("result"))
+        except Exception as exc:  # noqa: BLE001 - whatever the learner sent that is no value of the forms read
+            self._learner.close("the grader could not read what your function returned")
+            raise LearnerGone(f"the grader could not read what your function returned "
+                              f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        if raised:
+            raise _rebuilt(raised)
+        return result
+
+
+def _signature(params):
+    if not isinstance(params, list):
+        return None
+    try:
+        return inspect.Signature([
+            inspect.Parameter(name, inspect._ParameterKind(kind),
+                              default=None if has_default else inspect.Parameter.empty)
+            for name, kind, has_default in params])
+    except (TypeError, ValueError):
+        return None
+
+
+class LearnerError(Exception):
+    """An exception the learner's function raised, rebuilt in the grader: its class has the exception's name,
+    its text is the exception's, and ``rnn_course_where`` is the student's line that raised."""
+
+    def __str__(self):
+        return self.args[0] if self.args else ""
+
+
+def _rebuilt(raised):
+    """The exception to raise in the grader for the learner's ``raised`` (see _exception): NotImplementedError,
+    SystemExit and KeyboardInterrupt as themselves, as ``_run.guarded`` turns them into sentences; any other as a
+    LearnerError of its name (a RecursionError also is one, for guarded's hint)."""
+    if not isinstance(raised, dict):
+        raised = {}
+    name, base = str(raised.get("name", "Exception")), str(raised.get("base", "Exception"))
+    text = str(raised.get("text", ""))[:EXCEPTION_CHARS]
+    if base == "NotImplementedError":
+        return NotImplementedError(text)
+    if base == "SystemExit":
+        code = str(raised.get("code", "None"))
+        return SystemExit(None if code == "None" else (int(code) if code.lstrip("-").isdigit() else code))
+    if base == "KeyboardInterrupt":
+        return KeyboardInterrupt()
+    bases = (LearnerError, RecursionError) if base == "RecursionError" else (LearnerError,)
+    name = name if name.isidentifier() else "Exception"
+    cls = _CLASSES.setdefault(("exception", name, bases), type(name[:60], bases, {}))
+    exc = cls(text)
+    where = raised.get("where")
+    exc.rnn_course_where = tuple(str(w)[:EXCEPTION_CHARS] for w in where[:1]) if isinstance(where, list) else ()
+    return exc
+
+
+class DecodeError(ValueError):
+    """The learner sent a value that is not of the forms the grader reads."""
+
+
+def _b64(text):
+    if not isinstance(text, str):
+        raise DecodeError("bytes")
+    return base64.b64decode(text.encode(), validate=True)
+
+
+def _dtype(text):
+    if not isinstance(text, str) or len(text) > 20:
+        raise DecodeError("dtype")
+    dtype = np.dtype(text)
+    if not _dtype_ok(dtype):
+        raise DecodeError(f"dtype {dtype}")
+    return dtype
+
+
+def _resolve_type(text):
+    """The type a 'module:qualname' names: a builtin, a numpy top-level type, or a class of the library's (as
+    the library defines it), else None."""
+    if not isinstance(text, str) or ":" not in text:
+        return None
+    module, name = text.split(":", 1)
+    if module == "builtins":
+        obj = getattr(builtins, name, None) if name.isidentifier() else None
+    elif module == "numpy":
+        obj = getattr(np, name, None) if name.isidentifier() else None
+    elif (module == "rnn_course" or module.startswith("rnn_course.")) and module in sys.modules:
+        obj = sys.modules[module]
+        for part in name.split("."):
+            if not part.isidentifier() or part.startswith("__"):
+                return None
+            obj = vars(obj).get(part) if hasattr(obj, "__dict__") else None
+        if not (isinstance(obj, type) and _library_class(obj) is obj and obj.__module__ == module):
+            return None
+    else:
+        return None
+    return obj if isinstance(obj, type) else None
+
+
+class Decoder:
+    """Builds the grader's values from what the learner sent (see the module's docstring). ``sent``: the
+    (args, kwargs) of the call, whose objects an "old" entry names by its path; their new contents are written
+    into them, as the learner's function changed its own copies."""
+
+    def __init__(self, learner, sent=None):
+        self.learner, self.sent, self.memo, self.count = learner, sent, {}, 0
+
+    def value(self, v, depth=0, strict=False):
+        self.count += 1
+        if self.count > MAX_VALUES or depth > MAX_DEPTH:
+            raise DecodeError("too many values")
+        if v is None or type(v) in (bool, int, float, str):
+            return v
+        if type(v) is not dict or not isinstance(v.get("t"), str):
+            raise DecodeError("a value of no known form")
+        t = v["t"]
+        if t == "ellipsis":
+            return Ellipsis
+        if t == "complex":
+            re_, im_ = v["v"]
+            return complex(float(re_), float(im_))
+        if t == "bytes":
+            return _b64(v["v"])
+        if t == "range":
+            return range(*[int(x) for x in v["v"]][:3])
+        if t == "dtype":
+            return _dtype(v["v"])
+        if t == "type":
+            cls = _resolve_type(v["v"])
+            if cls is None:
+                raise DecodeError("a type")
+            return cls
+        if t == "scalar":
+            data = _b64(v["v"])
+            dtype = _dtype(v["d"])
+            if len(data) != dtype.itemsize:
+                raise DecodeError("a scalar's bytes")
+            return np.frombuffer(data, dtype=dtype)[0]
+        if t == "same":
+            if v.get("i") not in self.memo:
+                raise DecodeError("a reference to nothing")
+            obj = self.memo[v["i"]]
+            if strict and isinstance(obj, (RemoteFunction, RemoteRef, RemoteTuple)):
+                raise DecodeError("a stand-in inside an object of the library's")
+            return obj
+        index = v.get("i")
+        if not isinstance(index, int) or index in self.memo:
+            raise DecodeError("an index")
+        if t == "old":
+            return self._old(v, index, depth, strict)
+        obj = self._new(v, t, index, depth, strict)
+        self.memo.setdefault(index, obj)
+        return obj
+
+    def _new(self, v, t, index, depth, strict):
+        if t == "nd":
+            dtype, shape = _dtype(v["d"]), v["s"]
+            if not (isinstance(shape, list) and len(shape) <= 32 and all(type(n) is int and n >= 0 for n in shape)):
+                raise DecodeError("a shape")
+            data = _b64(v["v"])
+            if len(data) != dtype.itemsize * math.prod(shape):
+                raise DecodeError("an array's bytes")
+            return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+        if t == "ndo":
+            shape = v["s"]
+            if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+                raise DecodeError("a shape")
+            items = v["v"]
+            if not isinstance(items, list) or len(items) != math.prod(shape):
+                raise DecodeError("an object array")
+            out = np.empty(len(items), dtype=object)
+            self.memo[index] = out
+            for k, item in enumerate(items):
+                out[k] = self.value(item, depth + 1, strict)
+            return out.reshape(shape)
+        if t in ("list", "set", "frozenset", "tuple"):
+            items = v["v"]
+            if not isinstance(items, list):
+                raise DecodeError("a list")
+            if t == "list":
+                out = self.memo[index] = []
+                out.extend(self.value(item, depth + 1, strict) for item in items)
+                return out
+            values = [self.value(item, depth + 1, strict) for item in items]
+            return {"set": set, "frozenset": frozenset, "tuple": tuple}[t](values)
+        if t == "dict":
+            keys, values = v["k"], v["v"]
+            if not (isinstance(keys, list) and isinstance(values, list) and len(keys) == len(values)):
+                raise DecodeError("a dict")
+            out = self.memo[index] = {}
+            for key, value in zip(keys, values):
+                out[self.value(key, depth + 1, strict)] = self.value(value, depth + 1, strict)
+            return out
+        if t == "rng":
+            if v["b"] not in _BIT_GENERATORS:
+                raise DecodeError("a bit generator")
+            rng = np.random.Generator(getattr(np.random, v["b"])())
+            rng.bit_generator.state = self.value(v["v"], depth + 1, True)
+            return rng
+        if t == "obj":
+            cls = _resolve_type(v["c"])
+            if cls is None:
+                raise DecodeError("a class of the library's")
+            obj = cls.__new__(cls)
+            self.memo[index] = obj
+            attributes = self.value(v["v"], depth + 1, True)
+            if not isinstance(attributes, dict) or not all(type(k) is str and k.isidentifier()
+                                                          and not k.startswith("__") for k in attributes):
+                raise DecodeError("an object's attributes")
+            obj.__dict__.update(attributes)
+            return obj
+        if strict:
+            raise DecodeError("a stand-in inside an object of the library's")
+        handle = v.get("h")
+        if type(handle) is not int:
+            raise DecodeError("a handle")
+        if t == "fn":
+            return RemoteFunction(self.learner, handle, v.get("m"))
+        if t == "ref":
+            return _named(RemoteRef, str(v.get("c", "object")))(self.learner, handle)
+        if t == "ntuple":
+            items = v["v"]
+            if not isinstance(items, list):
+                raise DecodeError("a tuple")
+            return _named(RemoteTuple, str(v.get("c", "tuple")))(
+                [self.value(item, depth + 1) for item in items], self.learner, handle)
+        raise DecodeError(f"a value of form {t[:20]!r}")
+
+    def _old(self, v, index, depth, strict):
+        """One of the call's arguments (or what it held): its new contents written into the grader's own."""
+        path = v.get("p")
+        if self.sent is None or not isinstance(path, list) or len(path) < 2:
+            raise DecodeError("a path")
+        args, kwargs = self.sent
+        try:
+            obj = args[path[1]] if path[0] == "a" else kwargs[path[1]] if path[0] == "k" else None
+            for step in path[2:]:
+                obj = obj[step]
+        except (IndexError, KeyError, TypeError):
+            raise DecodeError("a path to nothing") from None
+        contents = v.get("v")
+        if not isinstance(contents, dict):
+            raise DecodeError("contents")
+        if not isinstance(obj, (np.ndarray, list, dict, np.random.Generator)):
+            # an object the grader handed back by reference (a stand-in): its contents, as a new value
+            return self.value(dict(contents, i=index), depth + 1, strict)
+        self.memo[index] = obj
+        contents = dict(contents, i=-1 - index)   # decoded apart from the object itself
+        new = self.value(contents, depth + 1, strict)
+        self.memo.pop(-1 - index, None)
+        if isinstance(obj, np.ndarray):
+            if isinstance(new, np.ndarray) and new.shape == obj.shape and obj.flags.writeable:
+                obj[...] = new
+        elif isinstance(obj, list) and isinstance(new, list):
+            obj[:] = new
+        elif isinstance(obj, dict) and isinstance(new, dict):
+            obj.clear()
+            obj.update(new)
+        elif isinstance(obj, np.random.Generator) and isinstance(new, np.random.Generator):
+            obj.bit_generator.state = new.bit_generator.state
+        return obj
+
+
+if __name__ == "__main__":
+    serve()

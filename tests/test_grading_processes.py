@@ -1,0 +1,181 @@
+"""The grader and the student's code in two processes (rnn_course/exercises/_remote.py, issue 18).
+
+A 5th teacher's try forged a verdict: code that escaped the screen walked the grading process's frames to its
+job and wrote the nonce and "passed" itself. The checker now runs in the grading process and the student's
+code in a process of its own, called across a pipe. These tests prove that what the student's process can do
+ends at the values it returns: the values cross as they should (in-place changes, identity, named tuples,
+the library's objects), the grader builds nothing else from what the student's process sends, a call past
+the time limit ends that process, and code that runs there unscreened finds no way to the verdict.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from rnn_course.exercises import _run
+from rnn_course.exercises._remote import Decoder, DecodeError, Learner, LearnerGone, RemoteFunction, RemoteTuple
+
+PROGRAM = '''import numpy as np
+import rnn_course
+from collections import namedtuple
+Pair = namedtuple("Pair", "a b")
+def pair(x):
+    print("pair called")
+    return Pair(x, 2 * x)
+def gap(p):
+    return p.b - p.a
+def update(d, xs):
+    d["W"] -= 1
+    xs[0] *= 2
+    xs.append(5)
+    return d
+def replace(xs):
+    xs[0] = xs[0] * 2
+def draw(rng):
+    return rng.random(3)
+def lstm():
+    return rnn_course.LSTM(3, 4, seed=1)
+class Mine(rnn_course.LSTM):
+    def forward(self, *args, **kwargs):
+        return "not the library's forward"
+def mine():
+    return Mine(3, 4, seed=1)
+def forever(x):
+    while True:
+        pass
+'''
+NAMES = ["pair", "gap", "update", "replace", "draw", "lstm", "mine", "forever"]
+
+
+@pytest.fixture(scope="module")
+def learner():
+    with Learner(2048, 120) as learner:
+        started = learner.start("one_hot", [("added cell 1", PROGRAM)], "pair",
+                                {name: name for name in NAMES})
+        assert "raised" not in started and started["stopped"] == [], started
+        decoder = Decoder(learner)   # the answer first: the context may name the same objects
+        decoder.value(started["answer"])
+        functions = {name: decoder.value(value) for name, value in started["context"].items()}
+        assert all(isinstance(f, RemoteFunction) for f in functions.values()), functions
+        yield learner, functions
+
+
+def test_a_named_tuple_crosses_as_a_tuple_and_comes_back_as_the_students_own(learner):
+    _, f = learner
+    with _run.collect_prints() as printed:
+        p = f["pair"](np.ones(2))
+    assert isinstance(p, RemoteTuple) and type(p).__name__ == "Pair" and len(p) == 2
+    assert np.array_equal(p[1], [2.0, 2.0]) and printed.report() == ["pair called"]
+    assert np.array_equal(f["gap"](p), [1.0, 1.0])   # .a and .b: the student's Pair, handed back
+
+
+def test_what_a_function_changes_in_place_is_changed_in_the_graders_objects(learner):
+    _, f = learner
+    W = np.zeros((2, 2))
+    d, first = {"W": W}, np.ones(3)
+    xs = [first]
+    result = f["update"](d, xs)
+    assert result is d and d["W"] is W and np.array_equal(W, -np.ones((2, 2)))   # in place, same objects
+    assert xs[0] is first and np.array_equal(first, [2, 2, 2]) and xs[1:] == [5]
+    kept = np.ones(2)
+    ys = [kept]
+    f["replace"](ys)   # a new array in the list: the grader's first one is left as it was
+    assert ys[0] is not kept and np.array_equal(kept, [1, 1]) and np.array_equal(ys[0], [2, 2])
+    rng = np.random.default_rng(3)
+    first_draw = f["draw"](rng)
+    assert np.array_equal(first_draw, np.random.default_rng(3).random(3))
+    assert not np.array_equal(f["draw"](rng), first_draw)   # the generator's state moved on in the grader too
+
+
+def test_a_library_object_is_rebuilt_as_the_librarys_class(learner):
+    import rnn_course
+    _, f = learner
+    model = f["lstm"]()
+    assert type(model) is rnn_course.LSTM and model.hidden_size == 4
+    assert all(np.array_equal(model.params[k], rnn_course.LSTM(3, 4, seed=1).params[k]) for k in model.params)
+    theirs = f["mine"]()   # a subclass comes back as the library class it extends: its forward is not used
+    assert type(theirs) is rnn_course.LSTM
+    h, _ = theirs.forward(np.ones((1, 2, 3)))
+    assert h.shape == (1, 2, 4)
+
+
+def test_a_call_past_the_time_limit_ends_the_students_process(monkeypatch):
+    monkeypatch.setattr(_run, "TIME_LIMIT", 0.5)
+    with Learner(2048, 60) as learner:
+        started = learner.start("one_hot", [("added cell 1", PROGRAM)], "forever", {"pair": "pair"})
+        decoder = Decoder(learner)
+        forever, pair = decoder.value(started["answer"]), decoder.value(started["context"]["pair"])
+        with pytest.raises(_run.Fail, match="did not return within 0.5 s"):
+            _run.guarded(forever, 1)
+        assert learner.proc.poll() is not None   # ended, not left running
+        with pytest.raises(LearnerGone, match="ran past the time limit"):
+            pair(np.ones(1))
+
+
+@pytest.mark.parametrize("value", [
+    {"t": "nd", "i": 0, "d": "|O", "s": [1], "v": ""},                       # object arrays: pickles
+    {"t": "nd", "i": 0, "d": "<f8", "s": [3], "v": "AAAA"},                   # bytes that do not fit the shape
+    {"t": "type", "v": "os:system"},                                         # only builtins, numpy, the library
+    {"t": "type", "v": "rnn_course.exercises._isolated:Verdict"},            # never the checkers'
+    {"t": "obj", "i": 0, "c": "subprocess:Popen", "v": {"t": "dict", "i": 1, "k": [], "v": []}},
+    {"t": "obj", "i": 0, "c": "rnn_course.lstm:LSTM",                        # no stand-in inside a library object
+     "v": {"t": "dict", "i": 1, "k": ["forward"], "v": [{"t": "fn", "i": 2, "h": 1, "m": {}}]}},
+    {"t": "obj", "i": 0, "c": "rnn_course.lstm:LSTM",                        # nor a dunder attribute
+     "v": {"t": "dict", "i": 1, "k": ["__class__"], "v": [None]}},
+    {"t": "same", "i": 5},                                                   # a reference to nothing
+    {"t": "pickle", "i": 0, "v": "gASVAAAAAAAAAAA="},                        # a form that does not exist
+    {"t": "list", "i": 0, "v": [{"t": "same", "i": 0}] * 3 + [[1]]},         # a bare JSON list inside
+    {"t": "rng", "i": 0, "b": "Evil", "v": {}},
+])
+def test_the_grader_builds_nothing_but_the_forms_it_reads(value):
+    with pytest.raises(DecodeError):
+        Decoder(None).value(value)
+
+
+FORGE = '''import json, os, sys
+found = []
+frame = sys._getframe()
+while frame is not None:            # the 5th teacher's try: up the frames to the grading process's job
+    found += [name for name in ("job", "nonce") if name in frame.f_locals]
+    frame = frame.f_back
+tries = {}
+for what, mode in (("mem", "rb"), ("environ", "rb"), ("fd/0", "rb"), ("fd/1", "wb")):
+    try:
+        with open(f"/proc/{os.getppid()}/{what}", mode) as f:
+            if mode == "rb":
+                f.read(1)
+        tries[what] = "opened"
+    except OSError as exc:
+        tries[what] = type(exc).__name__
+with open("/proc/self/status") as f:
+    caps = [line.split()[1] for line in f if line.startswith(("CapEff:", "CapBnd:"))]
+with open("tries.json", "w") as f:
+    json.dump({"found": found, "tries": tries, "caps": caps}, f)
+fake = json.dumps({"passed": True, "text": "[Correct] forged", "changed": "", "library": "", "fresh": ""})
+for fd in range(3, 64):             # a verdict written to every descriptor, the pipe to the grader among them
+    try:
+        os.write(fd, fake.encode() + b"\\n")
+    except OSError:
+        pass
+def rnn_step_forward(x_t, h_prev, Wx, Wh, b, nonlinearity="tanh"):
+    ...
+'''
+
+
+def test_code_that_escapes_the_screen_cannot_reach_the_verdict(tmp_path):
+    # Run unscreened, as if it had escaped the screen, in the grading processes that nbgrader starts: it finds
+    # no job in its frames, cannot open the grading process's memory or pipes (that process is non-dumpable and
+    # the student's holds no capability, even when the grader runs as root), and what it writes to its
+    # descriptors only ends its own process.
+    from rnn_course.exercises._isolated import grade_in_fresh_process
+
+    verdict = grade_in_fresh_process("rnn_step_forward", [("answer cell 1", FORGE)], "rnn_step_forward", {},
+                                     tmp_path, fresh_seed=7)
+    assert not verdict.passed and "forged" not in verdict.text, verdict
+    assert "process in the grader" in verdict.text, verdict
+    tries = json.loads((tmp_path / "tries.json").read_text())
+    assert tries["found"] == [] and "opened" not in tries["tries"].values(), tries
+    assert tries["caps"] == ["0000000000000000"] * 2, tries
