@@ -179,3 +179,44 @@ def test_code_that_escapes_the_screen_cannot_reach_the_verdict(tmp_path):
     tries = json.loads((tmp_path / "tries.json").read_text())
     assert tries["found"] == [] and "opened" not in tries["tries"].values(), tries
     assert tries["caps"] == ["0000000000000000"] * 2, tries
+
+
+HOPPERS = '''import os, sys, time
+if os.fork():
+    os._exit(0)
+os.setsid()                      # detached, as a kernel's daemon would be
+for _ in range(3):               # four chains
+    os.fork()
+start = time.time()
+while time.time() - start < 2:   # each generation forks the next and exits, every 0.3 ms
+    if os.fork():
+        os._exit(0)
+    time.sleep(0.0003)
+open(sys.argv[1] + "/survived-%d" % os.getpid(), "w").close()
+'''
+ENDS_THEM = '''import os, subprocess, sys, time
+from rnn_course.exercises import _isolated
+assert _isolated.become_subreaper()
+before = _isolated._descendants()
+subprocess.run([sys.executable, "-S", "-c", sys.argv[2], sys.argv[1]])
+time.sleep(0.3)
+ended = _isolated._end_left_processes(before)
+print(ended, len(_isolated._descendants() - before))
+'''
+
+
+def test_processes_that_fork_and_exit_faster_than_proc_is_read_are_ended(tmp_path):
+    # A 5th teacher's try: a process that forks the next and exits every 0.3 ms outran twenty rounds of killing
+    # what a walk of /proc had found, and went on writing after its grading. Now every new process is stopped
+    # first, and its next generation, the subreaper's own child, is found at once.
+    import subprocess
+    import sys
+    import time
+
+    done = subprocess.run([sys.executable, "-c", ENDS_THEM, str(tmp_path), HOPPERS], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    ended, left = map(int, done.stdout.split())
+    assert ended > 0 and left == 0, done.stdout   # stopped, killed and reaped
+    time.sleep(2.5)   # past the chains' two seconds: a survivor would have left its mark
+    assert list(tmp_path.iterdir()) == []
