@@ -51,6 +51,9 @@ for S in "$@"; do
         mount --bind /tmp/stage/sub "$C/submitted/$S" && mount -o remount,bind,ro "$C/submitted/$S"
         mount --bind /tmp/stage/out "$C/autograded/$S" && mount -o remount,bind,rw "$C/autograded/$S"
         cd "$C"
+        # One more user namespace may be made from here: nbgrader'"'"'s, below. A kernel that makes its own (root in
+        # it, it could mount a tmpfs of its own and fill the machine'"'"'s memory, a 5th teacher'"'"'s try) gets ENOSPC.
+        echo 1 > /proc/sys/user/max_user_namespaces
         # nbgrader, and the kernel it starts, in a user namespace of their own: root there, but with no power
         # over these mounts (they belong to the namespace above), which are locked: they can be neither
         # remounted writable nor unmounted to show what they cover, not even from a new namespace.
