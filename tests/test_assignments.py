@@ -328,7 +328,7 @@ def graded(tmp_path_factory):
         # Hands in the library's own functions inside wrappers: one_hot through an alias made in a cell the
         # student added, pad_sequences by its name (issue 18, item 2: no solution reachable).
         "wraps_the_library": dict(right, **{"ex-one-hot": WRAPS_ONE_HOT, "ex-pad": WRAPS_PAD}),
-        # also writes into source/ while graded (not from its kernel)
+        # also tries to write into source/ while graded (not from its kernel): refused, and flagged
         "replays_the_cases": dict(right, **{"ex-one-hot": REPLAYS_ONE_HOT,
                                             "ex-pad": right["ex-pad"] + WRITES_WHEN_GRADED}),
     }
@@ -387,7 +387,7 @@ def test_release_holds_no_solution(graded):
     ("reads_outside", ("ex-one-hot", "ex-pad")),
     ("zz_writes_gradebook", ("ex-mutable", "ex-one-hot", "ex-pad")),  # graded last: the others keep their scores
     ("wraps_the_library", ("ex-one-hot", "ex-pad")),
-    ("replays_the_cases", ("ex-mutable", "ex-one-hot", "ex-pad")),   # its grading wrote into source/
+    ("replays_the_cases", ("ex-one-hot",)),   # its grading's write into source/ was refused (and flagged)
 ])
 def test_autograde_and_export_give_each_hand_in_its_score(graded, student, lost):
     _, _, rows, scores, *_ = graded
@@ -464,9 +464,8 @@ def test_a_table_of_the_public_cases_passed_its_kernel_and_fails_the_cases_drawn
     verdict = _verdict(nb, "ex-one-hot")
     assert f"The failing case was drawn afresh for this grading (seed {seed})" in verdict, verdict
     assert "In your own notebook this check passed: it uses the book's cases only" in verdict, verdict
-    # its grading process (not its kernel) wrote into source/: undone, and no exercise earns points
+    # its code tried to write into source/ while graded (not in its kernel): the student's process refused it
     assert not list(graded[0].rglob("WRITTEN_BY_THE_GRADING"))
-    assert "while this notebook was graded, its code wrote outside its own folder" in _verdict(nb, "ex-pad")
     # each hand-in gets its own seed
     seeds = {_autograded(graded[0], s)["metadata"]["rnn_course"]["grading_seed"] for s in ("all_right", "one_wrong")}
     assert len(seeds | {seed}) == 3, seeds
@@ -512,7 +511,8 @@ FLAGS = {
                                      "rnn_course.layers.pad_sequences")],
     "replays_the_cases": [("ex-one-hot", "the answer to one_hot passed the check's own cases and failed cases "
                                          "drawn afresh (seed "),
-                          ("all", "its grading wrote source/WRITTEN_BY_THE_GRADING outside its folder")],
+                          ("ex-pad", "while graded, its code tried to open '../../../source/WRITTEN_BY_THE_GRADING' "
+                                     "to write (refused)")],
 }
 
 
@@ -1046,6 +1046,10 @@ for command in ("mount -o remount,bind,rw {course}", "mount -o remount,bind,rw /
                 "unshare --user --map-root-user --mount sh -c 'umount -l {course}/submitted; ls {course}/submitted'"):
     subprocess.run(["sh", "-c", command], capture_output=True)
 print("submissions seen:", sorted(os.listdir("{course}/submitted")))
+# a user namespace of its own, where it would be root and could mount a tmpfs as large as the machine's memory
+done = subprocess.run(["unshare", "-Urm", "sh", "-c", "mount -t tmpfs -o size=1m none /tmp && echo mounted"],
+                      capture_output=True, text=True)
+print("tmpfs of its own:", done.stdout.strip() or "refused")
 try:
     socket.create_connection(("127.0.0.1", {port}), timeout=3).close()
     print("network: reached the host")
@@ -1132,6 +1136,7 @@ def test_the_isolated_autograde_script_keeps_a_hand_in_to_its_own_folders(graded
         printed = "".join("".join(o.get("text", "")) for c in nb["cells"] if c.get("id") == "added-ex-one-hot"
                           for o in c["outputs"])
         assert "network: refused" in printed and "submissions seen: ['probe']" in printed, printed
+        assert "tmpfs of its own: refused" in printed, printed   # no user namespace of its own (5th try)
         assert other.is_file()
         for path in outside + [course / "nbgrader_config.py"]:
             assert f"refused {path} OSError" in printed, printed

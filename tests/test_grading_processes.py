@@ -135,25 +135,32 @@ def test_the_grader_builds_nothing_but_the_forms_it_reads(value):
         Decoder(None).value(value)
 
 
-FORGE = '''import json, os, sys
+ESCAPED = '''import json, os, socket, subprocess, sys
 found = []
 frame = sys._getframe()
 while frame is not None:            # the 5th teacher's try: up the frames to the grading process's job
     found += [name for name in ("job", "nonce") if name in frame.f_locals]
     frame = frame.f_back
 tries = {}
-for what, mode in (("mem", "rb"), ("environ", "rb"), ("fd/0", "rb"), ("fd/1", "wb")):
+def attempt(what, action):
     try:
-        with open(f"/proc/{os.getppid()}/{what}", mode) as f:
-            if mode == "rb":
-                f.read(1)
-        tries[what] = "opened"
+        action()
+        tries[what] = "done"
     except OSError as exc:
         tries[what] = type(exc).__name__
-with open("/proc/self/status") as f:
-    caps = [line.split()[1] for line in f if line.startswith(("CapEff:", "CapBnd:"))]
-with open("tries.json", "w") as f:
-    json.dump({"found": found, "tries": tries, "caps": caps}, f)
+parent = f"/proc/{os.getppid()}"
+attempt("mem", lambda: open(parent + "/mem", "rb").read(1))                 # the grading process's memory
+attempt("fd", lambda: open(parent + "/fd/1", "wb"))                         # and its pipe to nbgrader
+attempt("write", lambda: open("planted.py", "w").write("x"))                # a file, even in its own folder
+attempt("read", lambda: open("/etc/hostname").read())                       # a file outside the allowed roots
+attempt("process", lambda: subprocess.run(["true"]))
+attempt("socket", lambda: socket.create_connection(("127.0.0.1", 9)))
+caps = [line.split()[1] for line in open("/proc/self/status") if line.startswith(("CapEff:", "CapBnd:"))]
+REPORT = json.dumps({"found": found, "tries": tries, "caps": caps})
+def rnn_step_forward(x_t, h_prev, Wx, Wh, b, nonlinearity="tanh"):
+    raise RuntimeError(REPORT)
+'''
+WRITES_A_VERDICT = '''import json, os
 fake = json.dumps({"passed": True, "text": "[Correct] forged", "changed": "", "library": "", "fresh": ""})
 for fd in range(3, 64):             # a verdict written to every descriptor, the pipe to the grader among them
     try:
@@ -167,18 +174,21 @@ def rnn_step_forward(x_t, h_prev, Wx, Wh, b, nonlinearity="tanh"):
 
 def test_code_that_escapes_the_screen_cannot_reach_the_verdict(tmp_path):
     # Run unscreened, as if it had escaped the screen, in the grading processes that nbgrader starts: it finds
-    # no job in its frames, cannot open the grading process's memory or pipes (that process is non-dumpable and
-    # the student's holds no capability, even when the grader runs as root), and what it writes to its
-    # descriptors only ends its own process.
+    # no job in its frames; it can open no file to write, none outside the allowed places to read, no process
+    # and no socket (the student's process's audit hook); it holds no capability even when the grader runs as
+    # root; and what it writes to its descriptors only ends its own process.
     from rnn_course.exercises._isolated import grade_in_fresh_process
 
-    verdict = grade_in_fresh_process("rnn_step_forward", [("answer cell 1", FORGE)], "rnn_step_forward", {},
+    verdict = grade_in_fresh_process("rnn_step_forward", [("answer cell 1", ESCAPED)], "rnn_step_forward", {},
                                      tmp_path, fresh_seed=7)
-    assert not verdict.passed and "forged" not in verdict.text, verdict
-    assert "process in the grader" in verdict.text, verdict
-    tries = json.loads((tmp_path / "tries.json").read_text())
-    assert tries["found"] == [] and "opened" not in tries["tries"].values(), tries
-    assert tries["caps"] == ["0000000000000000"] * 2, tries
+    assert not verdict.passed and "RuntimeError: " in verdict.text, verdict
+    report, _ = json.JSONDecoder().raw_decode(verdict.text.split("RuntimeError: ", 1)[1])
+    assert report["found"] == [] and set(report["tries"].values()) == {"PermissionError"}, report
+    assert report["caps"] == ["0000000000000000"] * 2, report
+    assert list(tmp_path.iterdir()) == []
+    verdict = grade_in_fresh_process("rnn_step_forward", [("answer cell 1", WRITES_A_VERDICT)], "rnn_step_forward",
+                                     {}, tmp_path, fresh_seed=7)
+    assert not verdict.passed and "forged" not in verdict.text and "process in the grader" in verdict.text, verdict
 
 
 HOPPERS = '''import os, sys, time

@@ -111,12 +111,14 @@ class Verdict(NamedTuple):
     the library's or the builtins' that the answer changed while it ran ("" when none), ``library``, the
     library function that computes the exercise's answer and that the answer called ("" when none), and
     ``fresh``, the seed of the cases drawn afresh that the answer failed after it passed the check's own
-    cases ("" when it did not)."""
+    cases ("" when it did not), and ``tried``, what the student's code tried while graded that its process
+    refused, such as "open '../x' to write" ("" when nothing)."""
     passed: bool
     text: str
     changed: str = ""
     library: str = ""
     fresh: str = ""
+    tried: str = ""
 
 
 def draws_cases(name):
@@ -298,7 +300,7 @@ def grade_program(name, program, answer, context, fresh_seed=None):
 
     if isinstance(program, str):
         program = [("your answer cells", program)]
-    fresh, changed, library, stopped = "", "", "", []
+    fresh, changed, library, tried, stopped = "", "", "", "", []
     shown = io.StringIO()
     with Learner(memory_limit_mb(), grade_timeout()) as learner:
         try:
@@ -336,23 +338,38 @@ def grade_program(name, program, answer, context, fresh_seed=None):
             passed, text = False, f"[Not yet] {name}: {exc.message}, so the answer could not be graded"
         except Exception as exc:  # noqa: BLE001 - e.g. an answer of a form the grader does not read
             passed, text = False, f"[Not yet] {name}: your answer could not be graded: {last_line(exc)}"
+        library = learner.library   # what the learner said after each call
         try:
             report = learner.report()
-            changed, library = str(report.get("changed", ""))[:300], str(report.get("library", ""))[:300]
-        except LearnerGone:
-            pass
+            changed = str(report.get("changed", ""))[:300]
+            library = library or str(report.get("library", ""))[:300]
+            refused = report.get("refused")
+            tried = "; ".join(str(what)[:200] for what in refused[:5]) if isinstance(refused, list) else ""
+            if report.get("cleared") and passed:   # a RecursionError removed the watch: on purpose, or a fluke
+                changed = "the grader's watch of its calls (removed by a RecursionError)"
+        except LearnerGone:   # the learner's last check could not run: no points (it fails closed)
+            if passed:
+                changed = UNCHECKED
     if library:
         passed, text = False, (f"[Not yet] {name}: your code called the library's own {library}, which "
                                f"computes what this exercise asks you to write, so it earns no points: write it "
                                f"with numpy (the library's other functions, and yours, are welcome)")
-    if changed:
+    if changed == UNCHECKED:
+        passed, text = False, (f"[Not yet] {name}: your code's process in the grader ended before the grader's "
+                               f"checks after the last call could run (they look for changes to numpy and the "
+                               f"library, and for calls of the library's own {name}), so it earns no points")
+    elif changed:
         passed, text = False, (f"[Not yet] {name}: your answer changed the library's or numpy's code while it "
                                f"ran ({changed}), so it earns no points")
     if stopped and not passed:
         text += "\nIn the grader, " + "; ".join(stopped) + "."
     prints = shown.getvalue().strip()
     return Verdict(passed, text + ("\n" + prints if prints else ""), changed, library,
-                   fresh if not (changed or library) else "")
+                   fresh if not (changed or library) else "", tried)
+
+
+#: Verdict.changed when the student's process ended before the checks after the last call could run.
+UNCHECKED = "its process, which ended before the checks after the last call"
 
 
 def _limit(memory_mb, seconds):
@@ -430,7 +447,8 @@ def _main():
     sys.__stdout__.write(job["nonce"] + json.dumps({"passed": bool(verdict.passed), "text": str(verdict.text),
                                                     "changed": str(verdict.changed),
                                                     "library": str(verdict.library),
-                                                    "fresh": str(verdict.fresh)}) + "\n")
+                                                    "fresh": str(verdict.fresh),
+                                                    "tried": str(verdict.tried)}) + "\n")
     sys.__stdout__.flush()
     os._exit(0)
 
@@ -488,7 +506,8 @@ def grade_in_fresh_process(name, program, answer, context, cwd, fresh_seed=None)
             if line.startswith(nonce):
                 verdict = json.loads(line[len(nonce):])
                 return Verdict(bool(verdict["passed"]), str(verdict["text"]), str(verdict["changed"]),
-                               str(verdict.get("library", "")), str(verdict.get("fresh", "")))
+                               str(verdict.get("library", "")), str(verdict.get("fresh", "")),
+                               str(verdict.get("tried", "")))
     except (subprocess.TimeoutExpired, ValueError, KeyError):
         pass
     finally:   # the student's process, should it outlive the grading process (it is made to die with it)
@@ -876,10 +895,13 @@ class FreshProcessGrades:
                     passed, text, library, verdict_fresh = (verdict.passed, verdict.text, verdict.library,
                                                             verdict.fresh)
                     if verdict.changed:
-                        flag(label, f"the integrity check found {verdict.changed} changed")
+                        flag(label, "its grading's checks could not run: " + verdict.changed
+                             if verdict.changed == UNCHECKED else f"the integrity check found {verdict.changed} changed")
                     if verdict.library:
                         flag(label, f"the answer to {name} called the library's own {verdict.library}, which "
                                     f"computes what the exercise asks for")
+                    if verdict.tried:
+                        flag(label, f"while graded, its code tried to {verdict.tried} (refused)")
                     if verdict.fresh:
                         flag(label, f"the answer to {name} passed the check's own cases and failed cases drawn "
                                     f"afresh (seed {verdict.fresh}): an answer right only for the public cases, "

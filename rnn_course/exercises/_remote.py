@@ -26,6 +26,12 @@ for the checker to judge; it cannot reach the grader's memory, its checkers or i
 itself non-dumpable (``prctl``), so that a process of the same user cannot read or write its memory or open
 its pipes through ``/proc``.
 
+From the student's first cell on, the learner refuses (an audit hook, ``_confine``) to write files, to read
+outside the Python installation, the library and the student's folder, to start processes, open sockets, send
+signals or call foreign functions. A change of the profile hook (the library watch's) is noted and costs a
+passing answer its points, and the watch's findings travel with every call's answer, so that a learner which
+cannot report at the end fails closed.
+
 The learner runs under the grader's limits (address space and CPU time) and dies with the grader
 (``PR_SET_PDEATHSIG``); nbgrader's process ends whatever is left after each exercise. The learner has no
 time limit of its own per call: the checker's ``_run.guarded`` times the stand-in's call in the grader, and a
@@ -60,8 +66,9 @@ MAX_VALUES, MAX_DEPTH = 5_000_000, 100
 START_SECONDS = 60.0
 #: Characters of an exception's text that the learner sends (a KeyError of a long key fills no page).
 EXCEPTION_CHARS = 300
-#: numpy dtype kinds that cross the pipe as bytes: booleans, integers, floats, complex numbers, strings.
-_KINDS = "biufcUS"
+#: numpy dtype kinds that cross the pipe as bytes: booleans, integers, floats, complex numbers, strings, dates
+#: and time spans.
+_KINDS = "biufcUSMm"
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
@@ -136,24 +143,39 @@ class _NotPlain(Exception):
     pass
 
 
+class Table:
+    """The learner's objects that the grader holds by handle (stand-ins, the library's objects): one handle per
+    object for the learner's whole life, so that an object sent twice is the same object in the grader."""
+
+    def __init__(self):
+        self.objects, self.handles = {}, {}
+
+    def handle(self, obj):
+        key = self.handles.get(id(obj))
+        if key is None or self.objects.get(key) is not obj:
+            key = len(self.objects) + 1
+            self.objects[key], self.handles[id(obj)] = obj, key
+        return key
+
+    def __getitem__(self, key):
+        return self.objects[key]
+
+
+_DICT_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+
+
 class Encoder:
-    """Encodes the learner's values for the grader (see the module's docstring); keeps the stand-ins' objects
-    in ``table`` (handle -> object). ``old``: {id: (path, object)} of the call's arguments and what they held,
-    which are encoded by their path, so that the grader writes their new contents into its own objects."""
+    """Encodes the learner's values for the grader (see the module's docstring); keeps the objects the grader
+    holds by handle in ``table`` (a Table). ``old``: {id: (path, object)} of the call's arguments and what they
+    held, which are encoded by their path, so that the grader writes their new contents into its own objects."""
 
     def __init__(self, table, old=None):
         self.table, self.old, self.memo, self.keep = table, old or {}, {}, []
 
     def handle(self, obj):
-        key = len(self.table) + 1
-        self.table[key] = obj
-        return key
+        return self.table.handle(obj)
 
     def encode(self, obj, depth=0, strict=False):
-        if depth > MAX_DEPTH // 2:
-            if strict:
-                raise _NotPlain
-            return {"t": "ref", "h": self.handle(obj), "c": type(obj).__name__}
         kind = type(obj)
         if obj is None or kind in (bool, int, float, str):
             return obj
@@ -165,7 +187,7 @@ class Encoder:
             return {"t": "bytes", "v": base64.b64encode(obj).decode()}
         if kind is range:
             return {"t": "range", "v": [obj.start, obj.stop, obj.step]}
-        if kind is np.dtype or isinstance(obj, np.dtype):
+        if isinstance(obj, np.dtype):
             if _dtype_ok(obj):
                 return {"t": "dtype", "v": obj.str}
         if isinstance(obj, type):
@@ -179,6 +201,10 @@ class Encoder:
             return {"t": "same", "i": self.memo[key]}
         index = self.memo[key] = len(self.memo)
         self.keep.append(obj)
+        if depth > MAX_DEPTH // 2:
+            if strict:
+                raise _NotPlain
+            return {"t": "ref", "i": index, "h": self.handle(obj), "c": type(obj).__name__}
         encoded = self._contents(obj, depth, strict)
         if encoded is not None and key in self.old and self.old[key][1] is obj:
             return {"t": "old", "i": index, "p": self.old[key][0], "v": encoded}
@@ -214,18 +240,29 @@ class Encoder:
             return {"t": "rng", "b": type(obj.bit_generator).__name__,
                     "v": self.encode(obj.bit_generator.state, depth + 1, True)}
         library = _library_class(kind)
+        if library is not None and isinstance(obj, tuple) and library is kind:   # a named tuple of the library's
+            return {"t": "ltuple", "c": _type_name(kind), "v": [self.encode(v, depth + 1, strict) for v in obj]}
         if library is not None and not isinstance(obj, type) and isinstance(getattr(obj, "__dict__", None), dict):
-            memo, keep, table = dict(self.memo), len(self.keep), len(self.table)
+            memo, keep = dict(self.memo), len(self.keep)
             try:
-                return {"t": "obj", "c": _type_name(library),
+                return {"t": "obj", "c": _type_name(library), "h": self.handle(obj),
                         "v": self.encode(dict(vars(obj)), depth + 1, True)}
             except _NotPlain:   # an attribute with no plain form: the whole object is a stand-in
-                self.memo = {**memo, id(obj): self.memo[id(obj)]}
-                del self.keep[keep + 1:]
-                for extra in range(table + 1, len(self.table) + 1):
-                    self.table.pop(extra, None)
+                self.memo, self.keep[keep:] = memo, []
                 if strict:
                     raise
+                return None
+        # subclasses of the plain kinds (OrderedDict, a dict's keys, np.ma and np.matrix arrays) in their plain form
+        if isinstance(obj, np.ndarray) and _dtype_ok(obj.dtype):
+            return self._contents(np.asarray(obj), depth, strict)
+        if isinstance(obj, dict):
+            return {"t": "dict", "k": [self.encode(k, depth + 1, strict) for k in obj],
+                    "v": [self.encode(v, depth + 1, strict) for v in obj.values()]}
+        if isinstance(obj, (list, *_DICT_VIEWS)):
+            return {"t": "list", "v": [self.encode(v, depth + 1, strict) for v in obj]}
+        if isinstance(obj, (set, frozenset)):
+            return {"t": "frozenset" if isinstance(obj, frozenset) else "set",
+                    "v": [self.encode(v, depth + 1, strict) for v in obj]}
         return None
 
 
@@ -253,17 +290,21 @@ def describe(fn):
 
 def _holdings(args, kwargs):
     """{id: (path, object)} of the call's arguments and of the arrays, lists, dicts and generators they hold
-    (two levels down), by path from the arguments: ["a", 0, "W"] is args[0]["W"]."""
+    (three levels down, through tuples too: a cache's arrays), by path from the arguments: ["a", 0, "W"] is
+    args[0]["W"]."""
     found = {}
 
     def walk(obj, path, depth):
-        if not isinstance(obj, (np.ndarray, list, dict, np.random.Generator)) or id(obj) in found:
+        if id(obj) in found:
             return
-        found[id(obj)] = (path, obj)
-        if depth < 2 and type(obj) is list:
+        if isinstance(obj, (np.ndarray, list, dict, np.random.Generator)):
+            found[id(obj)] = (path, obj)
+        elif not isinstance(obj, tuple):
+            return
+        if depth < 3 and isinstance(obj, (list, tuple)):
             for i, value in enumerate(obj):
                 walk(value, path + [i], depth + 1)
-        elif depth < 2 and type(obj) is dict:
+        elif depth < 3 and isinstance(obj, dict):
             for key, value in obj.items():
                 if type(key) in (str, int):
                     walk(value, path + [key], depth + 1)
@@ -299,9 +340,10 @@ def _exception(exc):
     """The learner's exception as the grader rebuilds it (see RemoteFunction.__call__)."""
     from ._run import last_line, where_in_learner_code
     base = next((k.__name__ for k in type(exc).__mro__ if k.__module__ == "builtins"), "BaseException")
+    code = getattr(exc, "code", None) if isinstance(exc, SystemExit) else None
     return {"name": type(exc).__name__, "base": base, "text": str(exc)[:EXCEPTION_CHARS],
             "line": last_line(exc)[:EXCEPTION_CHARS], "where": list(where_in_learner_code(exc)),
-            "code": repr(getattr(exc, "code", None))[:100]}
+            "code": code if type(code) is int and abs(code) < 1 << 31 else None if code is None else str(code)[:100]}
 
 
 def serve():
@@ -309,7 +351,6 @@ def serve():
     and any other write to fd 1 or 2 go to /dev/null; the student's code never sees the pipe's ends by these
     numbers (they are moved before it runs)."""
     import signal
-    import threading
 
     from . import _isolated
     _isolated.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG: end with the grading process
@@ -318,7 +359,7 @@ def serve():
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]
-    table, state = {}, {}
+    table, state = Table(), {}
 
     def answer(message):
         _write(outbox, json.dumps(message).encode())
@@ -340,11 +381,98 @@ def serve():
             value = getattr(fn, "__globals__", {}).get(request["name"]) if isinstance(
                 getattr(fn, "__globals__", None), dict) else None
             answer({"value": Encoder(table).encode(value)})
-        elif kind == "report":
-            changed = _isolated._changed(state["before"], _isolated._fingerprint())   # with the hook still set
-            sys.setprofile(None)
-            threading.setprofile(None)
-            answer({"changed": changed, "library": state["watch"].found})
+        elif kind == "report":   # the last request
+            _restore_watch(state["watch"])
+            cleared = bool(state.get("cleared"))
+            changed = _isolated._changed(state["before"], _isolated._fingerprint())
+            answer({"changed": changed, "library": state["watch"].found, "cleared": cleared,
+                    "refused": state.get("refused", [])})
+
+
+#: Audit events (PEP 578) that the student's process refuses once the student's cells start: changes to files,
+#: other processes, signals, the network, foreign functions and the garbage collector's lists of objects. By
+#: prefix (``"subprocess."``), or whole. (A change of the profile hook, the library watch's, is noted instead:
+#: CPython itself clears a profile hook that raises, as on an honest answer's RecursionError.)
+_REFUSED_EVENTS = ("subprocess.", "socket.", "ctypes.", "os.exec", "os.spawn", "os.posix_spawn", "os.fork",
+                   "os.system", "os.kill", "os.killpg", "os.remove", "os.rename", "os.rmdir", "os.mkdir",
+                   "os.symlink", "os.link", "os.truncate", "os.chmod", "os.chown", "os.utime", "os.putenv",
+                   "os.unsetenv", "os.chdir", "os.chflags", "os.lchflags", "os.setxattr", "os.removexattr",
+                   "os.startfile", "signal.pthread_kill", "resource.", "shutil.", "tempfile.", "pty.", "mmap.",
+                   "sys._current_frames", "sys.addaudithook", "gc.get_", "sqlite3.",
+                   "urllib.", "http.", "ftplib.", "smtplib.", "poplib.", "imaplib.", "nntplib.", "telnetlib.",
+                   "webbrowser.", "fcntl.", "msvcrt.", "winreg.", "_winapi.")
+#: What an open for writing sets (os.open's flags); O_CREAT also with O_RDONLY creates a file.
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+def _confine(readable, state):
+    """From now on, this process refuses what ``_REFUSED_EVENTS`` names and opens a file only to read it, and
+    only under ``readable`` (real paths: the Python installation and environment, the library, the student's
+    folder, a few of the system's files): a PermissionError in the student's code, which names what it tried.
+    A change of the profile hook by anything but ``_restore_watch`` sets ``state["cleared"]``.
+    An audit hook cannot be removed (PEP 578): code that gets past the screen cannot write a file, start a
+    process, open a socket or read the gradebook from here. Paths are taken as str, bytes, a file descriptor
+    to read, or a pathlib.PosixPath; any other object is refused (its ``__fspath__`` would run the student's
+    code inside the hook)."""
+    import pathlib
+    roots = tuple(sorted({os.path.realpath(r) for r in readable}))
+    null = os.path.realpath(os.devnull)
+
+    def allowed(path, write):
+        if type(path) is pathlib.PosixPath:
+            path = str(path)
+        if type(path) is int:
+            return not write
+        if type(path) not in (str, bytes):
+            return False
+        real = os.path.realpath(os.fsdecode(path))
+        if real == null:
+            return True
+        return not write and any(real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+    def refuse(what):
+        tried = state.setdefault("refused", [])
+        if what not in tried and len(tried) < 5:
+            tried.append(what)
+        raise PermissionError(f"the grader does not let your code {what}")
+
+    def hook(event, args):
+        if event == "sys.setprofile":
+            if sys._getframe(1).f_code is not _restore_watch.__code__:
+                state["cleared"] = True
+            return
+        if event == "open":
+            path, mode, flags = args
+            write = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and bool(flags & _WRITE_FLAGS))
+            if not allowed(path, write):
+                refuse(f"open {str(path)[:150]!r} {'to write' if write else 'to read'}")
+        elif event in ("os.listdir", "os.scandir", "glob.glob", "glob.glob/2"):
+            if args and not allowed(args[0] if args[0] is not None else ".", False):
+                refuse(f"list {str(args[0])[:150]!r}")
+        elif event.startswith(_REFUSED_EVENTS):
+            refuse(f"run {event}")
+
+    sys.addaudithook(hook)
+
+
+def _restore_watch(watch):
+    """Set the library watch (``_isolated._LibraryWatch``) as the profile hook again when it was removed: CPython
+    clears a profile hook that raises, as it does on a RecursionError (an honest answer that calls itself
+    without end, or one that recurses on purpose to call the library unseen; the audit hook of ``_confine`` has
+    noted that, which costs a passing answer its points)."""
+    if sys.getprofile() is not watch:
+        sys.setprofile(watch)
+
+
+def _readable():
+    """The real paths the student's code may read: the Python installation and environment, numpy, the library,
+    the student's folder (the working directory), and the system files that numpy and the time functions read."""
+    import numpy
+    import rnn_course
+    return [sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix, os.path.dirname(numpy.__file__),
+            os.path.dirname(rnn_course.__file__), os.getcwd(), "/dev/urandom", "/dev/random", "/proc/self",
+            "/etc/localtime", "/usr/share/zoneinfo", "/sys/devices/system/cpu"]
 
 
 def _run_program(request, table, state):
@@ -361,6 +489,7 @@ def _run_program(request, table, state):
     state["before"] = _isolated._fingerprint()
     namespace = {"__name__": "__main__", "__builtins__": builtins, "display": _isolated._discard}
     relevant = relevant_cells(program, [answer_source, *context.values()])
+    _confine(_readable(), state)
     stopped = [note for where, source in program if (note := _isolated._run_cell(where, source, namespace))
                and where in relevant]
     try:
@@ -393,9 +522,10 @@ def _call(request, table, state):
                 raised = _exception(exc)
             finally:
                 watch.active = False
+                _restore_watch(watch)
     lines = printed.report()[:_run.PRINT_LINES]
     encoder = Encoder(table, old)
-    message = {"printed": [lines, printed.total]}
+    message = {"printed": [lines, printed.total], "library": watch.found}
     try:
         message["args"] = [encoder.encode(a) for a in args]
         message["kwargs"] = {k: encoder.encode(v) for k, v in kwargs.items()}
@@ -418,6 +548,12 @@ class Learner:
 
     def __init__(self, memory_mb, seconds):
         self.memory_mb, self.seconds, self.gone = memory_mb, seconds, ""
+        #: handle -> the grader's object for it (a stand-in, a rebuilt object of the library's): the same object
+        #: each time the learner sends it
+        self.known = {}
+        #: the library's own work for the exercise that a call of the student's made (what the learner said
+        #: after each call; the report at the end says it again)
+        self.library = ""
         self.proc = subprocess.Popen([sys.executable, "-P", "-m", "rnn_course.exercises._remote"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      env=dict(os.environ, PYTHONSAFEPATH="1"))
@@ -436,8 +572,10 @@ class Learner:
             self.close("your code's process in the grader ended" + (f" with exit code {code}" if code else "") +
                        ": it ran out of its memory or CPU time, ended itself, or wrote what the grader cannot read")
             raise LearnerGone(self.gone) from None
-        except BaseException:   # the checker's time limit (_run._TimeUp) fired while the learner worked
-            self.close("an earlier call of your function ran past the time limit, and the grader stopped it")
+        except BaseException as exc:   # the checker's time limit (_run._TimeUp) fired while the learner worked
+            self.close("an earlier call of your function ran past the time limit, and the grader stopped it"
+                       if type(exc).__name__ == "_TimeUp" else
+                       f"the grader stopped your code's process ({type(exc).__name__} while it waited)")
             raise
         try:
             message = json.loads(data)
@@ -492,9 +630,8 @@ class Learner:
 
 
 def _persistent_id(obj):
-    if isinstance(obj, (RemoteFunction, RemoteRef)):
-        return (obj._handle, obj._copied)
-    if isinstance(obj, RemoteTuple):
+    """A stand-in is pickled as its handle (and whether the checker copied it): the learner's own object."""
+    if isinstance(obj, (RemoteFunction, RemoteRef, RemoteTuple)):
         return (obj._handle, obj._copied)
     return None
 
@@ -536,16 +673,19 @@ class RemoteTuple(tuple):
 
 
 _CLASSES = {}
+#: Classes that _named and _rebuilt make at most (past it, the base class, unnamed).
+MAX_CLASSES = 1000
 
 
-def _named(base, name):
-    """A subclass of base named ``name`` (an identifier, cut to 60 characters): a stand-in whose class reads
-    as the learner's in the checkers' messages."""
-    name = name if name.isidentifier() else "object"
-    name = name[:60]
-    key = (base, name)
+def _named(base, name, bases=None):
+    """A subclass of base named ``name`` (an identifier, cut to 60 characters): a stand-in or an exception whose
+    class reads as the learner's in the checkers' messages."""
+    name = name[:60] if name.isidentifier() else "object"
+    key = (base, name, bases)
     if key not in _CLASSES:
-        _CLASSES[key] = type(name, (base,), {"__slots__": ()} if base is not RemoteTuple else {})
+        if len(_CLASSES) >= MAX_CLASSES:
+            return base
+        _CLASSES[key] = type(name, bases or (base,), {})
     return _CLASSES[key]
 
 
@@ -587,6 +727,8 @@ class RemoteFunction:
     def __call__(self, *args, **kwargs):
         from . import _run
         message = self._learner.call(self._handle, args, kwargs)
+        if message.get("library") and not self._learner.library:
+            self._learner.library = str(message["library"])[:300]
         if "broken" in message:
             raise LearnerGone(f"the grader could not hand your function its arguments: {message['broken']}")
         decoder = Decoder(self._learner, sent=(args, kwargs))
@@ -641,14 +783,12 @@ def _rebuilt(raised):
     if base == "NotImplementedError":
         return NotImplementedError(text)
     if base == "SystemExit":
-        code = str(raised.get("code", "None"))
-        return SystemExit(None if code == "None" else (int(code) if code.lstrip("-").isdigit() else code))
+        code = raised.get("code")
+        return SystemExit(code if type(code) is int or code is None else str(code)[:100])
     if base == "KeyboardInterrupt":
         return KeyboardInterrupt()
     bases = (LearnerError, RecursionError) if base == "RecursionError" else (LearnerError,)
-    name = name if name.isidentifier() else "Exception"
-    cls = _CLASSES.setdefault(("exception", name, bases), type(name[:60], bases, {}))
-    exc = cls(text)
+    exc = _named(LearnerError, name if name.isidentifier() else "Exception", bases)(text)
     where = raised.get("where")
     exc.rnn_course_where = tuple(str(w)[:EXCEPTION_CHARS] for w in where[:1]) if isinstance(where, list) else ()
     return exc
@@ -656,6 +796,31 @@ def _rebuilt(raised):
 
 class DecodeError(ValueError):
     """The learner sent a value that is not of the forms the grader reads."""
+
+
+def _shadows(cls, name):
+    """True when an instance attribute ``name`` would hide a method or property of the library's class."""
+    found = inspect.getattr_static(cls, name, None)
+    return callable(found) or isinstance(found, (property, staticmethod, classmethod))
+
+
+def _holds_stand_in(value, depth=0, seen=None):
+    """True when value, or what it holds (lists, tuples, sets, dicts, object arrays, library objects), is a
+    stand-in: an object of the library's is rebuilt from plain values only."""
+    seen = set() if seen is None else seen
+    if id(value) in seen or depth > MAX_DEPTH:
+        return False
+    seen.add(id(value))
+    if isinstance(value, (RemoteFunction, RemoteRef, RemoteTuple)):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_stand_in(v, depth + 1, seen) for v in (*value.keys(), *value.values()))
+    if isinstance(value, (list, tuple, set, frozenset)) or (isinstance(value, np.ndarray) and value.dtype.kind == "O"):
+        return any(_holds_stand_in(v, depth + 1, seen) for v in (value.ravel() if isinstance(value, np.ndarray)
+                                                                  else value))
+    if _library_class(type(value)) is not None and isinstance(getattr(value, "__dict__", None), dict):
+        return _holds_stand_in(vars(value), depth + 1, seen)
+    return False
 
 
 def _b64(text):
@@ -762,7 +927,8 @@ class Decoder:
             return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
         if t == "ndo":
             shape = v["s"]
-            if not (isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)):
+            if not (isinstance(shape, list) and len(shape) <= 32 and all(type(n) is int and 0 <= n <= MAX_VALUES
+                                                                         for n in shape)):
                 raise DecodeError("a shape")
             items = v["v"]
             if not isinstance(items, list) or len(items) != math.prod(shape):
@@ -796,27 +962,44 @@ class Decoder:
             rng = np.random.Generator(getattr(np.random, v["b"])())
             rng.bit_generator.state = self.value(v["v"], depth + 1, True)
             return rng
+        if t == "ltuple":
+            cls, items = _resolve_type(v["c"]), v["v"]
+            if cls is None or not issubclass(cls, tuple) or not hasattr(cls, "_make") or not isinstance(items, list):
+                raise DecodeError("a named tuple of the library's")
+            return cls._make([self.value(item, depth + 1, strict) for item in items])
         if t == "obj":
-            cls = _resolve_type(v["c"])
-            if cls is None:
-                raise DecodeError("a class of the library's")
-            obj = cls.__new__(cls)
+            cls, handle = _resolve_type(v["c"]), v.get("h")
+            if cls is None or type(handle) is not int:
+                raise DecodeError("an object of the library's")
+            known = getattr(self.learner, "known", {})
+            obj = known.get(handle)
+            if type(obj) is not cls:
+                obj = cls.__new__(cls)
             self.memo[index] = obj
             attributes = self.value(v["v"], depth + 1, True)
-            if not isinstance(attributes, dict) or not all(type(k) is str and k.isidentifier()
-                                                          and not k.startswith("__") for k in attributes):
+            if not isinstance(attributes, dict) or not all(
+                    type(k) is str and k.isidentifier() and not k.startswith("__") and not _shadows(cls, k)
+                    for k in attributes):
                 raise DecodeError("an object's attributes")
+            if _holds_stand_in(attributes):
+                raise DecodeError("a stand-in inside an object of the library's")
+            obj.__dict__.clear()
             obj.__dict__.update(attributes)
+            if isinstance(known, dict):
+                known[handle] = obj   # sent again, it is this object, with its new attributes
             return obj
         if strict:
             raise DecodeError("a stand-in inside an object of the library's")
         handle = v.get("h")
         if type(handle) is not int:
             raise DecodeError("a handle")
+        known = getattr(self.learner, "known", {})
+        if t in ("fn", "ref") and isinstance(known.get(handle), (RemoteFunction, RemoteRef)):
+            return known[handle]
         if t == "fn":
-            return RemoteFunction(self.learner, handle, v.get("m"))
+            return known.setdefault(handle, RemoteFunction(self.learner, handle, v.get("m")))
         if t == "ref":
-            return _named(RemoteRef, str(v.get("c", "object")))(self.learner, handle)
+            return known.setdefault(handle, _named(RemoteRef, str(v.get("c", "object")))(self.learner, handle))
         if t == "ntuple":
             items = v["v"]
             if not isinstance(items, list):

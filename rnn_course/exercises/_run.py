@@ -239,9 +239,9 @@ def _can_use_alarm():
 
 
 def call_learner(fn, args, kwargs):
-    """The one frame in which the checkers call the learner's function (from ``_with_alarm`` or a worker
-    thread): the grading process's watch for the library's own work (``_isolated._LibraryWatch``) counts what
-    runs below it as the learner's."""
+    """The one frame in which the learner's function is called (by ``_with_alarm`` or a worker thread, and in
+    the grading's student process by ``_remote``): the watch for the library's own work
+    (``_isolated._LibraryWatch``, in the student's process) counts what runs below it as the learner's."""
     return fn(*args, **kwargs)
 
 
