@@ -274,7 +274,7 @@ def _run_cell(where, source, namespace):
     return None
 
 
-def grade_program(name, program, answer, context, fresh_seed=None):
+def grade_program(name, program, answer, context, fresh_seed=None, learner=None):
     """Grade ``answer`` (an expression of the student's program) with ``grade``, the student's code running in a
     process of its own (``_remote.Learner``), which this process never runs a line of.
 
@@ -284,6 +284,8 @@ def grade_program(name, program, answer, context, fresh_seed=None):
     the checkers' source) is graded again on cases drawn from this seed, which the student's code never sees: a
     table of the public cases' answers passes only the first. Returns a Verdict. Used in the grading process;
     the tests call it directly to prove that the book's own solutions pass the screen and earn their points.
+    ``learner``: a ``_remote.Learner`` not yet started (the grading process forks one before it reads its
+    job); None: a new one, started here.
 
     The learner's process watches, while the checker calls the student's functions, for the library's own work
     for this exercise called from the student's code (``_LibraryWatch``), and compares numpy's, the library's and
@@ -302,7 +304,7 @@ def grade_program(name, program, answer, context, fresh_seed=None):
         program = [("your answer cells", program)]
     fresh, changed, library, tried, stopped = "", "", "", "", []
     shown = io.StringIO()
-    with Learner(memory_limit_mb(), grade_timeout()) as learner:
+    with learner or Learner(memory_limit_mb(), grade_timeout()) as learner:
         try:
             started = learner.start(name, program, answer, context)
             stopped = [str(note) for note in started.get("stopped", [])][:20]
@@ -436,12 +438,16 @@ def _main():
     stdin): become non-dumpable, drop relative sys.path entries, set the limits, grade (the student's code in a
     process of its own, ``grade_program``), and write the verdict as one JSON line after the job's nonce."""
     import sys
+
+    from ._remote import Learner
     undumpable()
-    job = json.loads(sys.stdin.read())
     sys.path[:] = [p for p in sys.path if p and os.path.isabs(p)]  # nothing from the student's folder
+    learner = Learner(memory_limit_mb(), grade_timeout(), fork=True)   # before the job is read: none of it there
+    job = json.loads(sys.stdin.read())
     try:
         _limit(job["memory_mb"], job["timeout"])
-        verdict = grade_program(job["name"], job["program"], job["answer"], job["context"], job.get("fresh_seed"))
+        verdict = grade_program(job["name"], job["program"], job["answer"], job["context"], job.get("fresh_seed"),
+                                learner)
     except BaseException as exc:  # noqa: BLE001 - whatever happened, the verdict is "no points"
         verdict = Verdict(False, f"[Not yet] the grader could not run this exercise: {type(exc).__name__}: {exc}")
     sys.__stdout__.write(job["nonce"] + json.dumps({"passed": bool(verdict.passed), "text": str(verdict.text),
