@@ -170,3 +170,39 @@ def test_a_deeply_nested_answer_is_graded_not_lost():
     (passed, text), (remote_passed, remote_text) = _both("topologies", source, "answer")
     assert not passed and not remote_passed
     assert "process in the grader" not in remote_text, remote_text
+
+
+SUBCLASS_THAT_DOES_NOT_LEARN = '''
+from rnn_course.models import CharLM
+class Mine(CharLM):
+    def loss(self, inputs, targets):
+        return 1.0
+def make_lstm_lm(vocab_size, seed=0):
+    return Mine(vocab_size, 16, 64, cell="lstm", num_layers=1, seed=seed)
+'''
+SUBCLASS_WITH_ITS_OWN_INIT = '''
+from rnn_course.models import CharLM
+class Mine(CharLM):
+    def __init__(self, vocab_size, seed):
+        super().__init__(vocab_size, 16, 64, cell="lstm", num_layers=1, seed=seed)
+def make_lstm_lm(vocab_size, seed=0):
+    return Mine(vocab_size, seed)
+'''
+
+
+def test_a_subclass_of_the_librarys_model_is_graded_as_what_it_does():
+    # A 6th teacher's try: a subclass whose loss is a constant came back as a plain CharLM and passed. A class of
+    # the student's that defines methods now crosses as a stand-in (not the library's class: fails, as its model
+    # fails in-process); one that only defines __init__ is rebuilt and passes, as in-process.
+    (passed, text), (remote_passed, remote_text) = _both("charlm_lstm", SUBCLASS_THAT_DOES_NOT_LEARN, "make_lstm_lm")
+    assert not passed and not remote_passed and "returned a Mine" in remote_text, remote_text
+    (passed, text), (remote_passed, remote_text) = _both("charlm_lstm", SUBCLASS_WITH_ITS_OWN_INIT, "make_lstm_lm")
+    assert passed and remote_passed, (text, remote_text)
+
+
+def test_what_an_answer_prints_is_shown_once():
+    # A 6th teacher's try: prints came twice, from the book's cases and from the fresh ones.
+    from rnn_course.exercises._isolated import grade_program
+    source = "import numpy as np\ndef one_hot(ids, V):\n    print('called')\n    return np.eye(V)[ids]\n"
+    verdict = grade_program("one_hot", source, "one_hot", {}, fresh_seed=5)
+    assert verdict.passed and verdict.text.count("during the check") == 1, verdict.text

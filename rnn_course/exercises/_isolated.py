@@ -323,11 +323,13 @@ def grade_program(name, program, answer, context, fresh_seed=None, learner=None)
                 kwargs = {str(key): decoder.value(v) for key, v in dict(started.get("context", {})).items()}
                 with contextlib.redirect_stdout(shown):
                     result = grade(name, value, **kwargs)
-                    if fresh_seed is not None and draws_cases(name) and "seed" not in kwargs:
+                if fresh_seed is not None and draws_cases(name) and "seed" not in kwargs:
+                    again = io.StringIO()   # what the answer printed on the fresh cases: shown only if they fail
+                    with contextlib.redirect_stdout(again):
                         try:
                             grade(name, value, seed=fresh_seed, **kwargs)
                         except AssertionError as exc:
-                            fresh = str(fresh_seed)
+                            fresh, shown = str(fresh_seed), again
                             raise AssertionError(
                                 f"{exc}\nThe failing case was drawn afresh for this grading (seed {fresh_seed}); "
                                 f"the book's own cases passed. The grader also checks every answer on new inputs, "

@@ -242,7 +242,8 @@ class Encoder:
         library = _library_class(kind)
         if library is not None and isinstance(obj, tuple) and library is kind:   # a named tuple of the library's
             return {"t": "ltuple", "c": _type_name(kind), "v": [self.encode(v, depth + 1, strict) for v in obj]}
-        if library is not None and not isinstance(obj, type) and isinstance(getattr(obj, "__dict__", None), dict):
+        if (library is not None and not isinstance(obj, type) and isinstance(getattr(obj, "__dict__", None), dict)
+                and not _overrides(kind, library)):
             memo, keep = dict(self.memo), len(self.keep)
             try:
                 return {"t": "obj", "c": _type_name(library), "h": self.handle(obj),
@@ -266,6 +267,23 @@ class Encoder:
         return None
 
 
+#: What a student's subclass of a library class may define and still be rebuilt as the library class.
+_PLAIN_SUBCLASS = {"__module__", "__qualname__", "__doc__", "__init__", "__dict__", "__weakref__", "__annotations__",
+                   "__firstlineno__", "__static_attributes__", "__classcell__"}
+
+
+def _overrides(cls, library):
+    """True when a class between cls and its library class defines more than ``__init__``: a method of the
+    student's would not run in the rebuilt object, so such an object crosses as a stand-in (and fails the check
+    as not the library's class) rather than be graded as what it is not."""
+    for klass in cls.__mro__:
+        if klass is library:
+            return False
+        if set(vars(klass)) - _PLAIN_SUBCLASS:
+            return True
+    return False
+
+
 def describe(fn):
     """What the grader's checkers read of a function without calling it: its names, module, parameters,
     whether it is still the stub, whether it is a Python function, and the global names its code loads."""
@@ -285,6 +303,9 @@ def describe(fn):
             "qualname": str(getattr(fn, "__qualname__", type(fn).__name__)),
             "module": str(getattr(fn, "__module__", "") or ""), "params": params, "stub": stub,
             "function": inspect.isfunction(fn),
+            # a callable object of a class (not a function, method or class): its stand-in is named after the class
+            "cls": "" if inspect.isroutine(fn) or isinstance(fn, type) or type(fn).__module__ in ("functools",)
+                   else type(fn).__name__,
             "globals": sorted(_global_names(code)) if isinstance(code, type(describe.__code__)) else None}
 
 
@@ -905,8 +926,10 @@ def _resolve_type(text):
     module, name = text.split(":", 1)
     if module == "builtins":
         obj = getattr(builtins, name, None) if name.isidentifier() else None
-    elif module == "numpy":
+    elif module == "numpy":   # numpy's scalar types, its array and its dtype: nothing that reads or writes files
         obj = getattr(np, name, None) if name.isidentifier() else None
+        if not (isinstance(obj, type) and (issubclass(obj, np.generic) or obj in (np.ndarray, np.dtype))):
+            return None
     elif (module == "rnn_course" or module.startswith("rnn_course.")) and module in sys.modules:
         obj = sys.modules[module]
         for part in name.split("."):
@@ -1056,7 +1079,9 @@ class Decoder:
         if t in ("fn", "ref") and isinstance(known.get(handle), (RemoteFunction, RemoteRef)):
             return known[handle]
         if t == "fn":
-            return known.setdefault(handle, RemoteFunction(self.learner, handle, v.get("m")))
+            meta = v.get("m") if isinstance(v.get("m"), dict) else {}
+            cls = _named(RemoteFunction, str(meta["cls"])) if meta.get("cls") else RemoteFunction
+            return known.setdefault(handle, cls(self.learner, handle, meta))
         if t == "ref":
             return known.setdefault(handle, _named(RemoteRef, str(v.get("c", "object")))(self.learner, handle))
         if t == "ntuple":
