@@ -452,7 +452,9 @@ def test_recurrent_backward_never_returns_inf_silently(cls, bidirectional, scale
 
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_rnn_backward_that_overflows_raises(bidirectional):
-    m = rc.RNN(2, 3, bidirectional=bidirectional)
+    # Seeded: whether this gradient overflows depends on the weights (unseeded, 8 of 200 draws did not, and the
+    # test failed about once in 25 runs); with seed 0 it overflows in both directions.
+    m = rc.RNN(2, 3, bidirectional=bidirectional, seed=0)
     out, _ = m.forward(np.ones((2, 4, 2)))
     with np.errstate(over="ignore", invalid="ignore"):
         with pytest.raises(ValueError, match=r"^rnn_backward: \w+ overflowed to NaN or inf .* the upstream "
