@@ -7,19 +7,23 @@ rewrite every later cell before it runs (IPython's input transformers). So the
 kernel's verdicts are only the student's feedback. The recorded verdict comes
 from ``FreshProcessGrades``, an nbgrader preprocessor that the course's
 ``nbgrader_config.py`` puts right after nbgrader's Execute. For every tests
-cell it grades the exercise again, with two new Python processes (started with
-``-P``: nothing is imported from the student's folder):
+cell it grades the exercise again, with two processes of its own:
 
-- the grading process (``_main``), which imports the checkers, makes itself
+- the grading process (``_main``, a new Python started with ``-P``: nothing is
+  imported from the student's folder), which imports the checkers, makes itself
   non-dumpable and runs ``grade``, and never runs a line of the student's: the
   answer it grades is a stand-in whose calls go to
-- the student's process (``_remote``), which receives the student's *source*,
+- the student's process (``_remote``), forked from the grading process before
+  that reads its job (nothing of the job is in it), which receives the student's *source*,
   not objects: up to that tests cell, the answer cells and the cells the
   student added, screened by ``_screen`` (every top-level statement runs as in
   the kernel, but what no exercise needs, such as ``getattr``, ``open``, dunder
   attributes, ``sys``/``os``/``gc``/frames or storing into another module's
   attributes, is refused with a sentence), and the imports of the chapter's own
-  cells that those use. It drops its capabilities, runs them cell by cell (a
+  cells that those use. It drops its capabilities, refuses from the first of
+  those cells on what no answer needs (an audit hook: writing files, reading
+  outside the installation, the library and the student's folder, processes,
+  sockets, signals, foreign functions), runs them cell by cell (a
   cell that raises or runs past TIME_LIMIT stops there, as in the kernel, while
   grading goes on), then calls the student's functions on the arguments the
   checker chose and sends back, as data the grading process reads without
