@@ -133,7 +133,7 @@ def test_the_grader_builds_nothing_but_the_forms_it_reads(value):
         Decoder(None).value(value)
 
 
-ESCAPED = '''import json, os, socket, subprocess, sys
+ESCAPED = '''import json, os, signal, socket, subprocess, sys
 found = []
 frame = sys._getframe()
 while frame is not None:            # the 5th teacher's try: up the frames to the grading process's job
@@ -153,6 +153,9 @@ attempt("write", lambda: open("planted.py", "w").write("x"))                # a 
 attempt("read", lambda: open("/etc/hostname").read())                       # a file outside the allowed roots
 attempt("process", lambda: subprocess.run(["true"]))
 attempt("socket", lambda: socket.create_connection(("127.0.0.1", 9)))
+# calls that raise no audit event (a 7th teacher's try): the seccomp filter refuses them
+attempt("mknod", lambda: os.mknod("planted.fifo"))
+attempt("signal", lambda: signal.pidfd_send_signal(os.pidfd_open(os.getppid()), signal.SIGSTOP))
 caps = [line.split()[1] for line in open("/proc/self/status") if line.startswith(("CapEff:", "CapBnd:"))]
 REPORT = json.dumps({"found": found, "tries": tries, "caps": caps})
 def rnn_step_forward(x_t, h_prev, Wx, Wh, b, nonlinearity="tanh"):
@@ -228,3 +231,55 @@ def test_processes_that_fork_and_exit_faster_than_proc_is_read_are_ended(tmp_pat
     assert ended > 0 and left == 0, done.stdout   # stopped, killed and reaped
     time.sleep(2.5)   # past the chains' two seconds: a survivor would have left its mark
     assert list(tmp_path.iterdir()) == []
+
+
+SECCOMP = '''import os, socket, sys, tempfile, threading
+import numpy as np
+from rnn_course.exercises._seccomp import confine_system_calls
+folder = sys.argv[1]
+with open(os.path.join(folder, "kept.txt"), "w") as f:
+    f.write("kept")
+assert confine_system_calls()
+def refused(action):
+    try:
+        action()
+    except PermissionError:
+        return True
+    return False
+assert open(os.path.join(folder, "kept.txt")).read() == "kept"               # reading stays allowed
+tries = {
+    "write": lambda: open(os.path.join(folder, "new.txt"), "w"),
+    "read-write": lambda: os.open(os.path.join(folder, "kept.txt"), os.O_RDWR),
+    "append": lambda: open(os.path.join(folder, "kept.txt"), "a"),
+    "fork": os.fork,
+    "process": lambda: __import__("subprocess").run(["/bin/true"]),   # _posixsubprocess.fork_exec, below
+    "socket": socket.socket,
+    "signal": lambda: os.kill(os.getppid(), 0),
+    "pidfd": lambda: os.pidfd_open(os.getppid()),
+    "mknod": lambda: os.mknod(os.path.join(folder, "node")),
+    "unlink": lambda: os.unlink(os.path.join(folder, "kept.txt")),
+    "rename": lambda: os.rename(os.path.join(folder, "kept.txt"), os.path.join(folder, "moved.txt")),
+}
+print(sorted(name for name, action in tries.items() if not refused(action)))
+done = []                                                                   # threads and numpy still work
+worker = threading.Thread(target=lambda: done.append(float((np.ones((64, 64)) @ np.ones((64, 64))).sum())))
+worker.start()
+worker.join()
+print(done)
+'''
+
+
+def test_the_seccomp_filter_refuses_writes_processes_signals_and_sockets_and_keeps_threads(tmp_path):
+    # A 7th teacher's try got past the audit hook alone: _posixsubprocess.fork_exec started a shell, pidfd
+    # signals and os.mknod raise no audit event. The kernel's seccomp filter refuses them on the system call.
+    import platform
+    import subprocess
+    import sys
+
+    if not sys.platform.startswith("linux") or platform.machine() != "x86_64":
+        pytest.skip("the seccomp filter is for x86-64 Linux")
+    done = subprocess.run([sys.executable, "-c", SECCOMP, str(tmp_path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "[262144.0]"], done.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]

@@ -6,7 +6,8 @@ now takes two processes:
 
 - the **grader** (``_isolated._main``) imports the checkers and runs ``grade``. It never runs a line of the
   student's: the answer it grades is a ``RemoteFunction``, a stand-in whose calls go to
-- the **learner** (``python -P -m rnn_course.exercises._remote``, started by the grader with ``Learner``),
+- the **learner** (forked by the grading process before it reads its job, or started as ``python -P -m
+  rnn_course.exercises._remote``; ``Learner``),
   which runs the student's screened cells and then, on request, calls the student's functions on the
   arguments the checker chose, and sends back what they returned and what they changed in place.
 
@@ -26,9 +27,11 @@ for the checker to judge; it cannot reach the grader's memory, its checkers or i
 itself non-dumpable (``prctl``), so that a process of the same user cannot read or write its memory or open
 its pipes through ``/proc``.
 
-From the student's first cell on, the learner refuses (an audit hook, ``_confine``) to write files, to read
-outside the Python installation, the library and the student's folder, to start processes, open sockets, send
-signals or call foreign functions. A change of the profile hook (the library watch's) is noted and costs a
+Before the student's first cell the learner installs a seccomp filter (``_seccomp``): the kernel refuses it
+every write to a file, new processes, signals to others, sockets, other processes' memory, mounts and
+namespaces. An audit hook (``_confine``) also refuses, as a tripwire that names what was tried (a 7th teacher's
+try got past it alone, as PEP 578 warns), reads outside the Python installation, the library and the student's
+folder, and flags what it refused. A change of the profile hook (the library watch's) is noted and costs a
 passing answer its points, and the watch's findings travel with every call's answer, so that a learner which
 cannot report at the end fails closed.
 
@@ -373,7 +376,7 @@ def serve():
     numbers (they are moved before it runs)."""
     import signal
 
-    from . import _isolated
+    from . import _isolated, _seccomp
     _isolated.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG: end with the grading process
     inbox, outbox = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
@@ -394,6 +397,7 @@ def serve():
         if kind == "run":
             _isolated._limit(request["memory_mb"], request["seconds"])
             _isolated.drop_privileges()
+            _seccomp.confine_system_calls()
             answer(_run_program(request, table, state))
         elif kind == "call":
             answer(_call(request, table, state))
@@ -429,10 +433,11 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
 def _confine(readable, state):
     """From now on, this process refuses what ``_REFUSED_EVENTS`` names and opens a file only to read it, and
     only under ``readable`` (real paths: the Python installation and environment, the library, the student's
-    folder, a few of the system's files): a PermissionError in the student's code, which names what it tried.
-    A change of the profile hook by anything but ``_restore_watch`` sets ``state["cleared"]``.
-    An audit hook cannot be removed (PEP 578): code that gets past the screen cannot write a file, start a
-    process, open a socket or read the gradebook from here. Paths are taken as str, bytes, a file descriptor
+    folder, a few of the system's files): a PermissionError in the student's code, which names what it tried,
+    and is listed in ``state["refused"]`` for the flags. A change of the profile hook by anything but
+    ``_restore_watch`` sets ``state["cleared"]``. An audit hook cannot be removed, but it is no sandbox
+    (PEP 578): low-level calls raise no event, so code that gets past the screen can read around it (a 7th
+    teacher's try). The seccomp filter (``_seccomp``) is what stops writes, processes, signals and sockets. Paths are taken as str, bytes, a file descriptor
     to read, or a pathlib.PosixPath; any other object is refused (its ``__fspath__`` would run the student's
     code inside the hook)."""
     import pathlib
