@@ -233,12 +233,13 @@ def test_processes_that_fork_and_exit_faster_than_proc_is_read_are_ended(tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
-SECCOMP = '''import os, socket, sys, tempfile, threading
+SECCOMP = '''import ctypes, fcntl, os, resource, socket, sys, tempfile, threading
 import numpy as np
 from rnn_course.exercises._seccomp import confine_system_calls
 folder = sys.argv[1]
 with open(os.path.join(folder, "kept.txt"), "w") as f:
     f.write("kept")
+reader, writer = os.pipe()
 assert confine_system_calls()
 def refused(action):
     try:
@@ -259,7 +260,14 @@ tries = {
     "mknod": lambda: os.mknod(os.path.join(folder, "node")),
     "unlink": lambda: os.unlink(os.path.join(folder, "kept.txt")),
     "rename": lambda: os.rename(os.path.join(folder, "kept.txt"), os.path.join(folder, "moved.txt")),
+    # an 8th teacher's try: typing into the terminal, signals through fcntl, another process's limits
+    "TIOCSTI": lambda: fcntl.ioctl(reader, 0x5412, b"x"),
+    "F_SETOWN": lambda: fcntl.fcntl(writer, fcntl.F_SETOWN, os.getppid()),
+    "prlimit": lambda: resource.prlimit(os.getppid(), resource.RLIMIT_FSIZE, (1 << 20, 1 << 20)),
 }
+newer = ctypes.CDLL(None, use_errno=True).syscall(452, -100, b"kept.txt", 0o666, 0)   # fchmodat2
+assert (newer, ctypes.get_errno()) == (-1, 38)   # ENOSYS: newer than the filter
+assert resource.prlimit(0, resource.RLIMIT_NOFILE) and fcntl.fcntl(writer, fcntl.F_GETFL) >= 0   # its own
 print(sorted(name for name, action in tries.items() if not refused(action)))
 done = []                                                                   # threads and numpy still work
 worker = threading.Thread(target=lambda: done.append(float((np.ones((64, 64)) @ np.ones((64, 64))).sum())))

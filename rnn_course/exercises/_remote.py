@@ -378,6 +378,10 @@ def serve():
 
     from . import _isolated, _seccomp
     _isolated.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG: end with the grading process
+    try:
+        os.setsid()   # a session of its own: no controlling terminal, so /dev/tty is no way to the teacher's shell
+    except OSError:
+        pass
     inbox, outbox = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):

@@ -11,7 +11,11 @@ needed) is checked by the kernel on the system call itself, after every path and
 - new processes (``fork``, ``vfork``, ``clone`` without ``CLONE_THREAD``, ``execve``): threads stay allowed
   (``clone3`` answers ENOSYS, so that the C library falls back on ``clone``, whose flags the filter can read);
 - signals to other processes, other processes' memory (``ptrace``, ``process_vm_*``, ``pidfd_*``), sockets,
-  mounts and namespaces, io_uring, BPF, keys, kernel modules.
+  mounts and namespaces, io_uring, BPF, keys, kernel modules;
+- what an 8th teacher's try used next: typing into the terminal (``ioctl`` TIOCSTI), signals sent when a
+  descriptor is ready (``fcntl`` F_SETOWN, F_SETSIG, ...), another process's limits (``prlimit64`` with a pid)
+  and priority, and every call newer than the filter (``fchmodat2``, ``setxattrat``, ...: ENOSYS, so that the
+  C library falls back on the older calls it knows).
 
 Reading is not limited by it (the audit hook refuses reads outside the allowed places, as a tripwire). x86-64
 Linux only: elsewhere ``confine_system_calls`` returns False and the audit hook is the only line.
@@ -45,8 +49,20 @@ _REFUSED = {
     "bpf": 321, "perf_event_open": 298, "userfaultfd": 323, "keyctl": 250, "add_key": 248, "request_key": 249,
     "init_module": 175, "finit_module": 313, "delete_module": 176, "kexec_load": 246, "reboot": 169,
     "swapon": 167, "swapoff": 168, "acct": 163, "personality": 135, "mount_setattr": 442, "fsopen": 430,
-    "fsmount": 432, "open_tree": 428, "move_mount": 429,
+    "fsmount": 432, "open_tree": 428, "move_mount": 429, "fsconfig": 431, "fspick": 433,
+    # other processes' priority, CPUs and memory advice
+    "setpriority": 141, "sched_setaffinity": 203, "sched_setscheduler": 144, "sched_setparam": 142,
+    "sched_setattr": 314, "ioprio_set": 251, "process_madvise": 440, "migrate_pages": 256, "move_pages": 279,
 }
+#: Every call number from this one up (newer than the filter: fchmodat2, setxattrat, ...) answers ENOSYS, so that
+#: the C library falls back on the older calls, which the filter knows.
+_NEWEST = 443
+#: ioctl requests refused: typing into the terminal (TIOCSTI), the console's (TIOCLINUX).
+_IOCTLS = (0x5412, 0x541C)
+#: fcntl commands refused: signals sent to another process when the descriptor is ready (F_SETOWN, F_SETOWN_EX,
+#: F_SETSIG), leases and directory notices (F_SETLEASE, F_NOTIFY).
+_FCNTLS = (8, 15, 10, 1024, 1026)
+_IOCTL, _FCNTL, _PRLIMIT64 = 16, 72, 302
 _OPEN, _OPENAT, _CLONE, _CLONE3 = 2, 257, 56, 435
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _CLONE_THREAD = 0x00010000
@@ -68,7 +84,9 @@ def _program():
             deny_eperm,                               # any other ABI (i386 through int 0x80)
             (_LD_W_ABS, 0, 0, 0),                   # nr
             (_JGE_K, 0, 1, _X32_BIT),
-            deny_eperm]                               # the x32 ABI
+            deny_eperm,                               # the x32 ABI
+            (_JGE_K, 0, 1, _NEWEST),
+            deny_enosys]                              # calls newer than the filter
     for nr in sorted(set(_REFUSED.values())):
         body += [(_JEQ_K, 0, 1, nr), deny_eperm]
     body += [(_JEQ_K, 0, 1, _CLONE3), deny_enosys]
@@ -76,6 +94,15 @@ def _program():
     for nr, offset in ((_OPEN, 24), (_OPENAT, 32)):
         body += [(_JEQ_K, 0, 3, nr), (_LD_W_ABS, 0, 0, offset), (_JSET_K, 0, 1, _WRITE_FLAGS), deny_eperm]
         body += [(_LD_W_ABS, 0, 0, 0)]   # nr again for the tests below
+    # ioctl(fd, request) and fcntl(fd, cmd): the request or command is args[1] (offset 24)
+    for nr, refused in ((_IOCTL, _IOCTLS), (_FCNTL, _FCNTLS)):
+        body += [(_JEQ_K, 0, 2 + 2 * len(refused), nr), (_LD_W_ABS, 0, 0, 24)]
+        for value in refused:
+            body += [(_JEQ_K, 0, 1, value), deny_eperm]
+        body += [(_LD_W_ABS, 0, 0, 0)]
+    # prlimit64(pid, ...): only this process's own limits (pid 0); another's (nbgrader's) is refused
+    body += [(_JEQ_K, 0, 3, _PRLIMIT64), (_LD_W_ABS, 0, 0, 16), (_JEQ_K, 1, 0, 0), deny_eperm,
+             (_LD_W_ABS, 0, 0, 0)]
     # clone(flags, ...): a thread (CLONE_THREAD) is allowed, a process is not
     body += [(_JEQ_K, 0, 3, _CLONE), (_LD_W_ABS, 0, 0, 16), (_JSET_K, 1, 0, _CLONE_THREAD), deny_eperm]
     body += [allow]
