@@ -18,7 +18,8 @@ import os
 
 import pytest
 
-from rnn_course.exercises._isolated import grade_program
+from rnn_course.exercises._isolated import grade_program, grade_timeout, memory_limit_mb
+from rnn_course.exercises._remote import Learner
 from rnn_course.exercises._screen import chapter_cells, grade_call, program_for
 from test_assignments import CHAPTERS, solved_source
 
@@ -39,7 +40,9 @@ def test_the_books_solutions_earn_their_points_in_the_grader(path, monkeypatch):
         label = cell["metadata"]["nbgrader"]["grade_id"].removesuffix("-check")
         program = program_for(source["cells"], index, f"{label}-answer", chapter_cells(source["metadata"]))
         # graded as a hand-in is: the book's cases, then cases drawn afresh (here from a fixed seed)
-        verdict = grade_program(name, program.cells, answer, context, fresh_seed=FRESH_SEED)
+        # the student's process forked from this one, as the grading process forks it (half a second less each)
+        verdict = grade_program(name, program.cells, answer, context, fresh_seed=FRESH_SEED,
+                                learner=Learner(memory_limit_mb(), grade_timeout(), fork=True))
         assert verdict.passed and not (verdict.library or verdict.changed or verdict.fresh), (path.stem, name,
                                                                                              verdict.text)
         graded += 1
