@@ -420,9 +420,9 @@ def drop_privileges():
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(38, 1, 0, 0, 0)                       # PR_SET_NO_NEW_PRIVS
+        prctl(38, 1)                                     # PR_SET_NO_NEW_PRIVS
         for cap in range(64):
-            libc.prctl(24, cap, 0, 0, 0)                 # PR_CAPBSET_DROP (EINVAL past the last capability)
+            prctl(24, cap)                               # PR_CAPBSET_DROP (EINVAL past the last capability)
 
         class Header(ctypes.Structure):
             _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]

@@ -226,17 +226,21 @@ class Encoder:
     def _contents(self, obj, depth, strict):
         """The plain form of obj (a dict without "i"), or None when it has none."""
         kind = type(obj)
-        if kind is np.ndarray:
+        # the plain kinds, and their subclasses in plain form (np.ma and np.matrix arrays, OrderedDict, a dict's
+        # keys); a tuple subclass is a named tuple: the library's below, a student's a stand-in
+        if isinstance(obj, np.ndarray):
             if _dtype_ok(obj.dtype):
                 return {"t": "nd", "d": obj.dtype.str, "s": list(obj.shape),
                         "v": base64.b64encode(np.ascontiguousarray(obj).tobytes()).decode()}
-            if obj.dtype.kind == "O" and obj.size <= 100_000:
+            if kind is np.ndarray and obj.dtype.kind == "O" and obj.size <= 100_000:
                 return {"t": "ndo", "s": list(obj.shape), "v": [self.encode(v, depth + 1, strict)
                                                                for v in obj.reshape(-1)]}
             return None
-        if kind in (list, tuple, set, frozenset):
-            return {"t": kind.__name__, "v": [self.encode(v, depth + 1, strict) for v in obj]}
-        if kind is dict:
+        if kind is tuple or isinstance(obj, (list, set, frozenset, *_DICT_VIEWS)):
+            name = "tuple" if kind is tuple else "frozenset" if isinstance(obj, frozenset) else (
+                "set" if isinstance(obj, set) else "list")
+            return {"t": name, "v": [self.encode(v, depth + 1, strict) for v in obj]}
+        if isinstance(obj, dict):
             return {"t": "dict", "k": [self.encode(k, depth + 1, strict) for k in obj],
                     "v": [self.encode(v, depth + 1, strict) for v in obj.values()]}
         if isinstance(obj, np.random.Generator) and type(obj.bit_generator).__name__ in _BIT_GENERATORS:
@@ -255,18 +259,6 @@ class Encoder:
                 self.memo, self.keep[keep:] = memo, []
                 if strict:
                     raise
-                return None
-        # subclasses of the plain kinds (OrderedDict, a dict's keys, np.ma and np.matrix arrays) in their plain form
-        if isinstance(obj, np.ndarray) and _dtype_ok(obj.dtype):
-            return self._contents(np.asarray(obj), depth, strict)
-        if isinstance(obj, dict):
-            return {"t": "dict", "k": [self.encode(k, depth + 1, strict) for k in obj],
-                    "v": [self.encode(v, depth + 1, strict) for v in obj.values()]}
-        if isinstance(obj, (list, *_DICT_VIEWS)):
-            return {"t": "list", "v": [self.encode(v, depth + 1, strict) for v in obj]}
-        if isinstance(obj, (set, frozenset)):
-            return {"t": "frozenset" if isinstance(obj, frozenset) else "set",
-                    "v": [self.encode(v, depth + 1, strict) for v in obj]}
         return None
 
 
